@@ -1,0 +1,217 @@
+"""The core: load the model once, read digits fast.
+
+`Recognizer` runs the exported `.tflite` with LiteRT (TensorFlow's on-device runtime, which
+starts in a fraction of a second) and falls back to the `.keras` model when LiteRT is not
+installed. Every frontend reads digits through `predict_digit` / `predict_batch`, which run
+the one preprocessing path of `recognizer.preprocess` first.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Sequence
+
+import numpy as np
+
+from recognizer import config
+from recognizer.preprocess import to_mnist
+
+
+class RecognizerError(Exception):
+    """Base class of the errors the core raises with a message meant for the user."""
+
+
+class ModelNotFoundError(RecognizerError, FileNotFoundError):
+    """No model file where one was expected."""
+
+
+class ModelLoadError(RecognizerError):
+    """A model file exists but cannot be loaded (corrupt, truncated, wrong format)."""
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """One digit read: the most likely digit, its probability and all ten probabilities."""
+
+    digit: int
+    confidence: float
+    probabilities: tuple[float, ...]
+
+    @classmethod
+    def from_probabilities(cls, probabilities: Sequence[float]) -> "Prediction":
+        probs = tuple(float(p) for p in probabilities)
+        digit = int(np.argmax(probs))
+        return cls(digit=digit, confidence=probs[digit], probabilities=probs)
+
+    def is_confident(self, min_confidence: float = config.MIN_CONFIDENCE) -> bool:
+        return self.confidence >= min_confidence
+
+    def label(self, min_confidence: float = config.MIN_CONFIDENCE) -> str:
+        """The tutorial's "7, 98%", or "not sure: 4? 41%" below the threshold."""
+        percent = f"{self.confidence * 100:.0f}%"
+        if self.is_confident(min_confidence):
+            return f"{self.digit}, {percent}"
+        return f"not sure: {self.digit}? {percent}"
+
+
+def default_model_path() -> Path:
+    """$RECOGNIZER_MODEL if set, else the shipped models/mnist_cnn.tflite."""
+    override = os.environ.get(config.MODEL_ENV_VAR)
+    return Path(override) if override else config.TFLITE_MODEL
+
+
+def _litert_interpreter_class():
+    """LiteRT's Interpreter, or None where ai-edge-litert is not installed."""
+    try:
+        from ai_edge_litert.interpreter import Interpreter
+    except ImportError:
+        return None
+    return Interpreter
+
+
+def _missing_model_message(path: Path) -> str:
+    return (
+        f"model file not found: {path}\n"
+        "Train one with:  python train_mnist.py --data ../shared/data/mnist/mnist.npz --augment "
+        "--epochs 30\n(or without --data to download MNIST), or point --model / "
+        f"${config.MODEL_ENV_VAR} at an existing .tflite or .keras file."
+    )
+
+
+class _LiteRTBackend:
+    """Runs a .tflite model, one interpreter per batch size seen (resizing is not free)."""
+
+    name = "litert"
+
+    def __init__(self, path: Path, interpreter_class):
+        self._path = path
+        self._interpreter_class = interpreter_class
+        self._interpreters = {}
+        try:
+            self._interpreter(1)
+        except (ValueError, RuntimeError) as exc:
+            raise ModelLoadError(
+                f"cannot load {path} as a LiteRT model ({exc}); the file may be corrupt: "
+                "retrain with train_mnist.py or restore it from the repository"
+            ) from exc
+
+    def _interpreter(self, batch: int):
+        entry = self._interpreters.get(batch)
+        if entry is None:
+            interpreter = self._interpreter_class(
+                model_path=str(self._path), num_threads=config.LITERT_THREADS
+            )
+            input_index = interpreter.get_input_details()[0]["index"]
+            interpreter.resize_tensor_input(
+                input_index, [batch, config.IMAGE_SIZE, config.IMAGE_SIZE, 1]
+            )
+            interpreter.allocate_tensors()
+            output_index = interpreter.get_output_details()[0]["index"]
+            entry = (interpreter, input_index, output_index)
+            self._interpreters[batch] = entry
+        return entry
+
+    def __call__(self, batch: np.ndarray) -> np.ndarray:
+        # Batches are rounded up to a power of two so that a live loop with a varying number
+        # of digits reuses a handful of interpreters instead of reallocating every frame.
+        count = len(batch)
+        size = 1 << (count - 1).bit_length()
+        if size != count:
+            batch = np.concatenate([batch, np.zeros((size - count,) + batch.shape[1:], batch.dtype)])
+        interpreter, input_index, output_index = self._interpreter(size)
+        interpreter.set_tensor(input_index, batch)
+        interpreter.invoke()
+        return interpreter.get_tensor(output_index)[:count].copy()
+
+
+class _KerasBackend:
+    """Runs the .keras model directly (imports TensorFlow: slow to start, fine to run)."""
+
+    name = "keras"
+
+    def __init__(self, path: Path):
+        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+        import keras
+
+        try:
+            self._model = keras.saving.load_model(path, compile=False)
+        except (ValueError, OSError) as exc:
+            raise ModelLoadError(
+                f"cannot load {path} as a Keras model ({exc}); the file may be corrupt: "
+                "retrain with train_mnist.py or restore it from the repository"
+            ) from exc
+
+    def __call__(self, batch: np.ndarray) -> np.ndarray:
+        # Calling the model directly avoids model.predict's per-call setup (tf.data, callbacks).
+        return np.asarray(self._model(batch, training=False))
+
+
+class Recognizer:
+    """Loads the digit model once and reads digits from images.
+
+    model_path: a .tflite (run with LiteRT, or with Keras from the .keras beside it when
+    LiteRT is missing) or a .keras file. backend: "auto", "litert" or "keras".
+    """
+
+    def __init__(self, model_path: str | Path | None = None, backend: str = "auto"):
+        path = Path(model_path) if model_path is not None else default_model_path()
+        if backend not in ("auto", "litert", "keras"):
+            raise ValueError(f"backend must be 'auto', 'litert' or 'keras', not {backend!r}")
+        interpreter_class = _litert_interpreter_class() if backend != "keras" else None
+        if backend == "litert" and interpreter_class is None:
+            raise RecognizerError(
+                "the LiteRT backend needs ai-edge-litert: pip install ai-edge-litert"
+            )
+        use_litert = path.suffix == ".tflite" and interpreter_class is not None
+        if not use_litert and path.suffix == ".tflite":
+            path = path.with_suffix(".keras")  # the Keras twin written beside it
+        if not path.is_file():
+            raise ModelNotFoundError(_missing_model_message(path))
+        if path.suffix not in (".tflite", ".keras"):
+            raise ModelLoadError(f"{path}: expected a .tflite or .keras model file")
+        self.model_path = path
+        self._run = _LiteRTBackend(path, interpreter_class) if use_litert else _KerasBackend(path)
+        self.backend = self._run.name
+
+    def predict_probabilities(self, patches: np.ndarray) -> np.ndarray:
+        """(N, 28, 28) or (N, 28, 28, 1) patches in [0, 1] -> (N, 10) probabilities."""
+        batch = np.asarray(patches, dtype=np.float32)
+        if batch.ndim == 3:
+            batch = batch[..., np.newaxis]
+        if len(batch) == 0:
+            return np.zeros((0, config.NUM_CLASSES), dtype=np.float32)
+        return self._run(np.ascontiguousarray(batch))
+
+    def predict_patches(self, patches: Sequence[np.ndarray | None]) -> list[Prediction | None]:
+        """Read already preprocessed 28x28 patches in one inference call; None stays None."""
+        present = [i for i, patch in enumerate(patches) if patch is not None]
+        results: list[Prediction | None] = [None] * len(patches)
+        if present:
+            probabilities = self.predict_probabilities(np.stack([patches[i] for i in present]))
+            for i, probs in zip(present, probabilities):
+                results[i] = Prediction.from_probabilities(probs)
+        return results
+
+    def predict_batch(self, images: Iterable[np.ndarray]) -> list[Prediction | None]:
+        """Preprocess each image and read them all in one inference call.
+
+        An image with nothing to read (blank, empty, uniform) gives None, never a guess.
+        """
+        return self.predict_patches([to_mnist(image) for image in images])
+
+    def predict_digit(self, image: np.ndarray) -> Prediction | None:
+        """Read the one digit in an image, or None when there is nothing to read."""
+        return self.predict_batch([image])[0]
+
+
+_default_recognizer: Recognizer | None = None
+
+
+def predict_digit(image: np.ndarray) -> Prediction | None:
+    """The tutorial's `predict_digit`, served by a Recognizer loaded on first use."""
+    global _default_recognizer
+    if _default_recognizer is None:
+        _default_recognizer = Recognizer()
+    return _default_recognizer.predict_digit(image)

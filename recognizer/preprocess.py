@@ -1,0 +1,172 @@
+"""One preprocessing path for every frontend: any digit image -> the model's 28x28 input.
+
+MNIST was made like this: light ink on a dark ground, the digit cropped tight, its longest
+side scaled to 20 px keeping the aspect ratio, padded to 28x28 and shifted so that its centre
+of mass sits at the centre. A canvas drawing, a webcam crop and a photo crop all go through
+`to_mnist` so that the model sees them the way it saw its training data.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from recognizer import config
+
+# MNIST's mean centre of mass, in pixel-index coordinates (measured on 5,000 training images).
+_MNIST_CENTRE = 14.0
+
+
+def to_gray(image: np.ndarray) -> np.ndarray:
+    """Any gray, BGR or BGRA image (uint8, uint16, bool or float) -> float32 gray in [0, 1].
+
+    Transparent pixels are composited over white, as a drawing on transparent ground is ink
+    on paper.
+    """
+    image = np.asarray(image)
+    if image.ndim == 3 and image.shape[2] == 1:
+        image = image[:, :, 0]
+    if image.ndim not in (2, 3) or (image.ndim == 3 and image.shape[2] not in (3, 4)):
+        raise ValueError(f"expected a gray, BGR or BGRA image, got shape {image.shape}")
+    if image.dtype == np.uint8:
+        scaled = image.astype(np.float32) / 255.0
+    elif image.dtype == np.uint16:
+        scaled = image.astype(np.float32) / 65535.0
+    elif image.dtype == bool:
+        scaled = image.astype(np.float32)
+    elif np.issubdtype(image.dtype, np.number):
+        scaled = image.astype(np.float32)
+        if scaled.size and np.nanmax(scaled) > 1.0:  # floats on a 0-255 scale
+            scaled /= 255.0
+        scaled = np.nan_to_num(np.clip(scaled, 0.0, 1.0))
+    else:
+        raise ValueError(f"unsupported image dtype {image.dtype}")
+    if scaled.ndim == 2:
+        return scaled
+    gray = cv2.cvtColor(np.ascontiguousarray(scaled[:, :, :3]), cv2.COLOR_BGR2GRAY)
+    if scaled.shape[2] == 4:
+        alpha = scaled[:, :, 3]
+        gray = gray * alpha + (1.0 - alpha)
+    return gray
+
+
+def _border_median(gray: np.ndarray) -> float:
+    border = np.concatenate([gray[0], gray[-1], gray[1:-1, 0], gray[1:-1, -1]])
+    return float(np.median(border))
+
+
+def extract_ink(image: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray | None:
+    """Ink intensity in [0, 1], light on dark, whatever the image's polarity; None if blank.
+
+    The background level is the median of the border; the ink's is the brightest value
+    beyond it. Values closer to the background than NOISE_FLOOR become 0; specks far
+    smaller than the largest stroke are dropped. `mask` (non-zero = keep) restricts the ink
+    to a detector's region.
+    """
+    gray = to_gray(image)
+    if gray.size == 0 or min(gray.shape) < 2:
+        return None
+    background = _border_median(gray)
+    if background > 0.5:  # dark ink on light paper: flip to MNIST's light on dark
+        gray = 1.0 - gray
+        background = 1.0 - background
+    if mask is not None:
+        gray = np.where(np.asarray(mask) > 0, gray, background)
+    contrast = float(gray.max()) - background
+    if contrast < config.MIN_CONTRAST:
+        return None
+    ink = np.clip((gray - background) / contrast, 0.0, 1.0)
+    ink[ink < config.NOISE_FLOOR] = 0.0
+    binary = (ink > 0).astype(np.uint8)
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(binary, connectivity=8)
+    if count <= 1:
+        return None
+    areas = stats[1:, cv2.CC_STAT_AREA]
+    keep_min = max(config.MIN_INK_PIXELS, config.SPECK_FRACTION * areas.max())
+    small = np.flatnonzero(areas < keep_min) + 1
+    if len(small) == len(areas):
+        return None
+    if len(small):
+        ink[np.isin(labels, small)] = 0.0
+    return ink
+
+
+def _thicken(ink: np.ndarray) -> np.ndarray:
+    """Thicken thin strokes (a fine pen on a big canvas) towards MNIST's stroke width.
+
+    Width is estimated as 2 * area / perimeter of the ink, which is exact for long strokes.
+    """
+    binary = (ink > 0.5).astype(np.uint8)
+    area = int(binary.sum())
+    contours, _ = cv2.findContours(binary, cv2.RETR_LIST, cv2.CHAIN_APPROX_NONE)
+    perimeter = sum(cv2.arcLength(c, True) for c in contours)
+    if area == 0 or perimeter == 0:
+        return ink
+    width = 2.0 * area / perimeter
+    if width >= config.THIN_FACTOR * config.TARGET_STROKE:
+        return ink
+    size = int(round(config.TARGET_STROKE - width)) | 1  # odd, so the stroke grows evenly
+    pad = size // 2 + 1
+    padded = cv2.copyMakeBorder(ink, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=0)
+    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size))
+    return cv2.dilate(padded, kernel)
+
+
+def _crop_to_ink(ink: np.ndarray) -> np.ndarray:
+    ys, xs = np.nonzero(ink)
+    return ink[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1]
+
+
+def _scale_longest(image: np.ndarray, longest: int) -> np.ndarray:
+    height, width = image.shape
+    scale = longest / max(height, width)
+    size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    interpolation = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
+    return cv2.resize(image, size, interpolation=interpolation)
+
+
+def deskew(patch: np.ndarray) -> np.ndarray:
+    """Undo slant from second-order moments (OpenCV's digits.py), keeping the 28x28 size."""
+    moments = cv2.moments(patch)
+    if abs(moments["mu02"]) < 1e-2:
+        return patch
+    skew = moments["mu11"] / moments["mu02"]
+    size = patch.shape[0]
+    matrix = np.float32([[1, skew, -0.5 * size * skew], [0, 1, 0]])
+    return cv2.warpAffine(
+        patch, matrix, (size, size), flags=cv2.WARP_INVERSE_MAP | cv2.INTER_LINEAR
+    )
+
+
+def to_mnist(
+    image: np.ndarray, mask: np.ndarray | None = None, *, use_deskew: bool = False
+) -> np.ndarray | None:
+    """Turn any digit image into the model's input: float32 28x28 in [0, 1], or None if blank.
+
+    image: gray, BGR or BGRA; uint8, uint16 or float; dark-on-light or light-on-dark.
+    mask: optional region of the image that holds the digit (non-zero = digit).
+    """
+    ink = extract_ink(image, mask)
+    if ink is None:
+        return None
+    digit = _scale_longest(_crop_to_ink(ink), config.WORK_BOX)
+    digit = _crop_to_ink(_thicken(digit))
+    digit = _scale_longest(digit, config.DIGIT_BOX)
+    peak = float(digit.max())
+    if peak <= 0:
+        return None
+    digit = np.clip(digit / peak, 0.0, 1.0)
+
+    size = config.IMAGE_SIZE
+    patch = np.zeros((size, size), dtype=np.float32)
+    height, width = digit.shape
+    top, left = (size - height) // 2, (size - width) // 2
+    patch[top : top + height, left : left + width] = digit
+    moments = cv2.moments(patch)
+    shift_x = _MNIST_CENTRE - moments["m10"] / moments["m00"]
+    shift_y = _MNIST_CENTRE - moments["m01"] / moments["m00"]
+    matrix = np.float32([[1, 0, shift_x], [0, 1, shift_y]])
+    patch = cv2.warpAffine(patch, matrix, (size, size), flags=cv2.INTER_LINEAR)
+    if use_deskew:
+        patch = deskew(patch)
+    return np.clip(patch, 0.0, 1.0)
