@@ -16,7 +16,7 @@ def add_parser(subparsers) -> None:
         "predict",
         help="read the single digit in each image file",
         description="Read the single digit in each image (any size, gray or colour, dark on "
-        "light or light on dark). Prints 'FILE: DIGIT, CONFIDENCE%%', 'not sure' below "
+        "light or light on dark). Prints 'FILE: DIGIT, CONFIDENCE%', 'not sure' below "
         "--min-confidence, and 'no digit' for a blank image. Exit status 1 if a file "
         "cannot be read.",
     )

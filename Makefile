@@ -1,0 +1,27 @@
+# Two commands do all set-up on a fresh machine (Python 3.11 with venv):
+#   make demo   - create .venv, install, run the main job on the bundled samples
+#   make test   - create .venv, install with test extras, run the test suite
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+
+.PHONY: demo test install bench clean
+
+$(BIN)/activate:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: $(BIN)/activate setup.cfg pyproject.toml
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed
+
+demo: install
+	$(BIN)/recognizer predict samples/digits/*.png
+
+test: install
+	$(BIN)/python -m pytest -ra
+
+clean:
+	rm -rf $(VENV) build *.egg-info
