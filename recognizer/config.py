@@ -44,3 +44,103 @@ BATCH_SIZE = 128
 EPOCHS = 10
 # Keras 2's Adadelta default, which the tutorial relied on (Keras 3 defaults to 0.001).
 ADADELTA_LEARNING_RATE = 1.0
+
+# --- Webcam loop (issue 5) ----------------------------------------------------------------
+# Camera opened when neither --camera nor --source is given.
+DEFAULT_CAMERA = 0
+# Frames per second assumed for a recording when the source does not report its rate.
+DEFAULT_FPS = 30.0
+# Tracking: a detection continues a track when their boxes overlap by at least this IoU.
+TRACK_MIN_IOU = 0.3
+# Each track votes over its last TRACK_VOTES readings (mean of their probabilities).
+TRACK_VOTES = 7
+# A track survives this many frames without a matching detection (a blink of the detector).
+TRACK_MAX_MISSED = 5
+# A track's shown digit changes only when the new winner's mean probability beats the shown
+# digit's by this margin: hysteresis, so a near tie does not flicker.
+TRACK_SWITCH_MARGIN = 0.15
+# The + and - keys move the confidence threshold by this step, within these bounds.
+CONFIDENCE_STEP = 0.05
+CONFIDENCE_BOUNDS = (0.05, 0.99)
+# Window title and output places (relative to the working directory; out/ is git-ignored).
+WINDOW_TITLE = "recognizer webcam"
+WEBCAM_OUTPUT_DIR = Path("out") / "webcam"
+SNAPSHOT_DIR = Path("out") / "snapshots"
+# Recordings and headless videos: OpenCV's MPEG-4 encoder (plays in VLC, mpv, ffplay).
+VIDEO_FOURCC = "mp4v"
+# Overlay: the inset (threshold mask + the 28x28 patches) takes this fraction of the width;
+# patches are shown enlarged to INSET_PATCH px, at most INSET_MAX_PATCHES of them.
+INSET_WIDTH_FRACTION = 0.3
+INSET_PATCH = 42
+INSET_MAX_PATCHES = 24
+# Frame rate shown on screen: exponential moving average with this weight for a new frame.
+FPS_SMOOTHING = 0.1
+
+# --- Detector and photo folder mode (recognizer/detect.py, photos.py, score.py) ------------
+# Frames larger than this (longest side, px) are analysed on a reduced copy; crops are still
+# taken from the full frame, so a 12-megapixel photo costs about what a webcam frame does.
+DETECT_MAX_SIDE = 1024
+# Paper brightness is estimated on a copy at most this big, with a closing whose size is this
+# fraction of the copy's shorter side (larger than any pen stroke, smaller than a shadow).
+BACKGROUND_MAX_SIDE = 256
+BACKGROUND_KERNEL_FRACTION = 0.06
+# Local threshold: neighbourhood = this fraction of the shorter side (at least MIN px, odd);
+# a pixel is ink when ADAPTIVE_C grey levels darker than its neighbourhood and at least
+# INK_DARKNESS darker than the flattened paper (fraction of white).
+ADAPTIVE_BLOCK_FRACTION = 0.08
+ADAPTIVE_BLOCK_MIN = 15
+ADAPTIVE_C = 10
+INK_DARKNESS = 0.12
+# Ink pieces smaller than this many pixels (at working scale) are specks.
+MIN_PIECE_PIXELS = 6
+# A digit is at least MIN_DIGIT_PIXELS tall and MIN_DIGIT_FRACTION of the frame's shorter side,
+# at least MIN_RELATIVE_HEIGHT of the typical digit's height in the frame, and at most
+# MAX_DIGIT_FRACTION of the frame.
+MIN_DIGIT_PIXELS = 8
+MIN_DIGIT_FRACTION = 0.015
+MIN_RELATIVE_HEIGHT = 0.4
+MAX_DIGIT_FRACTION = 0.9
+# Shape filters: wider than MAX_ASPECT_WIDE x its height is a ruled line; a large blob thinner
+# than MAX_ASPECT_TALL or emptier than MIN_FILL is the paper's edge; fuller than MAX_FILL is a
+# solid blob (a shadow, a thumb), not a stroke.
+MAX_ASPECT_WIDE = 6.0
+MAX_ASPECT_TALL = 12.0
+MIN_FILL = 0.03
+MAX_FILL = 0.92
+# Blobs within this many px of the frame's edge are cut off (or are the paper's edge).
+BORDER_MARGIN = 1
+# Merging pieces of one digit: horizontal overlap of at least MERGE_OVERLAP x the narrower
+# piece, vertical gap at most MERGE_GAP x the typical height, merged height at most
+# MERGE_MAX_HEIGHT x typical, merged width at most MERGE_MAX_ASPECT x height.
+MERGE_OVERLAP = 0.4
+MERGE_GAP = 0.25
+MERGE_MAX_HEIGHT = 1.4
+MERGE_MAX_ASPECT = 1.3
+# Splitting touching digits: a blob wider than SPLIT_MIN_ASPECT x its height is split into
+# round(width / (SPLIT_DIGIT_ASPECT x height)) parts at the thinnest columns.
+# The cut column may hold at most SPLIT_MAX_CUT_INK x the height in ink pixels (a clear neck).
+SPLIT_MIN_ASPECT = 1.5
+SPLIT_DIGIT_ASPECT = 0.7
+SPLIT_MAX_CUT_INK = 0.3
+# Reading order: neighbours overlapping vertically by LINE_OVERLAP of the smaller height and
+# at most LINE_LINK_GAP heights apart share a line; a gap over NUMBER_GAP heights ends a number.
+LINE_OVERLAP = 0.35
+LINE_LINK_GAP = 12.0
+NUMBER_GAP = 0.8
+
+# --- Drawing app --------------------------------------------------------------------------
+# Default canvas size in pixels at 96 dpi; scaled up on high-DPI screens. Wide enough for
+# a number of several digits, tall enough to draw one digit comfortably.
+CANVAS_WIDTH = 640
+CANVAS_HEIGHT = 320
+# The round pen's width as a fraction of the canvas's shorter side (24 px on 320 px): a
+# digit drawn at two thirds of the height then has MNIST's stroke-to-size ratio.
+PEN_WIDTH_FRACTION = 0.075
+# Live reading runs this long after the last pen movement (debounced, never per event).
+LIVE_DEBOUNCE_MS = 150
+# Two strokes belong to one digit when their horizontal extents overlap by at least this
+# fraction of the narrower one (a 5's top bar, a 4 drawn in two strokes); digits written
+# side by side overlap less or not at all.
+GROUP_OVERLAP = 0.3
+# The 28x28 patch the model saw is shown enlarged this many times (times the DPI scale).
+PATCH_ZOOM = 4

@@ -1,0 +1,435 @@
+"""Find handwritten digits on paper in a frame, in reading order, and read them in one batch.
+
+The tutorial way (one global threshold, external contours, one `predict` per crop) fails on
+real paper: uneven light and shadows, ruled lines and specks, a 5 whose top bar is a separate
+stroke, digits that touch. This detector:
+
+1. estimates the paper's brightness locally (a large closing, which erases the ink) and
+   divides it out, so shadows and dark corners become flat paper; then thresholds the ink
+   against it with a local (adaptive) threshold;
+2. finds connected ink pieces (`imutils.grab_contours` on OpenCV's contours), drops the
+   paper's edge, ruled lines, specks and blobs touching the frame border by area relative to
+   the frame, aspect ratio, solidity and fill;
+3. merges pieces of one digit that sit above one another, and splits a wide blob of touching
+   digits at its thinnest columns;
+4. groups digits into lines (vertically overlapping neighbours, so slanted rows hold
+   together) and numbers (side by side with small gaps), in reading order;
+5. crops every digit from the (full resolution) frame with its own mask, so neighbours do not
+   leak in, through `preprocess.to_mnist`, and reads all of them in one inference call.
+
+Large frames are analysed on a reduced copy (at most DETECT_MAX_SIDE px) and cropped from
+the full one, which keeps a 12-megapixel photo as fast as a webcam frame.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import cv2
+import imutils
+import numpy as np
+
+from recognizer import config
+from recognizer.predict import Prediction, Recognizer
+from recognizer.preprocess import to_gray, to_mnist
+
+
+@dataclass(frozen=True, eq=False)
+class Digit:
+    """One digit found in a frame: where, what the model sees, and (after reading) what it is."""
+
+    box: tuple[int, int, int, int]  # x, y, w, h in the input frame's pixels
+    patch: np.ndarray  # 28x28 float32 model input, from preprocess.to_mnist
+    prediction: Prediction | None = None  # set by read_digits
+    line: int = 0  # reading order: line index from 0, top to bottom
+    number: int = 0  # index of the number (side-by-side digits) in the frame, reading order
+
+    def text(self, min_confidence: float = config.MIN_CONFIDENCE) -> str:
+        """The digit as a character, '?' when unread or unsure."""
+        if self.prediction is None or not self.prediction.is_confident(min_confidence):
+            return "?"
+        return str(self.prediction.digit)
+
+
+@dataclass(frozen=True, eq=False)
+class Detections:
+    """All digits of a frame in reading order, and the threshold mask they were found in."""
+
+    digits: tuple[Digit, ...]  # lines top to bottom, left to right within a line
+    mask: np.ndarray  # uint8 binary threshold mask (255 = ink), same H x W as the frame
+
+    def numbers(self, min_confidence: float = config.MIN_CONFIDENCE) -> list[str]:
+        """Each number's digits as a string, '?' for an unsure digit."""
+        groups: dict[int, list[str]] = {}
+        for digit in self.digits:
+            groups.setdefault(digit.number, []).append(digit.text(min_confidence))
+        return ["".join(groups[key]) for key in sorted(groups)]
+
+    def number_boxes(self) -> list[tuple[int, int, int, int]]:
+        """The box around each number's digits, in the order of `numbers()`."""
+        boxes: dict[int, list[int]] = {}
+        for digit in self.digits:
+            x, y, w, h = digit.box
+            box = boxes.setdefault(digit.number, [x, y, x + w, y + h])
+            box[0], box[1] = min(box[0], x), min(box[1], y)
+            box[2], box[3] = max(box[2], x + w), max(box[3], y + h)
+        return [(b[0], b[1], b[2] - b[0], b[3] - b[1]) for _, b in sorted(boxes.items())]
+
+
+@dataclass
+class _Blob:
+    """A candidate during detection: a box (working-scale pixels) and its component labels."""
+
+    x0: int
+    y0: int
+    x1: int
+    y1: int
+    labels: list[int]
+    area: int  # ink pixels
+
+    @property
+    def w(self) -> int:
+        return self.x1 - self.x0
+
+    @property
+    def h(self) -> int:
+        return self.y1 - self.y0
+
+    @property
+    def cx(self) -> float:
+        return (self.x0 + self.x1) / 2
+
+    @property
+    def cy(self) -> float:
+        return (self.y0 + self.y1) / 2
+
+    def absorb(self, other: "_Blob") -> None:
+        self.x0, self.y0 = min(self.x0, other.x0), min(self.y0, other.y0)
+        self.x1, self.y1 = max(self.x1, other.x1), max(self.y1, other.y1)
+        self.labels = self.labels + other.labels
+        self.area += other.area
+
+
+def _odd(value: float, minimum: int = 3) -> int:
+    return max(minimum, int(value) | 1)
+
+
+def _normalise_paper(gray: np.ndarray) -> np.ndarray:
+    """uint8 gray, dark ink on light paper -> paper flattened to white, ink kept dark.
+
+    The paper's brightness is estimated with a closing (a max filter then a min filter)
+    larger than any stroke, computed on a small copy for speed; dividing by it removes
+    shadows, vignetting and gradients of light.
+    """
+    height, width = gray.shape
+    small_scale = min(1.0, config.BACKGROUND_MAX_SIDE / max(height, width))
+    small = cv2.resize(gray, None, fx=small_scale, fy=small_scale, interpolation=cv2.INTER_AREA)
+    size = _odd(min(small.shape) * config.BACKGROUND_KERNEL_FRACTION, 5)
+    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size))
+    background = cv2.morphologyEx(small, cv2.MORPH_CLOSE, kernel)
+    background = cv2.blur(background, (size, size))
+    background = cv2.resize(background, (width, height), interpolation=cv2.INTER_LINEAR)
+    flat = gray.astype(np.float32) / np.maximum(background.astype(np.float32), 1.0)
+    return np.clip(flat * 255.0, 0, 255).astype(np.uint8)
+
+
+def threshold_ink(gray: np.ndarray) -> np.ndarray:
+    """uint8 gray (any polarity) -> uint8 mask, 255 where there is ink.
+
+    Light-on-dark images (MNIST style, chalk on a board) are inverted first. After the paper
+    is flattened, a pixel is ink when it is darker than its neighbourhood by ADAPTIVE_C and
+    darker than the paper by INK_DARKNESS: the first finds strokes locally, the second stops
+    the paper's grain and faint texture from being read as ink.
+    """
+    if float(np.median(gray)) < 128:
+        gray = 255 - gray
+    flat = _normalise_paper(gray)
+    block = _odd(min(gray.shape) * config.ADAPTIVE_BLOCK_FRACTION, config.ADAPTIVE_BLOCK_MIN)
+    local = cv2.adaptiveThreshold(
+        flat, 255, cv2.ADAPTIVE_THRESH_GAUSSIAN_C, cv2.THRESH_BINARY_INV, block, config.ADAPTIVE_C
+    )
+    dark = (flat < int(255 * (1.0 - config.INK_DARKNESS))).astype(np.uint8) * 255
+    return cv2.bitwise_and(local, dark)
+
+
+def _components(mask: np.ndarray) -> tuple[np.ndarray, list[_Blob]]:
+    """Connected ink pieces as blobs, with the label image they index into."""
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    blobs = []
+    for index in range(1, count):
+        x, y, w, h, area = stats[index]
+        if area >= config.MIN_PIECE_PIXELS:
+            blobs.append(_Blob(int(x), int(y), int(x + w), int(y + h), [index], int(area)))
+    return labels, blobs
+
+
+def _is_line_or_edge(blob: _Blob, frame_shape: tuple[int, int]) -> bool:
+    """Ruled lines, the paper's edge and other long thin strokes are not digits."""
+    height, width = frame_shape
+    long_side, short_side = max(blob.w, blob.h), max(1, min(blob.w, blob.h))
+    if blob.w / max(1, blob.h) > config.MAX_ASPECT_WIDE:
+        return True
+    if long_side > config.MAX_DIGIT_FRACTION * min(height, width) and blob.h > 0:
+        fill = blob.area / float(blob.w * blob.h)
+        return fill < config.MIN_FILL or long_side / short_side > config.MAX_ASPECT_TALL
+    return False
+
+
+def _touches_border(blob: _Blob, frame_shape: tuple[int, int]) -> bool:
+    height, width = frame_shape
+    margin = config.BORDER_MARGIN
+    return blob.x0 <= margin or blob.y0 <= margin or blob.x1 >= width - margin or blob.y1 >= height - margin
+
+
+def _typical_height(blobs: list[_Blob]) -> float:
+    """The height of a typical digit: the area-weighted median of the larger blobs' heights."""
+    if not blobs:
+        return 0.0
+    heights = np.array([b.h for b in blobs], dtype=np.float32)
+    areas = np.array([b.area for b in blobs], dtype=np.float32)
+    big = heights >= 0.5 * heights.max()
+    order = np.argsort(heights[big])
+    cumulative = np.cumsum(areas[big][order])
+    return float(heights[big][order][np.searchsorted(cumulative, cumulative[-1] / 2)])
+
+
+def _merge_pieces(blobs: list[_Blob], typical: float) -> list[_Blob]:
+    """Merge pieces of one digit: boxes that overlap horizontally and nearly touch vertically.
+
+    A 5's detached top bar, a 4 drawn in two strokes or a light stroke broken by the
+    threshold sit above/below the rest of the digit with most of their width shared; the
+    merged box must still look like one digit (not taller than MERGE_MAX_HEIGHT x typical).
+    """
+    blobs = sorted(blobs, key=lambda b: -b.area)
+    merged = True
+    while merged:
+        merged = False
+        for i, big in enumerate(blobs):
+            for j in range(len(blobs) - 1, i, -1):
+                small = blobs[j]
+                overlap_x = min(big.x1, small.x1) - max(big.x0, small.x0)
+                if overlap_x < config.MERGE_OVERLAP * min(big.w, small.w):
+                    continue
+                gap_y = max(big.y0, small.y0) - min(big.y1, small.y1)
+                if gap_y > config.MERGE_GAP * max(typical, big.h):
+                    continue
+                height = max(big.y1, small.y1) - min(big.y0, small.y0)
+                width = max(big.x1, small.x1) - min(big.x0, small.x0)
+                if typical and height > config.MERGE_MAX_HEIGHT * typical:
+                    continue
+                if width > height * config.MERGE_MAX_ASPECT and small.area > big.area * 0.3:
+                    continue
+                big.absorb(small)
+                del blobs[j]
+                merged = True
+    return blobs
+
+
+def _split_touching(blob: _Blob, labels: np.ndarray, typical: float) -> list[_Blob]:
+    """Split a blob that is clearly several touching digits at its thinnest columns."""
+    if not typical or blob.w < config.SPLIT_MIN_ASPECT * blob.h:
+        return [blob]
+    parts = int(round(blob.w / (config.SPLIT_DIGIT_ASPECT * blob.h)))
+    if parts < 2:
+        return [blob]
+    region = np.isin(labels[blob.y0 : blob.y1, blob.x0 : blob.x1], blob.labels)
+    profile = region.sum(axis=0).astype(np.float32)
+    cuts = [0]
+    step = blob.w / parts
+    for k in range(1, parts):
+        centre = int(k * step)
+        lo, hi = max(1, centre - int(step * 0.35)), min(blob.w - 1, centre + int(step * 0.35))
+        if hi <= lo:
+            return [blob]
+        cut = lo + int(np.argmin(profile[lo:hi]))
+        if profile[cut] > config.SPLIT_MAX_CUT_INK * blob.h:
+            return [blob]  # no clear place to cut: more likely one wide digit
+        cuts.append(cut)
+    cuts.append(blob.w)
+    pieces = []
+    for left, right in zip(cuts[:-1], cuts[1:]):
+        column = region[:, left:right]
+        rows = np.flatnonzero(column.any(axis=1))
+        if right - left < 2 or len(rows) == 0:
+            continue
+        piece = _Blob(
+            blob.x0 + left, blob.y0 + int(rows[0]), blob.x0 + right, blob.y0 + int(rows[-1]) + 1,
+            blob.labels, int(column.sum()),
+        )
+        pieces.append(piece)
+    return pieces or [blob]
+
+
+def _reading_order(blobs: list[_Blob]) -> list[tuple[_Blob, int, int]]:
+    """(blob, line, number) in reading order.
+
+    Lines are chains of neighbours that overlap vertically, so that a slanted row stays one
+    line; lines are ordered by their mean centre, digits left to right. Within a line a gap
+    wider than NUMBER_GAP x the digit height starts a new number.
+    """
+    count = len(blobs)
+    parent = list(range(count))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    order = sorted(range(count), key=lambda i: blobs[i].x0)
+    for position, i in enumerate(order):
+        a = blobs[i]
+        best, best_distance = None, np.inf
+        for j in order[position + 1 :]:
+            b = blobs[j]
+            gap = b.x0 - a.x1
+            if gap > best_distance or gap > config.LINE_LINK_GAP * max(a.h, b.h):
+                break
+            overlap = min(a.y1, b.y1) - max(a.y0, b.y0)
+            if overlap < config.LINE_OVERLAP * min(a.h, b.h) or b.cx <= a.cx:
+                continue
+            distance = max(0, gap) + 2.0 * abs(b.cy - a.cy)
+            if distance < best_distance:
+                best, best_distance = j, distance
+        if best is not None:
+            parent[find(best)] = find(i)
+
+    lines: dict[int, list[_Blob]] = {}
+    for i in range(count):
+        lines.setdefault(find(i), []).append(blobs[i])
+    ordered_lines = sorted(lines.values(), key=lambda line: np.mean([b.cy for b in line]))
+    result = []
+    number = -1
+    for line_index, line in enumerate(ordered_lines):
+        line.sort(key=lambda b: b.x0)
+        height = float(np.median([b.h for b in line]))
+        previous = None
+        for blob in line:
+            if previous is None or blob.x0 - previous.x1 > config.NUMBER_GAP * height:
+                number += 1
+            result.append((blob, line_index, number))
+            previous = blob
+    return result
+
+
+def _crop_patch(frame: np.ndarray, labels: np.ndarray, blob: _Blob, scale: float):
+    """The blob's box in frame pixels and its 28x28 model input (None if nothing to read)."""
+    height, width = frame.shape[:2]
+    pad = max(1, int(round(0.08 * max(blob.w, blob.h))))
+    x0, y0 = max(0, blob.x0 - pad), max(0, blob.y0 - pad)
+    x1, y1 = min(labels.shape[1], blob.x1 + pad), min(labels.shape[0], blob.y1 + pad)
+    region = np.isin(labels[y0:y1, x0:x1], blob.labels)
+    # Keep only the blob's own columns (a split part must not see its neighbour's ink).
+    region[:, : max(0, blob.x0 - x0)] = False
+    region[:, blob.x1 - x0 :] = False
+    mask = region.astype(np.uint8) * 255
+    mask = cv2.dilate(mask, np.ones((3, 3), np.uint8))
+    fx0, fy0 = int(x0 / scale), int(y0 / scale)
+    fx1, fy1 = min(width, int(np.ceil(x1 / scale))), min(height, int(np.ceil(y1 / scale)))
+    crop = frame[fy0:fy1, fx0:fx1]
+    if crop.size == 0:
+        return None, None
+    if scale != 1.0:
+        mask = cv2.resize(mask, (crop.shape[1], crop.shape[0]), interpolation=cv2.INTER_NEAREST)
+    patch = to_mnist(crop, mask)
+    box = (
+        int(blob.x0 / scale),
+        int(blob.y0 / scale),
+        max(1, int(round(blob.w / scale))),
+        max(1, int(round(blob.h / scale))),
+    )
+    return box, patch
+
+
+def _working_gray(frame: np.ndarray) -> tuple[np.ndarray, float]:
+    """uint8 gray copy of the frame, reduced to at most DETECT_MAX_SIDE px; and its scale."""
+    frame = np.asarray(frame)
+    if frame.ndim == 2 and frame.dtype == np.uint8:
+        gray = frame
+    elif frame.ndim == 3 and frame.shape[2] == 3 and frame.dtype == np.uint8:
+        gray = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
+    else:
+        gray = np.clip(to_gray(frame) * 255.0 + 0.5, 0, 255).astype(np.uint8)
+    scale = min(1.0, config.DETECT_MAX_SIDE / max(gray.shape))
+    if scale < 1.0:
+        gray = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    return gray, scale
+
+
+def find_digits(frame: np.ndarray, *, whole_frame_fallback: bool = False) -> Detections:
+    """Find digit candidates (no model): boxes, patches, lines, numbers; predictions None.
+
+    frame: gray, BGR or BGRA (uint8, uint16 or float), any size.
+    whole_frame_fallback: when nothing digit-like is found apart from the frame's border
+    (a tight crop of one digit touches the edges), read the whole frame as one digit. The
+    photo mode sets it; a live camera does not, so an empty frame stays empty.
+    """
+    gray, scale = _working_gray(frame)
+    frame_shape = gray.shape
+    mask = threshold_ink(gray)
+    labels, pieces = _components(mask)
+    min_side = min(frame_shape)
+    min_height = max(config.MIN_DIGIT_PIXELS, config.MIN_DIGIT_FRACTION * min_side)
+    pieces = [p for p in pieces if not _is_line_or_edge(p, frame_shape)]
+    candidates = [p for p in pieces if not _touches_border(p, frame_shape)]
+    typical = _typical_height([p for p in candidates if p.h >= min_height])
+    blobs = _merge_pieces(candidates, typical)
+    typical = _typical_height([b for b in blobs if b.h >= min_height]) or typical
+
+    digits_found: list[_Blob] = []
+    for blob in blobs:
+        if blob.h < min_height or blob.h < config.MIN_RELATIVE_HEIGHT * typical:
+            continue
+        fill = blob.area / float(max(1, blob.w * blob.h))
+        if fill > config.MAX_FILL or blob.w > config.MAX_DIGIT_FRACTION * frame_shape[1]:
+            continue
+        if blob.h > config.MAX_DIGIT_FRACTION * frame_shape[0]:
+            continue
+        digits_found.extend(_split_touching(blob, labels, typical))
+
+    if not digits_found and whole_frame_fallback:
+        whole = _whole_frame_blob(pieces, frame_shape)
+        if whole is not None:
+            digits_found = [whole]
+
+    digits = []
+    for blob, line, number in _reading_order(digits_found):
+        box, patch = _crop_patch(frame, labels, blob, scale)
+        if patch is not None:
+            digits.append(Digit(box=box, patch=patch, line=line, number=number))
+    digits = _renumber(digits)
+    if scale != 1.0:
+        full = np.asarray(frame).shape[:2]
+        mask = cv2.resize(mask, (full[1], full[0]), interpolation=cv2.INTER_NEAREST)
+    return Detections(digits=tuple(digits), mask=mask)
+
+
+def _whole_frame_blob(pieces: list[_Blob], frame_shape: tuple[int, int]) -> _Blob | None:
+    """All the frame's ink as one blob (a tight crop of one digit), or None if too little."""
+    if not pieces:
+        return None
+    blob = _Blob(pieces[0].x0, pieces[0].y0, pieces[0].x1, pieces[0].y1, [], 0)
+    for piece in pieces:
+        blob.absorb(piece)
+    if blob.h < config.MIN_DIGIT_FRACTION * min(frame_shape):
+        return None
+    return blob
+
+
+def _renumber(digits: list[Digit]) -> list[Digit]:
+    """Make line and number indices consecutive after unreadable candidates were dropped."""
+    line_ids = {line: i for i, line in enumerate(dict.fromkeys(d.line for d in digits))}
+    number_ids = {n: i for i, n in enumerate(dict.fromkeys(d.number for d in digits))}
+    return [replace(d, line=line_ids[d.line], number=number_ids[d.number]) for d in digits]
+
+
+def read_digits(
+    frame: np.ndarray, recognizer: Recognizer, *, whole_frame_fallback: bool = False
+) -> Detections:
+    """find_digits + ONE batched recognizer.predict_patches call; Detections with predictions."""
+    found = find_digits(frame, whole_frame_fallback=whole_frame_fallback)
+    if not found.digits:
+        return found
+    predictions = recognizer.predict_patches([d.patch for d in found.digits])
+    digits = tuple(replace(d, prediction=p) for d, p in zip(found.digits, predictions))
+    return Detections(digits=digits, mask=found.mask)

@@ -1,0 +1,112 @@
+"""The detector on generated frames: MNIST test digits pasted on paper at known places."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from recognizer import config
+from recognizer.annotate import draw_digits
+from recognizer.detect import Detections, find_digits, read_digits
+
+
+def paste_digits(digits, places, size=(480, 640), digit_px=60, light=None):
+    """A light paper frame (BGR uint8) with each 28x28 MNIST digit drawn dark at (x, y)."""
+    height, width = size
+    paper = np.full((height, width), 225.0, dtype=np.float32)
+    if light is not None:  # a gradient of light: darker to the right
+        paper *= np.linspace(1.0, light, width, dtype=np.float32)[np.newaxis, :]
+    import cv2
+
+    for digit, (x, y) in zip(digits, places):
+        ink = cv2.resize(digit.astype(np.float32) / 255.0, (digit_px, digit_px))
+        region = paper[y : y + digit_px, x : x + digit_px]
+        region *= 1.0 - 0.85 * ink
+    frame = np.clip(paper, 0, 255).astype(np.uint8)
+    return cv2.cvtColor(frame, cv2.COLOR_GRAY2BGR)
+
+
+def pick(mnist_test, wanted):
+    """The first MNIST test image of each wanted label."""
+    x_test, y_test = mnist_test
+    return [x_test[int(np.flatnonzero(y_test == label)[0])] for label in wanted]
+
+
+def test_blank_paper_has_no_digits():
+    frame = paste_digits([], [])
+    found = find_digits(frame)
+    assert isinstance(found, Detections)
+    assert found.digits == ()
+    assert found.mask.shape == frame.shape[:2]
+    assert found.mask.dtype == np.uint8
+
+
+def test_two_lines_found_in_reading_order_with_numbers(mnist_test, recognizer):
+    labels = [3, 1, 4, 7, 2, 9]
+    # Line 0: "31" then a gap, "4"; line 1: "729" - placed out of order on purpose.
+    places = [(60, 60), (110, 62), (330, 58), (80, 300), (130, 298), (180, 302)]
+    frame = paste_digits(pick(mnist_test, labels), places, light=0.6)
+    result = read_digits(frame, recognizer)
+    assert len(result.digits) == 6
+    assert [d.line for d in result.digits] == [0, 0, 0, 1, 1, 1]
+    assert [d.number for d in result.digits] == [0, 0, 1, 2, 2, 2]
+    for digit, (x, y) in zip(result.digits, places):
+        bx, by, bw, bh = digit.box
+        assert x - 4 <= bx and bx + bw <= x + 64 and y - 4 <= by and by + bh <= y + 64
+        assert digit.patch.shape == (28, 28) and digit.patch.dtype == np.float32
+    assert [d.prediction.digit for d in result.digits] == labels
+    assert result.numbers() == ["31", "4", "729"]
+
+
+def test_find_digits_leaves_predictions_empty(mnist_test):
+    frame = paste_digits(pick(mnist_test, [5, 6]), [(100, 100), (300, 100)])
+    found = find_digits(frame)
+    assert len(found.digits) == 2
+    assert all(d.prediction is None for d in found.digits)
+    assert found.numbers() == ["?", "?"]
+
+
+def test_unsure_digit_reads_as_question_mark(mnist_test, recognizer):
+    frame = paste_digits(pick(mnist_test, [8]), [(200, 200)])
+    result = read_digits(frame, recognizer)
+    assert result.numbers(min_confidence=1.01) == ["?"]
+    assert result.numbers(min_confidence=0.0) == [str(result.digits[0].prediction.digit)]
+
+
+def test_broken_digit_is_merged(mnist_test, recognizer):
+    """A 5 whose top bar is cut off from the body is still one digit."""
+    five = pick(mnist_test, [5])[0].copy()
+    rows = np.flatnonzero(five.max(axis=1) > 0)
+    five[rows[0] + 5 : rows[0] + 7, :] = 0  # a 2-row gap below the top bar
+    frame = paste_digits([five], [(250, 150)], digit_px=84)
+    result = read_digits(frame, recognizer)
+    assert len(result.digits) == 1
+
+
+def test_ruled_line_and_speck_are_ignored(mnist_test):
+    frame = paste_digits(pick(mnist_test, [2]), [(300, 200)])
+    frame[400:402, 20:620] = 120  # a ruled line
+    frame[100:103, 100:103] = 30  # a speck
+    found = find_digits(frame)
+    assert len(found.digits) == 1
+
+
+def test_large_frame_boxes_in_full_resolution(mnist_test):
+    frame = paste_digits(pick(mnist_test, [0, 6]), [(500, 600), (2200, 1500)],
+                         size=(2400, 3200), digit_px=240)
+    found = find_digits(frame)
+    assert [d.box[0] // 100 for d in found.digits] == [5, 22]
+    assert found.mask.shape == frame.shape[:2]
+
+
+def test_draw_digits_is_pure_and_draws(mnist_test, recognizer):
+    frame = paste_digits(pick(mnist_test, [1, 2]), [(100, 100), (170, 100)])
+    before = frame.copy()
+    result = read_digits(frame, recognizer)
+    drawn = draw_digits(frame, result, config.MIN_CONFIDENCE)
+    assert np.array_equal(frame, before)
+    assert drawn.shape == frame.shape and drawn.dtype == np.uint8
+    x, y, w, h = result.digits[0].box
+    assert not np.array_equal(drawn[y - 3 : y + h + 3, x - 3 : x + w + 3],
+                              frame[y - 3 : y + h + 3, x - 3 : x + w + 3])
+    assert np.array_equal(drawn[400:, 400:], frame[400:, 400:])
