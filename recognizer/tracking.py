@@ -1,0 +1,158 @@
+"""Keep labels steady: follow each digit across frames and vote over its last readings.
+
+A single frame's reading of a digit wobbles (light, blur, a hand moving the paper); shown
+raw it flickers between, say, 4 and 9. `update_tracks` matches this frame's digits to the
+tracks of earlier frames by box overlap (IoU), appends each reading to its track, and gives
+back the track's vote: the mean of its last TRACK_VOTES probability vectors. The shown digit
+changes only when another digit's mean beats it by TRACK_SWITCH_MARGIN (hysteresis).
+
+Everything is a frozen dataclass and `update_tracks` is a pure function (state in, state
+out), so a test can replay a sequence and count label flips.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Protocol, Sequence
+
+import numpy as np
+
+from recognizer import config
+from recognizer.predict import Prediction
+
+Box = tuple[int, int, int, int]
+
+
+class _Detected(Protocol):
+    box: Box
+    prediction: Prediction | None
+
+
+@dataclass(frozen=True)
+class Track:
+    """One digit followed over frames: where it was last, its recent readings, its vote."""
+
+    track_id: int
+    box: Box
+    readings: tuple[tuple[float, ...], ...] = ()  # last TRACK_VOTES probability vectors
+    shown: int | None = None  # the digit currently shown (after hysteresis)
+    missed: int = 0  # frames since a detection last matched
+    age: int = 1  # frames since the track began
+
+    def vote(self) -> Prediction | None:
+        """The track's reading: mean probabilities over its window, the shown digit on top."""
+        if not self.readings:
+            return None
+        mean = np.mean(np.asarray(self.readings, dtype=np.float64), axis=0)
+        probabilities = tuple(float(p) for p in mean)
+        digit = self.shown if self.shown is not None else int(np.argmax(mean))
+        return Prediction(digit=digit, confidence=probabilities[digit], probabilities=probabilities)
+
+
+@dataclass(frozen=True)
+class TrackerState:
+    """All live tracks and the next id to hand out."""
+
+    tracks: tuple[Track, ...] = ()
+    next_id: int = 1
+
+
+@dataclass(frozen=True)
+class TrackedReading:
+    """This frame's result for one detected digit: its track and the voted prediction."""
+
+    track_id: int
+    prediction: Prediction | None  # the vote (None when the track has no reading yet)
+    raw: Prediction | None  # this frame's own reading
+
+
+def box_iou(a: Box, b: Box) -> float:
+    """Intersection over union of two (x, y, w, h) boxes, 0 when they do not touch."""
+    ax, ay, aw, ah = a
+    bx, by, bw, bh = b
+    iw = min(ax + aw, bx + bw) - max(ax, bx)
+    ih = min(ay + ah, by + bh) - max(ay, by)
+    if iw <= 0 or ih <= 0:
+        return 0.0
+    inter = iw * ih
+    return inter / float(aw * ah + bw * bh - inter)
+
+
+def _match(tracks: Sequence[Track], boxes: Sequence[Box], min_iou: float) -> dict[int, int]:
+    """Greedy matching, best overlap first: detection index -> track index."""
+    pairs = []
+    for d, box in enumerate(boxes):
+        for t, track in enumerate(tracks):
+            iou = box_iou(box, track.box)
+            if iou >= min_iou:
+                pairs.append((iou, d, t))
+    pairs.sort(reverse=True)
+    matched: dict[int, int] = {}
+    used_tracks: set[int] = set()
+    for _, d, t in pairs:
+        if d not in matched and t not in used_tracks:
+            matched[d] = t
+            used_tracks.add(t)
+    return matched
+
+
+def _shown_digit(shown: int | None, mean: np.ndarray, margin: float) -> int:
+    """Keep the shown digit unless another one's mean probability beats it by `margin`."""
+    best = int(np.argmax(mean))
+    if shown is None or best == shown or mean[best] - mean[shown] >= margin:
+        return best
+    return shown
+
+
+def _add_reading(track: Track, prediction: Prediction | None, votes: int, margin: float) -> Track:
+    if prediction is None:
+        return track
+    readings = (track.readings + (tuple(prediction.probabilities),))[-votes:]
+    mean = np.mean(np.asarray(readings, dtype=np.float64), axis=0)
+    return replace(track, readings=readings, shown=_shown_digit(track.shown, mean, margin))
+
+
+def update_tracks(
+    state: TrackerState,
+    digits: Sequence[_Detected],
+    min_iou: float = config.TRACK_MIN_IOU,
+    votes: int = config.TRACK_VOTES,
+    max_missed: int = config.TRACK_MAX_MISSED,
+    margin: float = config.TRACK_SWITCH_MARGIN,
+) -> tuple[TrackerState, tuple[TrackedReading, ...]]:
+    """Fold one frame's digits (anything with .box and .prediction) into the tracks.
+
+    Returns the new state and, for each input digit in order, its track id and voted
+    prediction. Tracks unmatched for more than `max_missed` frames are dropped.
+    """
+    boxes = [tuple(int(v) for v in digit.box) for digit in digits]
+    matched = _match(state.tracks, boxes, min_iou)
+    tracks = list(state.tracks)
+    next_id = state.next_id
+    readings: list[TrackedReading] = []
+    touched: set[int] = set()
+    for d, digit in enumerate(digits):
+        if d in matched:
+            t = matched[d]
+            track = replace(tracks[t], box=boxes[d], missed=0, age=tracks[t].age + 1)
+        else:
+            track = Track(track_id=next_id, box=boxes[d])
+            next_id += 1
+            tracks.append(track)
+            t = len(tracks) - 1
+        track = _add_reading(track, digit.prediction, votes, margin)
+        tracks[t] = track
+        touched.add(t)
+        readings.append(TrackedReading(track.track_id, track.vote(), digit.prediction))
+    survivors = []
+    for t, track in enumerate(tracks):
+        if t not in touched:
+            track = replace(track, missed=track.missed + 1)
+        if track.missed <= max_missed:
+            survivors.append(track)
+    return TrackerState(tuple(survivors), next_id), tuple(readings)
+
+
+def count_flips(labels: Sequence[int | None]) -> int:
+    """How often a shown label changes between consecutive frames (None = not shown)."""
+    return sum(1 for a, b in zip(labels, labels[1:]) if a is not None and b is not None and a != b)
