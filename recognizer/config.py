@@ -83,14 +83,17 @@ DETECT_MAX_SIDE = 1024
 # Paper brightness is estimated on a copy at most this big, with a closing whose size is this
 # fraction of the copy's shorter side (larger than any pen stroke, smaller than a shadow).
 BACKGROUND_MAX_SIDE = 256
-BACKGROUND_KERNEL_FRACTION = 0.06
-# Local threshold: neighbourhood = this fraction of the shorter side (at least MIN px, odd);
-# a pixel is ink when ADAPTIVE_C grey levels darker than its neighbourhood and at least
-# INK_DARKNESS darker than the flattened paper (fraction of white).
-ADAPTIVE_BLOCK_FRACTION = 0.08
-ADAPTIVE_BLOCK_MIN = 15
-ADAPTIVE_C = 10
-INK_DARKNESS = 0.12
+BACKGROUND_KERNEL_FRACTION = 0.12
+# An image is light ink on a dark ground when its light histogram tail is this many times
+# longer than its dark tail.
+POLARITY_RATIO = 1.5
+# Ink threshold on the flattened paper, with hysteresis: a pixel darker than the paper by
+# max(WEAK_INK, WEAK_SIGMAS x the paper's noise) is ink when its piece holds a pixel darker by
+# max(STRONG_INK, STRONG_SIGMAS x noise). Darkness is a fraction of white.
+WEAK_INK = 0.06
+WEAK_SIGMAS = 4.0
+STRONG_INK = 0.18
+STRONG_SIGMAS = 7.0
 # Ink pieces smaller than this many pixels (at working scale) are specks.
 MIN_PIECE_PIXELS = 6
 # A digit is at least MIN_DIGIT_PIXELS tall and MIN_DIGIT_FRACTION of the frame's shorter side,
@@ -135,12 +138,22 @@ CANVAS_WIDTH = 640
 CANVAS_HEIGHT = 320
 # The round pen's width as a fraction of the canvas's shorter side (24 px on 320 px): a
 # digit drawn at two thirds of the height then has MNIST's stroke-to-size ratio.
-PEN_WIDTH_FRACTION = 0.075
+PEN_WIDTH_FRACTION = 0.06
 # Live reading runs this long after the last pen movement (debounced, never per event).
 LIVE_DEBOUNCE_MS = 150
 # Two strokes belong to one digit when their horizontal extents overlap by at least this
 # fraction of the narrower one (a 5's top bar, a 4 drawn in two strokes); digits written
 # side by side overlap less or not at all.
 GROUP_OVERLAP = 0.3
+# A group of strokes shorter than FRAGMENT_HEIGHT of its horizontally nearest neighbour and
+# at most FRAGMENT_GAP of that neighbour's height away from it is part of it (a 5's bar, a
+# 7's tick), not a digit of its own.
+FRAGMENT_HEIGHT = 0.4
+FRAGMENT_GAP = 0.25
 # The 28x28 patch the model saw is shown enlarged this many times (times the DPI scale).
 PATCH_ZOOM = 4
+# Each digit's strokes are redrawn for the model with their path scaled to DIGIT_RENDER_BOX
+# px and a pen DIGIT_STROKE_FRACTION of that (MNIST's stroke-to-size ratio), whatever size
+# and pen the user drew with.
+DIGIT_RENDER_BOX = 72
+DIGIT_STROKE_FRACTION = 0.12

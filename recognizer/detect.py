@@ -133,23 +133,42 @@ def _normalise_paper(gray: np.ndarray) -> np.ndarray:
     return np.clip(flat * 255.0, 0, 255).astype(np.uint8)
 
 
-def threshold_ink(gray: np.ndarray) -> np.ndarray:
+def is_light_on_dark(gray: np.ndarray) -> bool:
+    """True for light ink on a dark ground (MNIST style, chalk): the light tail of the
+    histogram is far longer than the dark one. A dim photo of paper is still dark on light."""
+    sample = gray[::4, ::4] if min(gray.shape) >= 64 else gray
+    low, median, high = np.percentile(sample, (0.5, 50, 99.5))
+    return bool(high - median > config.POLARITY_RATIO * max(1.0, median - low))
+
+
+def threshold_ink(gray: np.ndarray, light_on_dark: bool | None = None) -> np.ndarray:
     """uint8 gray (any polarity) -> uint8 mask, 255 where there is ink.
 
-    Light-on-dark images (MNIST style, chalk on a board) are inverted first. After the paper
-    is flattened, a pixel is ink when it is darker than its neighbourhood by ADAPTIVE_C and
-    darker than the paper by INK_DARKNESS: the first finds strokes locally, the second stops
-    the paper's grain and faint texture from being read as ink.
+    Light-on-dark images (MNIST style, chalk on a board) are inverted first. The paper is
+    flattened by its local brightness (`_normalise_paper`), so the threshold is local: a
+    pixel's darkness is measured against the paper around it. The threshold then adapts to
+    the photo's noise (the paper grain, measured as a robust spread) with hysteresis: ink is
+    every pixel WEAK darker than the paper that is connected to a pixel STRONG darker, so a
+    thin or light stroke is kept whole while grain and specks, which never reach STRONG, drop.
     """
-    if float(np.median(gray)) < 128:
+    if light_on_dark is None:
+        light_on_dark = is_light_on_dark(gray)
+    if light_on_dark:
         gray = 255 - gray
     flat = _normalise_paper(gray)
-    block = _odd(min(gray.shape) * config.ADAPTIVE_BLOCK_FRACTION, config.ADAPTIVE_BLOCK_MIN)
-    local = cv2.adaptiveThreshold(
-        flat, 255, cv2.ADAPTIVE_THRESH_GAUSSIAN_C, cv2.THRESH_BINARY_INV, block, config.ADAPTIVE_C
-    )
-    dark = (flat < int(255 * (1.0 - config.INK_DARKNESS))).astype(np.uint8) * 255
-    return cv2.bitwise_and(local, dark)
+    sample = flat[::2, ::2].astype(np.float32)
+    paper = float(np.median(sample))
+    sigma = 1.4826 * float(np.median(np.abs(sample - paper)))
+    weak = paper - max(config.WEAK_INK * 255, config.WEAK_SIGMAS * sigma)
+    strong = paper - max(config.STRONG_INK * 255, config.STRONG_SIGMAS * sigma)
+    weak_mask = (flat < weak).astype(np.uint8)
+    count, labels = cv2.connectedComponents(weak_mask, connectivity=8)
+    if count <= 1:
+        return weak_mask * 255
+    seeded = np.zeros(count, dtype=np.uint8)
+    seeded[np.unique(labels[flat < strong])] = 255
+    seeded[0] = 0
+    return seeded[labels]
 
 
 def _components(mask: np.ndarray) -> tuple[np.ndarray, list[_Blob]]:
@@ -312,13 +331,24 @@ def _reading_order(blobs: list[_Blob]) -> list[tuple[_Blob, int, int]]:
     return result
 
 
-def _crop_patch(frame: np.ndarray, labels: np.ndarray, blob: _Blob, scale: float):
-    """The blob's box in frame pixels and its 28x28 model input (None if nothing to read)."""
+def _crop_patch(
+    frame: np.ndarray, labels: np.ndarray, blob: _Blob, scale: float, light_on_dark: bool
+):
+    """The blob's box in frame pixels and its 28x28 model input (None if nothing to read).
+
+    The crop is handed to `to_mnist` as dark ink on paper scaled to white (the paper level
+    is the crop's bright part outside the digit's mask): `to_mnist` guesses polarity from
+    the crop's border, which a dim photo of paper (grey paper below 50%) would fool.
+    """
     height, width = frame.shape[:2]
     pad = max(1, int(round(0.08 * max(blob.w, blob.h))))
     x0, y0 = max(0, blob.x0 - pad), max(0, blob.y0 - pad)
     x1, y1 = min(labels.shape[1], blob.x1 + pad), min(labels.shape[0], blob.y1 + pad)
-    region = np.isin(labels[y0:y1, x0:x1], blob.labels)
+    window = labels[y0:y1, x0:x1]
+    if len(blob.labels) == 1:
+        region = window == blob.labels[0]
+    else:
+        region = np.isin(window, blob.labels)
     # Keep only the blob's own columns (a split part must not see its neighbour's ink).
     region[:, : max(0, blob.x0 - x0)] = False
     region[:, blob.x1 - x0 :] = False
@@ -331,7 +361,7 @@ def _crop_patch(frame: np.ndarray, labels: np.ndarray, blob: _Blob, scale: float
         return None, None
     if scale != 1.0:
         mask = cv2.resize(mask, (crop.shape[1], crop.shape[0]), interpolation=cv2.INTER_NEAREST)
-    patch = to_mnist(crop, mask)
+    patch = to_mnist(_paper_to_white(crop, mask, light_on_dark), mask)
     box = (
         int(blob.x0 / scale),
         int(blob.y0 / scale),
@@ -339,6 +369,16 @@ def _crop_patch(frame: np.ndarray, labels: np.ndarray, blob: _Blob, scale: float
         max(1, int(round(blob.h / scale))),
     )
     return box, patch
+
+
+def _paper_to_white(crop: np.ndarray, mask: np.ndarray, light_on_dark: bool) -> np.ndarray:
+    """float32 gray crop with dark ink and the paper around it scaled to 1.0."""
+    gray = to_gray(crop)
+    if light_on_dark:
+        gray = 1.0 - gray
+    outside = gray[mask == 0]
+    paper = float(np.percentile(outside, 75)) if outside.size >= 8 else float(gray.max())
+    return np.clip(gray / max(paper, 1e-3), 0.0, 1.0)
 
 
 def _working_gray(frame: np.ndarray) -> tuple[np.ndarray, float]:
@@ -366,7 +406,8 @@ def find_digits(frame: np.ndarray, *, whole_frame_fallback: bool = False) -> Det
     """
     gray, scale = _working_gray(frame)
     frame_shape = gray.shape
-    mask = threshold_ink(gray)
+    light_on_dark = is_light_on_dark(gray)
+    mask = threshold_ink(gray, light_on_dark)
     labels, pieces = _components(mask)
     min_side = min(frame_shape)
     min_height = max(config.MIN_DIGIT_PIXELS, config.MIN_DIGIT_FRACTION * min_side)
@@ -394,7 +435,7 @@ def find_digits(frame: np.ndarray, *, whole_frame_fallback: bool = False) -> Det
 
     digits = []
     for blob, line, number in _reading_order(digits_found):
-        box, patch = _crop_patch(frame, labels, blob, scale)
+        box, patch = _crop_patch(frame, labels, blob, scale, light_on_dark)
         if patch is not None:
             digits.append(Digit(box=box, patch=patch, line=line, number=number))
     digits = _renumber(digits)
