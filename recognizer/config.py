@@ -136,8 +136,8 @@ NUMBER_GAP = 0.8
 # a number of several digits, tall enough to draw one digit comfortably.
 CANVAS_WIDTH = 640
 CANVAS_HEIGHT = 320
-# The round pen's width as a fraction of the canvas's shorter side (24 px on 320 px): a
-# digit drawn at two thirds of the height then has MNIST's stroke-to-size ratio.
+# The round pen's width as a fraction of the canvas's shorter side (19 px on 320 px), for a
+# look like a felt pen; the model does not depend on it (see DIGIT_RENDER_BOX).
 PEN_WIDTH_FRACTION = 0.06
 # Live reading runs this long after the last pen movement (debounced, never per event).
 LIVE_DEBOUNCE_MS = 150
