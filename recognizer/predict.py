@@ -85,8 +85,9 @@ class _LiteRTBackend:
 
     name = "litert"
 
-    def __init__(self, path: Path, interpreter_class):
+    def __init__(self, path: Path, interpreter_class, num_threads: int):
         self._path = path
+        self._num_threads = num_threads
         self._interpreter_class = interpreter_class
         self._interpreters = {}
         try:
@@ -101,7 +102,7 @@ class _LiteRTBackend:
         entry = self._interpreters.get(batch)
         if entry is None:
             interpreter = self._interpreter_class(
-                model_path=str(self._path), num_threads=config.LITERT_THREADS
+                model_path=str(self._path), num_threads=self._num_threads
             )
             input_index = interpreter.get_input_details()[0]["index"]
             interpreter.resize_tensor_input(
@@ -153,9 +154,15 @@ class Recognizer:
 
     model_path: a .tflite (run with LiteRT, or with Keras from the .keras beside it when
     LiteRT is missing) or a .keras file. backend: "auto", "litert" or "keras".
+    num_threads: LiteRT's threads (default config.LITERT_THREADS); 1 suits worker processes.
     """
 
-    def __init__(self, model_path: str | Path | None = None, backend: str = "auto"):
+    def __init__(
+        self,
+        model_path: str | Path | None = None,
+        backend: str = "auto",
+        num_threads: int | None = None,
+    ):
         path = Path(model_path) if model_path is not None else default_model_path()
         if backend not in ("auto", "litert", "keras"):
             raise ValueError(f"backend must be 'auto', 'litert' or 'keras', not {backend!r}")
@@ -172,7 +179,10 @@ class Recognizer:
         if path.suffix not in (".tflite", ".keras"):
             raise ModelLoadError(f"{path}: expected a .tflite or .keras model file")
         self.model_path = path
-        self._run = _LiteRTBackend(path, interpreter_class) if use_litert else _KerasBackend(path)
+        threads = num_threads or config.LITERT_THREADS
+        self._run = (
+            _LiteRTBackend(path, interpreter_class, threads) if use_litert else _KerasBackend(path)
+        )
         self.backend = self._run.name
 
     def predict_probabilities(self, patches: np.ndarray) -> np.ndarray:

@@ -1,0 +1,94 @@
+"""train_mnist.py end to end on a small run, and its errors on bad data files."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from recognizer import config
+
+SCRIPT = config.PROJECT_ROOT / "train_mnist.py"
+
+
+def run_script(*args, timeout=600):
+    return subprocess.run(
+        [sys.executable, str(SCRIPT), *map(str, args)],
+        capture_output=True, text=True, timeout=timeout, cwd=config.PROJECT_ROOT,
+    )
+
+
+@pytest.mark.slow
+def test_quick_training_run_writes_every_file(tmp_path, mnist_test):
+    from tests.conftest import MNIST_NPZ
+
+    out = tmp_path / "model"
+    result = run_script("--data", MNIST_NPZ, "--limit", 2000, "--epochs", 1, "--out", out)
+    assert result.returncode == 0, result.stderr[-2000:]
+    for name in ("mnist_cnn.keras", "mnist_cnn.tflite", "metrics.json", "training.png",
+                 "confusion.png"):
+        assert (out / name).stat().st_size > 1000, name
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["training_images"] == 2000 and metrics["test_images"] == 10000
+    assert 0.5 < metrics["test_accuracy"] <= 1.0  # one epoch on 2,000 images: well above chance
+    assert abs(metrics["tflite_test_accuracy"] - metrics["test_accuracy"]) < 0.005
+    assert np.array(metrics["confusion_matrix"]).sum() == 10000
+    assert set(metrics["per_class_accuracy"]) == {str(d) for d in range(10)}
+    assert metrics["options"]["epochs"] == 1 and metrics["options"]["limit"] == 2000
+    assert "tensorflow" in metrics["versions"] and metrics["seconds"] > 0
+    # The written model serves the core.
+    from recognizer.predict import Recognizer
+
+    x_test, y_test = mnist_test
+    prediction = Recognizer(out / "mnist_cnn.tflite").predict_digit(x_test[0])
+    assert prediction is not None and 0 <= prediction.digit <= 9
+
+
+def write_npz(path, **arrays):
+    np.savez(path, **arrays)
+    return path
+
+
+def good_arrays(n=10):
+    return dict(x_train=np.zeros((n, 28, 28), np.uint8), y_train=np.zeros(n, np.uint8),
+                x_test=np.zeros((n, 28, 28), np.uint8), y_test=np.zeros(n, np.uint8))
+
+
+@pytest.mark.parametrize(
+    "case,expected",
+    [
+        ("missing", "data file not found"),
+        ("corrupt", "not a readable .npz"),
+        ("empty", "not a readable .npz"),
+        ("no-key", "lacks the key(s) y_test"),
+        ("bad-shape", "x_train has shape (10, 32, 32)"),
+        ("bad-labels", "labels outside 0-9"),
+        ("label-count", "y_test has shape (3,)"),
+    ],
+)
+def test_bad_data_file_gives_one_line_and_status_1(tmp_path, case, expected):
+    path = tmp_path / "data.npz"
+    arrays = good_arrays()
+    if case == "corrupt":
+        path.write_bytes(b"PK\x03\x04 definitely not a zip archive" * 10)
+    elif case == "empty":
+        path.write_bytes(b"")
+    elif case == "no-key":
+        del arrays["y_test"]
+    elif case == "bad-shape":
+        arrays["x_train"] = np.zeros((10, 32, 32), np.uint8)
+    elif case == "bad-labels":
+        arrays["y_train"] = np.full(10, 12, np.uint8)
+    elif case == "label-count":
+        arrays["y_test"] = np.zeros(3, np.uint8)
+    if case not in ("missing", "corrupt", "empty"):
+        write_npz(path, **arrays)
+    result = run_script("--data", path, "--out", tmp_path / "out", timeout=120)
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in result.stderr, result.stderr
+    assert expected in lines[0]
+    assert not (tmp_path / "out").exists()
