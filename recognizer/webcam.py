@@ -21,10 +21,10 @@ import json
 import os
 import sys
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
-from typing import Callable, Iterator, TextIO
+from typing import Callable, TextIO
 
 import cv2
 import numpy as np
@@ -326,6 +326,16 @@ def _smoothed(previous: float | None, interval: float) -> float | None:
     return previous + config.FPS_SMOOTHING * (rate - previous)
 
 
+def _quiet_qt_fonts() -> None:
+    """OpenCV's Qt build looks for fonts in its own (empty) folder and complains on every
+    start; point it at the system's fonts where they exist."""
+    if "QT_QPA_FONTDIR" not in os.environ:
+        for folder in ("/usr/share/fonts/truetype/dejavu", "/usr/share/fonts/truetype", "/usr/share/fonts"):
+            if Path(folder).is_dir():
+                os.environ["QT_QPA_FONTDIR"] = folder
+                break
+
+
 def window_closed(title: str) -> bool:
     """True once the user closed the window with its close button."""
     try:
@@ -357,7 +367,9 @@ def run_window(
     message_until = 0.0
     last = time.perf_counter()
     try:
-        cv2.namedWindow(title, cv2.WINDOW_NORMAL | cv2.WINDOW_KEEPRATIO)
+        _quiet_qt_fonts()
+        cv2.namedWindow(title, cv2.WINDOW_NORMAL | cv2.WINDOW_KEEPRATIO | cv2.WINDOW_GUI_NORMAL)
+        sized = False
         while max_frames is None or processed < max_frames:
             if not view.paused or frame is None:
                 frame = next(frames, None)
@@ -375,6 +387,9 @@ def run_window(
             annotated = draw_overlay(frame, result, view)
             if not view.paused:
                 recorder.write(annotated)
+            if not sized:  # open at the frame's own size; the user may resize it
+                cv2.resizeWindow(title, annotated.shape[1], annotated.shape[0])
+                sized = True
             cv2.imshow(title, annotated)
             key = cv2.waitKeyEx(1 if not view.paused else 30)
             if window_closed(title):
@@ -546,8 +561,13 @@ def add_parser(subparsers) -> None:
 def run(args: argparse.Namespace) -> int:
     from recognizer.cli import load_recognizer
 
-    recognizer = load_recognizer(args)
+    # The source first: a camera that does not open fails before the model loads.
     source = open_source(camera=args.camera, source=args.source, size=args.size)
+    try:
+        recognizer = load_recognizer(args)
+    except BaseException:
+        source.close()
+        raise
     headless = args.headless or not display_available()
     if not args.headless and headless:
         print("no display found: running headless", file=sys.stderr)

@@ -1,0 +1,119 @@
+"""Tracking digits across frames and voting over their readings."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+import numpy as np
+import pytest
+
+from recognizer.predict import Prediction
+from recognizer.tracking import TrackerState, box_iou, count_flips, update_tracks
+
+
+@dataclass(frozen=True)
+class Seen:
+    box: tuple[int, int, int, int]
+    prediction: Prediction | None
+
+
+def reading(probabilities: dict[int, float]) -> Prediction:
+    probs = np.full(10, 0.0)
+    for digit, p in probabilities.items():
+        probs[digit] = p
+    rest = 1.0 - probs.sum()
+    probs[probs == 0] = rest / max(1, int((probs == 0).sum()))
+    return Prediction.from_probabilities(probs)
+
+
+def run(sequence):
+    """Feed frames (lists of Seen) through the tracker; per frame the TrackedReadings."""
+    state, out = TrackerState(), []
+    for frame in sequence:
+        state, tracked = update_tracks(state, frame)
+        out.append(tracked)
+    return state, out
+
+
+def test_box_iou():
+    assert box_iou((0, 0, 10, 10), (0, 0, 10, 10)) == 1.0
+    assert box_iou((0, 0, 10, 10), (20, 0, 10, 10)) == 0.0
+    assert box_iou((0, 0, 10, 10), (5, 0, 10, 10)) == pytest.approx(50 / 150)
+
+
+def test_a_digit_keeps_its_track_while_it_moves_a_little():
+    four = reading({4: 0.9})
+    frames = [[Seen((100 + 3 * i, 50 + i, 30, 40), four), Seen((300, 50, 30, 40), four)] for i in range(10)]
+    state, out = run(frames)
+    assert {t[0].track_id for t in out} == {1}
+    assert {t[1].track_id for t in out} == {2}
+    assert len(state.tracks) == 2
+
+
+def test_a_far_jump_starts_a_new_track_and_old_tracks_expire():
+    one = reading({1: 0.9})
+    frames = [[Seen((10, 10, 20, 30), one)]] * 3 + [[Seen((400, 300, 20, 30), one)]] * 7
+    state, out = run(frames)
+    assert out[2][0].track_id == 1 and out[3][0].track_id == 2
+    # Track 1 was missed for 7 frames > TRACK_MAX_MISSED (5): gone.
+    assert [t.track_id for t in state.tracks] == [2]
+
+
+def test_voting_stops_a_wobbling_label_from_flickering():
+    # The true digit is 4; every third frame the raw reading says 9 (as blur makes it do).
+    rng = np.random.default_rng(0)
+    frames = []
+    for i in range(60):
+        if i % 3 == 2:
+            p = reading({9: 0.55, 4: 0.40})
+        else:
+            p = reading({4: float(rng.uniform(0.5, 0.8)), 9: 0.15})
+        frames.append([Seen((200 + int(rng.integers(-3, 4)), 100, 40, 50), p)])
+    _, out = run(frames)
+    raw = [t[0].raw.digit for t in out]
+    voted = [t[0].prediction.digit for t in out]
+    assert count_flips(raw) >= 30
+    assert count_flips(voted) == 0
+    assert voted[-1] == 4
+
+
+def test_a_real_change_still_comes_through_within_the_vote_window():
+    frames = [[Seen((50, 50, 30, 40), reading({1: 0.95}))]] * 10
+    frames += [[Seen((50, 50, 30, 40), reading({7: 0.95}))]] * 10
+    _, out = run(frames)
+    voted = [t[0].prediction.digit for t in out]
+    assert voted[:10] == [1] * 10
+    assert voted[-1] == 7
+    assert voted.index(7) <= 10 + 7
+    assert count_flips(voted) == 1
+
+
+def test_hysteresis_keeps_the_shown_digit_on_a_near_tie():
+    frames = [[Seen((0, 0, 20, 20), reading({3: 0.50, 5: 0.45}))]] * 4
+    frames += [[Seen((0, 0, 20, 20), reading({5: 0.50, 3: 0.45}))]] * 4
+    _, out = run(frames)
+    assert [t[0].prediction.digit for t in out] == [3] * 8
+
+
+def test_unread_digits_do_not_vote():
+    frames = [[Seen((0, 0, 20, 20), None)], [Seen((0, 0, 20, 20), reading({2: 0.9}))]]
+    _, out = run(frames)
+    assert out[0][0].prediction is None
+    assert out[1][0].prediction.digit == 2
+    assert out[1][0].prediction.confidence == pytest.approx(0.9)
+
+
+def test_results_are_frozen():
+    state, out = run([[Seen((0, 0, 20, 20), reading({2: 0.9}))]])
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        state.next_id = 5
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        out[0][0].track_id = 9
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        state.tracks[0].box = (1, 1, 1, 1)
+
+
+def test_count_flips():
+    assert count_flips([1, 1, 2, 2, 1, None, 1]) == 2
+    assert count_flips([]) == 0
