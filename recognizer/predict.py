@@ -8,7 +8,9 @@ the one preprocessing path of `recognizer.preprocess` first.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Sequence
@@ -80,6 +82,29 @@ def _missing_model_message(path: Path) -> str:
     )
 
 
+@contextlib.contextmanager
+def _native_stderr_silenced():
+    """Hide the runtime's native "INFO: Created TensorFlow Lite XNNPACK delegate" line.
+
+    It is written by C++ straight to file descriptor 2, so Python's sys.stderr cannot catch
+    it. Failures still surface: they raise Python exceptions with their own messages.
+    """
+    try:
+        fd = sys.stderr.fileno()
+    except (AttributeError, ValueError, OSError):  # no real stderr (IDLE, pytest capture)
+        yield
+        return
+    sys.stderr.flush()
+    saved = os.dup(fd)
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), fd)
+        yield
+    finally:
+        os.dup2(saved, fd)
+        os.close(saved)
+
+
 class _LiteRTBackend:
     """Runs a .tflite model, one interpreter per batch size seen (resizing is not free)."""
 
@@ -108,7 +133,8 @@ class _LiteRTBackend:
             interpreter.resize_tensor_input(
                 input_index, [batch, config.IMAGE_SIZE, config.IMAGE_SIZE, 1]
             )
-            interpreter.allocate_tensors()
+            with _native_stderr_silenced():
+                interpreter.allocate_tensors()
             output_index = interpreter.get_output_details()[0]["index"]
             entry = (interpreter, input_index, output_index)
             self._interpreters[batch] = entry

@@ -1,0 +1,73 @@
+"""The `recognizer` command as a user runs it: --help, --version, predict, errors."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+
+import pytest
+
+from recognizer import __version__, config
+
+SAMPLES = sorted((config.PROJECT_ROOT / "samples" / "digits").glob("digit_*.jpg"))
+
+
+def run_cli(*args, env=None):
+    return subprocess.run(
+        [sys.executable, "-m", "recognizer", *map(str, args)],
+        capture_output=True, text=True, timeout=300, cwd=config.PROJECT_ROOT, env=env,
+    )
+
+
+def test_version_and_help():
+    assert run_cli("--version").stdout.strip() == f"recognizer {__version__}"
+    help_text = run_cli("--help").stdout
+    assert "predict" in help_text and "COMMAND" in help_text
+
+
+def test_predict_reads_the_bundled_samples():
+    assert len(SAMPLES) == 10
+    result = run_cli("predict", *SAMPLES)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""  # no runtime chatter
+    lines = result.stdout.strip().splitlines()
+    for path, line in zip(SAMPLES, lines):
+        truth = path.name.split("_")[1]
+        assert re.fullmatch(rf"{re.escape(str(path))}: {truth}, \d+%", line), line
+
+
+def test_predict_json_and_blank_and_unreadable(tmp_path):
+    import cv2
+    import numpy as np
+
+    blank = tmp_path / "blank.png"
+    cv2.imwrite(str(blank), np.full((60, 60), 255, np.uint8))
+    junk = tmp_path / "junk.png"
+    junk.write_text("not an image")
+    result = run_cli("predict", "--json", SAMPLES[3], blank, junk)
+    assert result.returncode == 1  # one file could not be read
+    assert f"{junk}: error: not a readable image" in result.stderr
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert records[0]["digit"] == 3 and records[0]["confident"] is True
+    assert len(records[0]["probabilities"]) == 10
+    assert records[1] == {"file": str(blank), "digit": None, "confidence": None,
+                          "confident": False}
+
+
+def test_missing_model_is_one_clear_error(tmp_path):
+    result = run_cli("predict", "--model", tmp_path / "none.tflite", SAMPLES[0])
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert "model file not found" in result.stderr and "train_mnist.py" in result.stderr
+
+
+def test_litert_serving_never_imports_tensorflow():
+    pytest.importorskip("ai_edge_litert")
+    code = ("import sys; from recognizer.predict import Recognizer; r = Recognizer(); "
+            "r.predict_digit(__import__('numpy').eye(28, dtype='uint8') * 255); "
+            "print(r.backend, 'tensorflow' in sys.modules, 'keras' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         cwd=config.PROJECT_ROOT, timeout=120).stdout.split()
+    assert out == ["litert", "False", "False"]
