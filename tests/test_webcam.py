@@ -1,0 +1,420 @@
+"""The live loop: process_frame on generated paper frames, overlay pixels, keys, outputs,
+failures, and the real OpenCV window under Xvfb."""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import json
+import shutil
+import subprocess
+import threading
+import time
+
+import cv2
+import numpy as np
+import pytest
+
+from recognizer import config, webcam
+from recognizer.annotate import CONFIDENT_COLOUR
+from recognizer.cli import main
+from recognizer.sources import FrameSource, list_source, open_video
+from recognizer.tracking import box_iou, count_flips
+
+# What the generated page says: two lines, three numbers.
+LAYOUT = (((60, 70), "12"), ((330, 70), "345"), ((60, 250), "67890"))
+DIGIT_HEIGHT = 80
+DIGIT_GAP = 20
+
+
+@pytest.fixture(scope="module")
+def clean_digits(mnist_test, recognizer):
+    """For each label, the first MNIST test digit the model reads right with >= 95%.
+
+    The tests check the pipeline around the model (find, crop, preprocess, track), so they
+    use digits the model itself reads when given MNIST's own 28x28 image.
+    """
+    images, labels = mnist_test
+    chosen = {}
+    for label in range(10):
+        candidates = np.flatnonzero(labels == label)[:50]
+        predictions = recognizer.predict_patches([images[i] / 255.0 for i in candidates])
+        for index, prediction in zip(candidates, predictions):
+            if prediction.digit == label and prediction.confidence >= 0.95:
+                chosen[label] = images[index]
+                break
+    assert len(chosen) == 10
+    return chosen
+
+
+def paper_frame(clean_digits, size=(640, 480), layout=LAYOUT, shift=(0, 0), light=True):
+    """A BGR page with dark digits where `layout` says; returns (frame, truth) with truth a
+    list of (box, digit) in reading order."""
+    width, height = size
+    ys, xs = np.mgrid[0:height, 0:width].astype(np.float32)
+    paper = 230.0 - (25.0 * xs / width if light else 0.0)  # light falls off to the right
+    frame = np.repeat(paper[..., None], 3, axis=2)
+    truth = []
+    for (x, y), text in layout:
+        x += shift[0]
+        y += shift[1]
+        for char in text:
+            image = clean_digits[int(char)]
+            rows, cols = np.nonzero(image > 30)
+            crop = image[rows.min() : rows.max() + 1, cols.min() : cols.max() + 1] / 255.0
+            scale = DIGIT_HEIGHT / crop.shape[0]
+            w = max(6, round(crop.shape[1] * scale))
+            alpha = cv2.resize(crop.astype(np.float32), (w, DIGIT_HEIGHT), interpolation=cv2.INTER_CUBIC)
+            alpha = np.clip(alpha, 0, 1)[..., None]
+            region = frame[y : y + DIGIT_HEIGHT, x : x + w]
+            region[:] = region * (1 - alpha) + np.array([90.0, 40.0, 20.0]) * alpha
+            truth.append(((x, y, w, DIGIT_HEIGHT), int(char)))
+            x += w + DIGIT_GAP
+    return np.clip(frame, 0, 255).astype(np.uint8), truth
+
+
+def match(truth_box, digits):
+    best = max(digits, key=lambda d: box_iou(truth_box, d.box), default=None)
+    return best if best is not None and box_iou(truth_box, best.box) >= 0.5 else None
+
+
+def test_process_frame_finds_places_and_reads_every_digit(clean_digits, recognizer):
+    frame, truth = paper_frame(clean_digits)
+    result = webcam.process_frame(frame, recognizer)
+    assert len(result.detections.digits) == len(truth)
+    for box, digit in truth:
+        found = match(box, result.detections.digits)
+        assert found is not None, f"digit {digit} at {box} not found"
+        assert found.prediction.digit == digit
+    assert result.numbers() == ["12", "345", "67890"]
+    assert result.latency_ms > 0
+    assert result.detections.mask.shape == frame.shape[:2]
+
+
+def test_process_frame_on_an_empty_page(recognizer):
+    frame = np.full((480, 640, 3), 220, np.uint8)
+    result = webcam.process_frame(frame, recognizer)
+    assert result.detections.digits == () and result.numbers() == []
+
+
+def test_labels_are_stable_over_a_shaky_noisy_sequence(clean_digits, recognizer):
+    rng = np.random.default_rng(1)
+    tracker, per_track = None, {}
+    for i in range(20):
+        shift = (int(rng.integers(-6, 7)), int(rng.integers(-6, 7)))
+        frame, truth = paper_frame(clean_digits, shift=shift)
+        noisy = np.clip(frame + rng.normal(0, 8, frame.shape), 0, 255).astype(np.uint8)
+        noisy = cv2.GaussianBlur(noisy, (0, 0), float(rng.uniform(0.5, 1.5)))
+        result = webcam.process_frame(noisy, recognizer, tracker)
+        tracker = result.tracker
+        for digit, track in zip(result.detections.digits, result.tracks):
+            per_track.setdefault(track.track_id, []).append(digit.prediction.digit)
+    # One track per digit for the whole sequence, and no label ever flips.
+    assert len(per_track) == 10
+    assert all(len(labels) == 20 for labels in per_track.values())
+    assert sum(count_flips(labels) for labels in per_track.values()) == 0
+
+
+def test_overlay_draws_boxes_status_hint_and_inset(clean_digits, recognizer):
+    frame, truth = paper_frame(clean_digits)
+    before = frame.copy()
+    result = webcam.process_frame(frame, recognizer)
+    view = webcam.ViewState(fps=29.5)
+    plain = webcam.draw_overlay(frame, result, view)
+    assert np.array_equal(frame, before)  # pure: the input is untouched
+    assert plain.shape == frame.shape
+    # Each digit's box is drawn in the confident colour along its left edge.
+    for box, _ in truth:
+        x, y, w, h = next(d.box for d in result.detections.digits if box_iou(box, d.box) >= 0.5)
+        edge = plain[y + h // 2, max(0, x - 2) : x + 3]
+        assert (np.abs(edge.astype(int) - CONFIDENT_COLOUR).sum(axis=1) < 60).any()
+    # Status bar on top and key hint at the bottom darken the page.
+    assert plain[:20].mean() < frame[:20].mean() - 60
+    assert plain[-10:].mean() < frame[-10:].mean() - 60
+    # The inset (mask + patches) appears top right only when toggled on.
+    inset = webcam.draw_overlay(frame, result, webcam.ViewState(fps=29.5, show_inset=True))
+    x0 = frame.shape[1] - int(frame.shape[1] * config.INSET_WIDTH_FRACTION)
+    region = (slice(60, 300), slice(x0, None))
+    assert np.abs(inset[region].astype(int) - plain[region]).mean() > 20
+    assert np.array_equal(inset[200:400, :200], plain[200:400, :200])
+    # Patches are light strokes on black, as the model saw them.
+    patch_view = webcam.patch_to_bgr(result.detections.digits[0].patch, 56)
+    assert patch_view.shape == (56, 56, 3) and patch_view.max() > 200 and patch_view[0, 0, 0] == 0
+
+
+def test_status_shows_paused_and_threshold_changes_labels(clean_digits, recognizer):
+    frame, _ = paper_frame(clean_digits)
+    result = webcam.process_frame(frame, recognizer)
+    paused = webcam.draw_overlay(frame, result, webcam.ViewState(paused=True))
+    running = webcam.draw_overlay(frame, result, webcam.ViewState(paused=False))
+    top_right = (slice(0, 30), slice(frame.shape[1] - 120, None))
+    assert not np.array_equal(paused[top_right], running[top_right])
+    # At a threshold above every confidence, every digit becomes unsure.
+    assert result.numbers(0.9999) == ["??", "???", "?????"]
+
+
+def test_keys_map_to_actions():
+    view = webcam.ViewState(min_confidence=0.7)
+    assert webcam.handle_key(ord("q"), view)[1] == "quit"
+    assert webcam.handle_key(27, view)[1] == "quit"
+    assert webcam.handle_key(ord("s"), view)[1] == "snapshot"
+    assert webcam.handle_key(ord(" "), view)[0].paused is True
+    assert webcam.handle_key(ord("t"), view)[0].show_inset is True
+    assert webcam.handle_key(ord("+"), view)[0].min_confidence == pytest.approx(0.75)
+    assert webcam.handle_key(ord("-"), view)[0].min_confidence == pytest.approx(0.65)
+    assert webcam.handle_key(-1, view) == (view, None)
+    high = webcam.ViewState(min_confidence=0.99)
+    assert webcam.handle_key(ord("+"), high)[0].min_confidence == 0.99
+
+
+def test_snapshot_saves_annotated_raw_and_crops(clean_digits, recognizer, tmp_path):
+    frame, truth = paper_frame(clean_digits)
+    result = webcam.process_frame(frame, recognizer)
+    annotated = webcam.draw_overlay(frame, result, webcam.ViewState())
+    folder = webcam.save_snapshot(tmp_path, frame, annotated, result)
+    assert np.array_equal(cv2.imread(str(folder / "raw.png")), frame)
+    assert cv2.imread(str(folder / "annotated.png")).shape == frame.shape
+    crops = sorted(folder.glob("crop_*.png"))
+    assert len(crops) == len(truth)
+    assert cv2.imread(str(crops[0]), cv2.IMREAD_GRAYSCALE).shape == (28, 28)
+    assert crops[0].stem.endswith("_1")  # the first digit of "12"
+
+
+def read_video(path):
+    capture = cv2.VideoCapture(str(path))
+    frames = []
+    while True:
+        ok, frame = capture.read()
+        if not ok:
+            break
+        frames.append(frame)
+    capture.release()
+    return frames
+
+
+def test_headless_writes_annotated_video_and_json_lines(clean_digits, recognizer, tmp_path):
+    frames = [paper_frame(clean_digits, shift=(i, 0))[0] for i in range(6)]
+    out = tmp_path / "o" / "page_annotated.mp4"
+    log = []
+
+    class Out:
+        def write(self, text):
+            log.append(text)
+
+    count = webcam.run_headless(
+        list_source(frames, name="page"), recognizer, video_path=out, progress=False, out=Out()
+    )
+    assert count == 6
+    assert "page: end of video" in "".join(log)
+    video = read_video(out)
+    assert len(video) == 6 and video[0].shape == frames[0].shape
+    records = [json.loads(line) for line in (tmp_path / "o" / "page_detections.jsonl").open()]
+    assert [r["frame"] for r in records] == list(range(6))
+    assert records[-1]["numbers"] == ["12", "345", "67890"]
+    first = records[0]["digits"][0]
+    assert first["digit"] == 1 and first["confident"] and first["line"] == 0
+    assert len(first["box"]) == 4 and first["track"] == records[-1]["digits"][0]["track"]
+
+
+def interrupted_after(frames, count):
+    """A frame generator that is Ctrl+C'd after `count` frames (and notes its clean-up)."""
+    state = {"closed": False}
+
+    def generate():
+        try:
+            for i, frame in enumerate(frames):
+                if i == count:
+                    raise KeyboardInterrupt
+                yield frame
+        finally:
+            state["closed"] = True
+
+    return FrameSource("camera 0", generate(), fps=10.0, live=True), state
+
+
+def test_ctrl_c_headless_leaves_a_playable_video(clean_digits, recognizer, tmp_path):
+    frame, _ = paper_frame(clean_digits)
+    source, state = interrupted_after([frame] * 10, 4)
+    out = tmp_path / "cut.mp4"
+    with pytest.raises(KeyboardInterrupt):
+        webcam.run_headless(source, recognizer, video_path=out, progress=False)
+    assert state["closed"]
+    assert len(read_video(out)) == 4
+
+
+def test_cli_camera_that_does_not_open_exits_1_with_advice(capsys):
+    assert main(["webcam", "--camera", "63", "--headless"]) == 1
+    err = capsys.readouterr().err
+    assert "camera 63" in err and "--camera N" in err and "--source FILE" in err
+
+
+def test_cli_without_display_runs_headless_into_out_webcam(clean_digits, tmp_path, monkeypatch, capsys):
+    video = tmp_path / "clip.mp4"
+    writer = cv2.VideoWriter(str(video), cv2.VideoWriter_fourcc(*"mp4v"), 10, (640, 480))
+    for i in range(5):
+        writer.write(paper_frame(clean_digits, shift=(2 * i, 0))[0])
+    writer.release()
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("DISPLAY", raising=False)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    monkeypatch.setattr(webcam.sys, "platform", "linux")
+    assert main(["webcam", "--source", str(video), "--max-frames", "3"]) == 0
+    captured = capsys.readouterr()
+    assert "no display found: running headless" in captured.err
+    assert len(read_video(tmp_path / "out" / "webcam" / "clip_annotated.mp4")) == 3
+    lines = (tmp_path / "out" / "webcam" / "clip_detections.jsonl").read_text().splitlines()
+    assert len(lines) == 3 and json.loads(lines[0])["numbers"] == ["12", "345", "67890"]
+
+
+def test_help_lists_the_keys(capsys):
+    with pytest.raises(SystemExit):
+        main(["webcam", "--help"])
+    text = capsys.readouterr().out
+    for key in ("q / Esc", "space", "s ", "t ", "+ / -", "--camera N", "--source FILE",
+                "--size WxH", "--record OUT.mp4", "--headless", "--min-confidence P"):
+        assert key in text
+
+
+# --- the real window, under Xvfb -----------------------------------------------------------
+
+
+def demo_clip(clean_digits, tmp_path, count):
+    path = tmp_path / "window.mp4"
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), 10, (640, 480))
+    for i in range(count):
+        writer.write(paper_frame(clean_digits, shift=(i % 5, 0))[0])
+    writer.release()
+    return path
+
+
+def find_window(display, title, timeout=30.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = subprocess.run(
+            ["xdotool", "search", "--name", title], capture_output=True, text=True,
+            env={"DISPLAY": display},
+        ).stdout.split()
+        if found:
+            return found[-1]
+        time.sleep(0.1)
+    return None
+
+
+def send_wm_delete(display, window_id):
+    """Press the window's close button, as a window manager would: WM_DELETE_WINDOW."""
+    xlib = ctypes.cdll.LoadLibrary(ctypes.util.find_library("X11"))
+    xlib.XOpenDisplay.restype = ctypes.c_void_p
+    xlib.XInternAtom.restype = ctypes.c_ulong
+    xlib.XInternAtom.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int]
+
+    class ClientMessage(ctypes.Structure):
+        _fields_ = [("type", ctypes.c_int), ("serial", ctypes.c_ulong), ("send_event", ctypes.c_int),
+                    ("display", ctypes.c_void_p), ("window", ctypes.c_ulong),
+                    ("message_type", ctypes.c_ulong), ("format", ctypes.c_int),
+                    ("data", ctypes.c_long * 5)]
+
+    class Event(ctypes.Union):
+        _fields_ = [("xclient", ClientMessage), ("pad", ctypes.c_long * 24)]
+
+    dpy = xlib.XOpenDisplay(display.encode())
+    event = Event()
+    event.xclient.type = 33  # ClientMessage
+    event.xclient.window = int(window_id)
+    event.xclient.message_type = xlib.XInternAtom(dpy, b"WM_PROTOCOLS", 0)
+    event.xclient.format = 32
+    event.xclient.data[0] = xlib.XInternAtom(dpy, b"WM_DELETE_WINDOW", 0)
+    xlib.XSendEvent.argtypes = [ctypes.c_void_p, ctypes.c_ulong, ctypes.c_int, ctypes.c_long, ctypes.c_void_p]
+    xlib.XSendEvent(dpy, int(window_id), 0, 0, ctypes.byref(event))
+    xlib.XFlush(ctypes.c_void_p(dpy))
+    xlib.XCloseDisplay(ctypes.c_void_p(dpy))
+
+
+needs_x_tools = pytest.mark.skipif(
+    shutil.which("xdotool") is None or shutil.which("import") is None,
+    reason="needs xdotool and ImageMagick's import (apt-get install xdotool imagemagick)",
+)
+
+
+@pytest.mark.slow
+def test_window_shows_frames_and_closes_at_end_of_video(xvfb_display, clean_digits, recognizer, tmp_path):
+    video = demo_clip(clean_digits, tmp_path, 8)
+    record = tmp_path / "rec.mp4"
+    lines = []
+
+    class Out:
+        def write(self, text):
+            lines.append(text)
+
+    count = webcam.run_window(open_video(video), recognizer, record=record, out=Out(), title="t1")
+    assert count == 8
+    assert "window.mp4: end of video" in "".join(lines)
+    assert webcam.window_closed("t1")  # destroyed on the way out
+    recorded = read_video(record)
+    assert len(recorded) == 8 and recorded[0].shape == (480, 640, 3)
+
+
+@pytest.mark.slow
+@needs_x_tools
+def test_window_keys_and_screenshot(xvfb_display, clean_digits, recognizer, tmp_path):
+    video = demo_clip(clean_digits, tmp_path, 400)
+    shot = tmp_path / "screen.png"
+    snapshots = tmp_path / "snaps"
+    env = {"DISPLAY": xvfb_display}
+
+    def user():
+        window = find_window(xvfb_display, "t2")
+        time.sleep(1.5)
+        subprocess.run(["xdotool", "windowfocus", "--sync", window], env=env, timeout=10)
+        subprocess.run(["xdotool", "key", "t"], env=env, timeout=10)
+        time.sleep(0.8)
+        subprocess.run(["import", "-window", "root", str(shot)], env=env, timeout=20)
+        subprocess.run(["xdotool", "key", "s"], env=env, timeout=10)
+        time.sleep(0.8)
+        subprocess.run(["xdotool", "key", "q"], env=env, timeout=10)
+
+    thread = threading.Thread(target=user, daemon=True)
+    thread.start()
+    count = webcam.run_window(open_video(video), recognizer, snapshot_dir=snapshots, title="t2")
+    thread.join(timeout=30)
+    assert 0 < count < 400  # q quit before the end
+    screen = cv2.imread(str(shot))
+    assert screen is not None
+    green = np.abs(screen.astype(int) - CONFIDENT_COLOUR).sum(axis=2) < 40
+    assert green.sum() > 200  # the digit boxes are on screen
+    saved = list(snapshots.glob("*/annotated.png"))
+    assert len(saved) == 1 and len(list(saved[0].parent.glob("crop_*.png"))) == 10
+
+
+@pytest.mark.slow
+@needs_x_tools
+def test_closing_the_window_stops_the_loop_and_keeps_the_recording(
+    xvfb_display, clean_digits, recognizer, tmp_path
+):
+    if ctypes.util.find_library("X11") is None:
+        pytest.skip("needs libX11 to send the close request")
+    video = demo_clip(clean_digits, tmp_path, 400)
+    record = tmp_path / "rec.mp4"
+
+    def user():
+        window = find_window(xvfb_display, "t3")
+        time.sleep(1.5)
+        send_wm_delete(xvfb_display, window)
+
+    thread = threading.Thread(target=user, daemon=True)
+    thread.start()
+    count = webcam.run_window(open_video(video), recognizer, record=record, title="t3")
+    thread.join(timeout=30)
+    assert 0 < count < 400
+    assert len(read_video(record)) == count
+
+
+@pytest.mark.slow
+def test_ctrl_c_in_window_releases_source_and_keeps_recording(xvfb_display, clean_digits, recognizer, tmp_path):
+    frame, _ = paper_frame(clean_digits)
+    source, state = interrupted_after([frame] * 10, 5)
+    record = tmp_path / "rec.mp4"
+    with pytest.raises(KeyboardInterrupt):
+        webcam.run_window(source, recognizer, record=record, title="t4")
+    assert state["closed"]
+    assert webcam.window_closed("t4")
+    assert len(read_video(record)) == 5
