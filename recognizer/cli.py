@@ -17,6 +17,8 @@ from recognizer import __version__
 COMMAND_MODULES = (
     "recognizer.predict_cli",
     "recognizer.webcam",
+    "recognizer.photos",
+    "recognizer.score",
 )
 
 DESCRIPTION = """\

@@ -372,13 +372,18 @@ def _crop_patch(
 
 
 def _paper_to_white(crop: np.ndarray, mask: np.ndarray, light_on_dark: bool) -> np.ndarray:
-    """float32 gray crop with dark ink and the paper around it scaled to 1.0."""
+    """uint8 gray crop: dark ink, the paper scaled to 255 and everything outside the digit's
+    mask set to paper, so the crop's border always shows the paper's level. (uint8, not
+    float: `to_gray` reads a float image whose maximum exceeds 1.0 - as resampling a
+    [0, 1] image can make it - as a 0-255 image.)"""
     gray = to_gray(crop)
     if light_on_dark:
         gray = 1.0 - gray
-    outside = gray[mask == 0]
-    paper = float(np.percentile(outside, 75)) if outside.size >= 8 else float(gray.max())
-    return np.clip(gray / max(paper, 1e-3), 0.0, 1.0)
+    outside = mask == 0
+    paper = float(np.percentile(gray[outside], 75)) if outside.sum() >= 8 else float(gray.max())
+    gray = np.clip(gray * (255.0 / max(paper, 1e-3)) + 0.5, 0.0, 255.0).astype(np.uint8)
+    gray[outside] = 255
+    return gray
 
 
 def _working_gray(frame: np.ndarray) -> tuple[np.ndarray, float]:
