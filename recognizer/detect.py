@@ -134,10 +134,13 @@ def _normalise_paper(gray: np.ndarray) -> np.ndarray:
 
 
 def is_light_on_dark(gray: np.ndarray) -> bool:
-    """True for light ink on a dark ground (MNIST style, chalk): the light tail of the
-    histogram is far longer than the dark one. A dim photo of paper is still dark on light."""
+    """True for light ink on a dark ground (MNIST style, chalk): a dark image whose light
+    histogram tail is much longer than its dark one. A dim photo of paper (grey, with dark
+    ink) and paper with a white margin (glare, transparency) are still dark on light."""
     sample = gray[::4, ::4] if min(gray.shape) >= 64 else gray
-    low, median, high = np.percentile(sample, (0.5, 50, 99.5))
+    low, median, high = np.percentile(sample, (0.2, 50, 99.8))
+    if median >= 128:
+        return False
     return bool(high - median > config.POLARITY_RATIO * max(1.0, median - low))
 
 
