@@ -171,7 +171,7 @@ def draw_inset(image: np.ndarray, detections: Detections) -> np.ndarray:
     mask_bgr = cv2.cvtColor(mask_small, cv2.COLOR_GRAY2BGR)
     patches = [d.patch for d in detections.digits if d.patch is not None]
     patches = patches[: config.INSET_MAX_PATCHES]
-    size = min(config.INSET_PATCH, inset_w // 4)
+    size = min(config.INSET_PATCH, inset_w // 6 - 2)
     per_row = max(1, inset_w // (size + 2))
     rows = (len(patches) + per_row - 1) // per_row
     grid = np.full((rows * (size + 2) + 2 if rows else 0, inset_w, 3), 40, np.uint8)
@@ -326,6 +326,17 @@ def _smoothed(previous: float | None, interval: float) -> float | None:
     return previous + config.FPS_SMOOTHING * (rate - previous)
 
 
+def _wait_ms(source: FrameSource, view: ViewState, frame_start: float) -> int:
+    """How long to wait for a key: a video file plays at its own frame rate (a camera
+    sets its pace itself); while paused, poll the keys a few times a second."""
+    if view.paused:
+        return 30
+    if source.live or not source.fps:
+        return 1
+    remaining = 1.0 / source.fps - (time.perf_counter() - frame_start)
+    return max(1, int(remaining * 1000))
+
+
 def _quiet_qt_fonts() -> None:
     """OpenCV's Qt build looks for fonts in its own (empty) folder and complains on every
     start; point it at the system's fonts where they exist."""
@@ -372,6 +383,7 @@ def run_window(
         sized = False
         while max_frames is None or processed < max_frames:
             if not view.paused or frame is None:
+                frame_start = time.perf_counter()
                 frame = next(frames, None)
                 if frame is None:
                     print(source.end_message, file=out)
@@ -391,7 +403,7 @@ def run_window(
                 cv2.resizeWindow(title, annotated.shape[1], annotated.shape[0])
                 sized = True
             cv2.imshow(title, annotated)
-            key = cv2.waitKeyEx(1 if not view.paused else 30)
+            key = cv2.waitKeyEx(_wait_ms(source, view, frame_start))
             if window_closed(title):
                 break
             view, action = handle_key(key, view)

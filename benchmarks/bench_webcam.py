@@ -1,0 +1,241 @@
+#!/usr/bin/env python3
+"""Benchmark the webcam pipeline: speed, speed-up over the tutorial way, accuracy, memory.
+
+In one run:
+1. per-frame time at 640x480 and 1280x720 with 0, 5, 10 and 20 digits (MNIST test digits
+   on generated paper): this pipeline (`webcam.process_frame`: detect, one batched LiteRT
+   call, track and vote; and with the overlay drawn too) against the tutorial way on the
+   same frames and the same crops (one Keras `model.predict` per crop);
+2. accuracy on samples/demo.mp4 against samples/demo_truth.json: a truth digit counts as
+   right when a detection overlaps it (IoU >= 0.3) and shows the right digit confidently;
+3. memory: RSS at the start and end of a 10,000-frame run of process_frame + draw_overlay.
+
+    .venv/bin/python benchmarks/bench_webcam.py [--frames 10000] [--repeats 40]
+
+Targets (issue 5): <= 10 ms per 640x480 frame with 10 digits, >= 30x faster than the
+tutorial way, flat memory, >= 97% of the demo's digits read right.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from recognizer import config, webcam  # noqa: E402
+from recognizer.detect import find_digits  # noqa: E402
+from recognizer.predict import Recognizer  # noqa: E402
+from recognizer.sources import open_video  # noqa: E402
+from recognizer.tracking import box_iou  # noqa: E402
+
+MNIST = config.PROJECT_ROOT.parent / "shared" / "data" / "mnist" / "mnist.npz"
+DEMO = config.PROJECT_ROOT / "samples" / "demo.mp4"
+TRUTH = config.PROJECT_ROOT / "samples" / "demo_truth.json"
+
+
+def rss_mb() -> float:
+    """Resident set size of this process in MB (Linux /proc; psutil elsewhere)."""
+    status = Path("/proc/self/status")
+    if status.is_file():
+        for line in status.read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024.0
+    import psutil  # not a dependency: only where /proc is missing
+
+    return psutil.Process().memory_info().rss / 1e6
+
+
+def page(images: np.ndarray, count: int, size: tuple[int, int], rng) -> np.ndarray:
+    """A paper frame with `count` MNIST digits in rows of five, dark ink, light falling off."""
+    width, height = size
+    ys, xs = np.mgrid[0:height, 0:width].astype(np.float32)
+    frame = np.repeat((228.0 - 30.0 * xs / width - 15.0 * ys / height)[..., None], 3, axis=2)
+    digit_h = height // 8
+    rows = max(1, (count + 4) // 5)
+    pitch_y = (height - 2 * digit_h) // max(rows, 1)
+    for i in range(count):
+        r, c = divmod(i, 5)
+        image = images[int(rng.integers(len(images)))]
+        ys_, xs_ = np.nonzero(image > 30)
+        crop = image[ys_.min() : ys_.max() + 1, xs_.min() : xs_.max() + 1] / 255.0
+        w = max(6, round(crop.shape[1] * digit_h / crop.shape[0]))
+        alpha = np.clip(cv2.resize(crop.astype(np.float32), (w, digit_h)), 0, 1)[..., None]
+        x = width // 10 + c * (width // 6) + int(rng.integers(0, 10))
+        y = digit_h + r * pitch_y
+        region = frame[y : y + digit_h, x : x + w]
+        region[:] = region * (1 - alpha) + np.array([90.0, 40.0, 20.0]) * alpha
+    frame += rng.normal(0, 3, frame.shape)
+    return np.clip(frame, 0, 255).astype(np.uint8)
+
+
+def time_per_frame(function, frames, repeats: int) -> float:
+    """Median milliseconds per call over `repeats` calls cycling through `frames`."""
+    function(frames[0])  # warm-up (interpreter for this batch size, caches)
+    times = []
+    for i in range(repeats):
+        frame = frames[i % len(frames)]
+        start = time.perf_counter()
+        function(frame)
+        times.append((time.perf_counter() - start) * 1000.0)
+    return statistics.median(times)
+
+
+def tutorial_style(keras_model):
+    """The tutorial's way on the same crops: one model.predict call per digit."""
+
+    def run(frame):
+        found = find_digits(frame)
+        return [
+            keras_model.predict(digit.patch[np.newaxis, :, :, np.newaxis], verbose=0)
+            for digit in found.digits
+        ]
+
+    return run
+
+
+def bench_speed(recognizer, keras_model, images, repeats: int, tutorial_repeats: int):
+    rng = np.random.default_rng(0)
+    rows = []
+    for size in ((640, 480), (1280, 720)):
+        for count in (0, 5, 10, 20):
+            frames = [page(images, count, size, rng) for _ in range(4)]
+            found = len(find_digits(frames[0]).digits)
+            state = {"tracker": None}
+
+            def pipeline(frame):
+                result = webcam.process_frame(frame, recognizer, state["tracker"])
+                state["tracker"] = result.tracker
+                return result
+
+            def with_overlay(frame):
+                return webcam.draw_overlay(frame, pipeline(frame), webcam.ViewState(fps=30.0))
+
+            ours = time_per_frame(pipeline, frames, repeats)
+            shown = time_per_frame(with_overlay, frames, repeats)
+            tutorial = time_per_frame(tutorial_style(keras_model), frames, tutorial_repeats)
+            rows.append((f"{size[0]}x{size[1]}", count, found, ours, shown, tutorial))
+            print(
+                f"  {size[0]}x{size[1]} {count:2d} digits (found {found:2d}): "
+                f"pipeline {ours:6.1f} ms, +overlay {shown:6.1f} ms, "
+                f"tutorial {tutorial:7.1f} ms, x{tutorial / ours:5.1f}",
+                flush=True,
+            )
+    return rows
+
+
+def bench_accuracy(recognizer):
+    truth = json.loads(TRUTH.read_text())
+    labels = [d["digit"] for d in truth["digits"]]
+    total = right = found = raw_right = frames = 0
+    numbers_right = 0
+    latencies = []
+    tracker = None
+    source = open_video(DEMO)
+    expected_numbers = [n for line in truth["lines"] for n in line]
+    for frame, frame_truth in zip(source.frames, truth["frames"]):
+        result = webcam.process_frame(frame, recognizer, tracker)
+        tracker = result.tracker
+        latencies.append(result.latency_ms)
+        frames += 1
+        numbers_right += result.numbers() == expected_numbers
+        digits = list(zip(result.detections.digits, result.raw.digits))
+        for box, label in zip(frame_truth["boxes"], labels):
+            total += 1
+            best = max(digits, key=lambda pair: box_iou(tuple(box), pair[0].box), default=None)
+            if best is None or box_iou(tuple(box), best[0].box) < 0.3:
+                continue
+            found += 1
+            voted, raw = best
+            right += voted.prediction is not None and voted.prediction.digit == label and voted.prediction.is_confident()
+            raw_right += raw.prediction is not None and raw.prediction.digit == label and raw.prediction.is_confident()
+    return {
+        "frames": frames,
+        "digits": total,
+        "found": found / total,
+        "right": right / total,
+        "raw_right": raw_right / total,
+        "numbers_right": numbers_right / frames,
+        "median_ms": statistics.median(latencies),
+    }
+
+
+def bench_memory(recognizer, images, count: int):
+    rng = np.random.default_rng(1)
+    frames = [page(images, 10, (640, 480), rng) for _ in range(8)]
+    tracker = None
+    for frame in frames * 10:  # warm-up: interpreters, caches, allocator pools
+        tracker = webcam.process_frame(frame, recognizer, tracker).tracker
+    start_rss = rss_mb()
+    samples = []
+    start = time.perf_counter()
+    for i in range(count):
+        frame = frames[i % len(frames)]
+        result = webcam.process_frame(frame, recognizer, tracker)
+        tracker = result.tracker
+        webcam.draw_overlay(frame, result, webcam.ViewState(fps=30.0, show_inset=i % 2 == 0))
+        if i % 1000 == 999:
+            samples.append(rss_mb())
+    elapsed = time.perf_counter() - start
+    return start_rss, rss_mb(), samples, elapsed / count * 1000.0, len(tracker.tracks)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--frames", type=int, default=10_000, help="memory run length")
+    parser.add_argument("--repeats", type=int, default=40, help="timed frames per case")
+    parser.add_argument("--tutorial-repeats", type=int, default=6)
+    args = parser.parse_args(argv)
+    if not MNIST.is_file():
+        sys.exit(f"needs MNIST at {MNIST}")
+    with np.load(MNIST) as data:
+        images = data["x_test"]
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    recognizer = Recognizer()
+    print(f"model {recognizer.model_path.name} ({recognizer.backend}); {os.cpu_count()} cores; "
+          f"load average {os.getloadavg()[0]:.2f}", flush=True)
+    import keras
+
+    keras_model = keras.saving.load_model(config.KERAS_MODEL, compile=False)
+
+    print("per-frame time (median):", flush=True)
+    rows = bench_speed(recognizer, keras_model, images, args.repeats, args.tutorial_repeats)
+
+    print("accuracy on samples/demo.mp4:", flush=True)
+    acc = bench_accuracy(recognizer)
+    print(
+        f"  {acc['digits']} digit-frames over {acc['frames']} frames: found {acc['found']:.1%}, "
+        f"read right (voted) {acc['right']:.1%}, read right (single frame) {acc['raw_right']:.1%}, "
+        f"every number right in {acc['numbers_right']:.1%} of frames; "
+        f"median {acc['median_ms']:.1f} ms/frame",
+        flush=True,
+    )
+
+    print(f"memory over {args.frames} frames (640x480, 10 digits, overlay drawn):", flush=True)
+    start_rss, end_rss, samples, per_frame, tracks = bench_memory(recognizer, images, args.frames)
+    print(
+        f"  RSS start {start_rss:.1f} MB, end {end_rss:.1f} MB (change {end_rss - start_rss:+.1f} MB); "
+        f"every 1000 frames: {' '.join(f'{s:.0f}' for s in samples)}; "
+        f"{per_frame:.1f} ms/frame; {tracks} live tracks at the end",
+        flush=True,
+    )
+
+    print("\n| frame | digits | pipeline ms | + overlay ms | tutorial ms | speed-up |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for size, count, found, ours, shown, tutorial in rows:
+        print(f"| {size} | {count} | {ours:.1f} | {shown:.1f} | {tutorial:.1f} | {tutorial / ours:.0f}x |")
+    print(f"| demo.mp4 accuracy | {acc['right']:.1%} of {acc['digits']} digit-frames |")
+    print(f"| RSS over {args.frames} frames | {start_rss:.0f} -> {end_rss:.0f} MB |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
