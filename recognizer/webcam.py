@@ -481,15 +481,47 @@ def run_headless(
         bar.close()
         source.close()
         recorder.close()
-    print(f"annotated video: {video_path}\ndetections (JSON lines): {jsonl_path}", file=out)
+        if processed:
+            print(f"annotated video: {video_path}\ndetections (JSON lines): {jsonl_path}",
+                  file=out)
     return processed
 
 
+def _x_display_answers(display: str) -> bool:
+    """Whether the X server named by `display` accepts a connection (libX11 via ctypes).
+
+    OpenCV's Qt backend aborts the whole process when DISPLAY names a server that is gone
+    (a stale ssh session), so ask first. Where libX11 cannot be loaded, assume it answers.
+    """
+    import ctypes
+    import ctypes.util
+
+    name = ctypes.util.find_library("X11")
+    if name is None:
+        return True
+    try:
+        xlib = ctypes.cdll.LoadLibrary(name)
+    except OSError:
+        return True
+    xlib.XOpenDisplay.restype = ctypes.c_void_p
+    xlib.XOpenDisplay.argtypes = [ctypes.c_char_p]
+    xlib.XCloseDisplay.argtypes = [ctypes.c_void_p]
+    handle = xlib.XOpenDisplay(display.encode())
+    if not handle:
+        return False
+    xlib.XCloseDisplay(handle)
+    return True
+
+
 def display_available() -> bool:
-    """Whether a window can be shown: always on Windows/macOS, else an X11/Wayland display."""
+    """Whether a window can be shown: always on Windows/macOS, else a reachable X11 display
+    or a Wayland one."""
     if sys.platform.startswith(("win", "darwin")):
         return True
-    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+    if os.environ.get("WAYLAND_DISPLAY"):
+        return True
+    display = os.environ.get("DISPLAY")
+    return bool(display) and _x_display_answers(display)
 
 
 # --- command line -----------------------------------------------------------------------------
@@ -582,7 +614,8 @@ def run(args: argparse.Namespace) -> int:
         raise
     headless = args.headless or not display_available()
     if not args.headless and headless:
-        print("no display found: running headless", file=sys.stderr)
+        print("no display found (DISPLAY unset or not answering): running headless",
+              file=sys.stderr)
     if not headless:
         try:
             run_window(

@@ -10,6 +10,7 @@ import shutil
 import subprocess
 import threading
 import time
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -260,7 +261,7 @@ def test_cli_without_display_runs_headless_into_out_webcam(clean_digits, tmp_pat
     monkeypatch.setattr(webcam.sys, "platform", "linux")
     assert main(["webcam", "--source", str(video), "--max-frames", "3"]) == 0
     captured = capsys.readouterr()
-    assert "no display found: running headless" in captured.err
+    assert "no display found" in captured.err and "running headless" in captured.err
     assert len(read_video(tmp_path / "out" / "webcam" / "clip_annotated.mp4")) == 3
     lines = (tmp_path / "out" / "webcam" / "clip_detections.jsonl").read_text().splitlines()
     assert len(lines) == 3 and json.loads(lines[0])["numbers"] == ["12", "345", "67890"]
@@ -418,3 +419,20 @@ def test_ctrl_c_in_window_releases_source_and_keeps_recording(xvfb_display, clea
     assert state["closed"]
     assert webcam.window_closed("t4")
     assert len(read_video(record)) == 5
+
+
+def test_a_display_that_does_not_answer_means_headless(monkeypatch, tmp_path):
+    # A stale DISPLAY (a closed ssh session) must not reach Qt, which would abort.
+    number = next(n for n in range(250, 300) if not Path(f"/tmp/.X11-unix/X{n}").exists())
+    monkeypatch.setattr(webcam.sys, "platform", "linux")
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    monkeypatch.setenv("DISPLAY", f":{number}")
+    assert webcam.display_available() is False
+    monkeypatch.delenv("DISPLAY")
+    assert webcam.display_available() is False
+
+
+@pytest.mark.slow
+def test_a_running_x_server_counts_as_a_display(xvfb_display, monkeypatch):
+    monkeypatch.setattr(webcam.sys, "platform", "linux")
+    assert webcam.display_available() is True
