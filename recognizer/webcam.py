@@ -104,7 +104,9 @@ class ViewState:
 
 
 def _text(image, text, origin, scale=0.5, colour=HINT_COLOUR, thickness=1) -> None:
-    cv2.putText(image, text, origin, cv2.FONT_HERSHEY_SIMPLEX, scale, colour, thickness, cv2.LINE_AA)
+    cv2.putText(
+        image, text, origin, cv2.FONT_HERSHEY_SIMPLEX, scale, colour, thickness, cv2.LINE_AA
+    )
 
 
 def _panel(image: np.ndarray, x0: int, y0: int, x1: int, y1: int, alpha: float = 0.65) -> None:
@@ -310,10 +312,9 @@ def handle_key(key: int, view: ViewState) -> tuple[ViewState, str | None]:
         return view, "snapshot"
     if key in (ord("t"), ord("T")):
         return replace(view, show_inset=not view.show_inset), None
-    if key in (ord("+"), ord("=")):
-        return replace(view, min_confidence=clamp_confidence(view.min_confidence + config.CONFIDENCE_STEP)), None
-    if key in (ord("-"), ord("_")):
-        return replace(view, min_confidence=clamp_confidence(view.min_confidence - config.CONFIDENCE_STEP)), None
+    if key in (ord("+"), ord("="), ord("-"), ord("_")):
+        step = config.CONFIDENCE_STEP if key in (ord("+"), ord("=")) else -config.CONFIDENCE_STEP
+        return replace(view, min_confidence=clamp_confidence(view.min_confidence + step)), None
     return view, None
 
 
@@ -341,7 +342,7 @@ def _quiet_qt_fonts() -> None:
     """OpenCV's Qt build looks for fonts in its own (empty) folder and complains on every
     start; point it at the system's fonts where they exist."""
     if "QT_QPA_FONTDIR" not in os.environ:
-        for folder in ("/usr/share/fonts/truetype/dejavu", "/usr/share/fonts/truetype", "/usr/share/fonts"):
+        for folder in ("/usr/share/fonts/truetype/dejavu", "/usr/share/fonts"):
             if Path(folder).is_dir():
                 os.environ["QT_QPA_FONTDIR"] = folder
                 break
@@ -448,7 +449,9 @@ def run_headless(
 
     stem = default_output_stem(source)
     video_path = video_path or config.WEBCAM_OUTPUT_DIR / f"{stem}_annotated.mp4"
-    jsonl_path = jsonl_path or video_path.with_name(f"{video_path.stem.removesuffix('_annotated')}_detections.jsonl")
+    if jsonl_path is None:
+        name = video_path.stem.removesuffix("_annotated")
+        jsonl_path = video_path.with_name(f"{name}_detections.jsonl")
     jsonl_path.parent.mkdir(parents=True, exist_ok=True)
     recorder = Recorder(video_path, source.fps)
     view = ViewState(min_confidence=min_confidence)
