@@ -65,16 +65,19 @@ def draw_stroke(
     points: Sequence[tuple[float, float]],
     width: int,
     offset: tuple[float, float] = (0.0, 0.0),
+    dot: bool = True,
 ) -> None:
-    """Draw a stroke into `image` in place with a round pen (a dot, then round-capped lines)."""
+    """Draw a stroke into `image` in place with a round pen: the pen-down dot (unless `dot`
+    is False, for a segment that continues a stroke), then round-capped lines."""
     fixed = [
         (int(round((x - offset[0]) * _ONE)), int(round((y - offset[1]) * _ONE)))
         for x, y in points
     ]
     if not fixed:
         return
-    # cv2.circle takes a radius, cv2.line a full thickness; both end round.
-    cv2.circle(image, fixed[0], int(round(width / 2 * _ONE)), INK, -1, cv2.LINE_AA, _SHIFT)
+    if dot:
+        # cv2.circle takes a radius, cv2.line a full thickness; both end round.
+        cv2.circle(image, fixed[0], int(round(width / 2 * _ONE)), INK, -1, cv2.LINE_AA, _SHIFT)
     for start, end in zip(fixed, fixed[1:]):
         cv2.line(image, start, end, INK, width, cv2.LINE_AA, _SHIFT)
 
@@ -135,7 +138,7 @@ class Drawing:
         point = (float(x), float(y))
         if point == self._current[-1]:
             return
-        draw_stroke(self.image, [self._current[-1], point], self.pen_width)
+        draw_stroke(self.image, [self._current[-1], point], self.pen_width, dot=False)
         self._current.append(point)
 
     def end(self) -> Stroke | None:
