@@ -16,6 +16,7 @@ from recognizer import __version__
 # Subcommand modules, in the order --help lists them.
 COMMAND_MODULES = (
     "recognizer.predict_cli",
+    "recognizer.draw_app",
     "recognizer.webcam",
     "recognizer.photos",
     "recognizer.score",
