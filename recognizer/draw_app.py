@@ -26,6 +26,9 @@ KEYS_HINT = "Enter: recognise   Esc/Delete: clear   Ctrl+Z: undo   Ctrl+S: save 
 BAR_COLOUR = "#9db4d0"
 TOP_BAR_COLOUR = "#2a6fc9"
 UNSURE_COLOUR = "#c07a00"
+# The model is run on dummy batches of these sizes this long after the window opens.
+WARM_UP_BATCHES = (1, 2, 4)
+WARM_UP_DELAY_MS = 100
 
 
 class DisplayUnavailableError(RecognizerError):
@@ -164,6 +167,20 @@ class DrawApp:
             root.bind(key, lambda _event: self.save())
         root.minsize(round(480 * self.scale), round(300 * self.scale))
         self._draw_chart(None)
+        root.after(WARM_UP_DELAY_MS, self._warm_up)
+
+    def _warm_up(self) -> None:
+        """Read a dummy stroke and run the model once per batch size a few digits need, once
+        the window shows, so that the first readings are as quick as the rest."""
+        import numpy as np
+
+        from recognizer.strokes import Stroke, read_strokes
+
+        read_strokes([Stroke(((10.0, 10.0), (10.0, 50.0)), 4)], self.recognizer)
+        for size in WARM_UP_BATCHES:
+            self.recognizer.predict_probabilities(
+                np.zeros((size, config.IMAGE_SIZE, config.IMAGE_SIZE), np.float32)
+            )
 
     # --- pen ------------------------------------------------------------------------------
     def _tag(self) -> str:
@@ -275,7 +292,7 @@ class DrawApp:
             index = reading.digits.index(focus) + 1
             self.details.configure(
                 text=f"{len(reading.digits)} digits, read in {elapsed_ms:.1f} ms\n"
-                f"chart: digit {index} (the least sure)"
+                f"chart: digit #{index} of {len(reading.digits)}, the least sure"
             )
         self._draw_patches(reading)
         self._draw_chart(focus)
