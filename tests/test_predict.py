@@ -9,6 +9,7 @@ from recognizer import config
 from recognizer.predict import (
     ModelLoadError,
     ModelNotFoundError,
+    RecognizerError,
     Prediction,
     Recognizer,
     predict_digit,
@@ -104,3 +105,16 @@ def test_model_env_var_points_at_another_model(tmp_path, monkeypatch):
     monkeypatch.setenv(config.MODEL_ENV_VAR, str(tmp_path / "elsewhere.tflite"))
     with pytest.raises(ModelNotFoundError, match="elsewhere"):
         Recognizer()
+
+
+def test_falls_back_to_keras_when_litert_is_not_installed(monkeypatch, mnist_test):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "ai_edge_litert", None)  # import now raises ImportError
+    monkeypatch.setitem(sys.modules, "ai_edge_litert.interpreter", None)
+    fallback = Recognizer()
+    assert fallback.backend == "keras" and fallback.model_path == config.KERAS_MODEL
+    x_test, y_test = mnist_test
+    assert fallback.predict_digit(x_test[0]).digit == y_test[0]
+    with pytest.raises(RecognizerError, match="pip install ai-edge-litert"):
+        Recognizer(backend="litert")
