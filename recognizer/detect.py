@@ -114,7 +114,9 @@ def _odd(value: float, minimum: int = 3) -> int:
     return max(minimum, int(value) | 1)
 
 
-def _normalise_paper(gray: np.ndarray) -> np.ndarray:
+def _normalise_paper(
+    gray: np.ndarray, kernel_fraction: float = config.BACKGROUND_KERNEL_FRACTION
+) -> np.ndarray:
     """uint8 gray, dark ink on light paper -> paper flattened to white, ink kept dark.
 
     The paper's brightness is estimated with a closing (a max filter then a min filter)
@@ -124,27 +126,26 @@ def _normalise_paper(gray: np.ndarray) -> np.ndarray:
     height, width = gray.shape
     small_scale = min(1.0, config.BACKGROUND_MAX_SIDE / max(height, width))
     small = cv2.resize(gray, None, fx=small_scale, fy=small_scale, interpolation=cv2.INTER_AREA)
-    size = _odd(min(small.shape) * config.BACKGROUND_KERNEL_FRACTION, 5)
+    size = _odd(min(small.shape) * kernel_fraction, 3)
     kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size))
     background = cv2.morphologyEx(small, cv2.MORPH_CLOSE, kernel)
-    background = cv2.blur(background, (size, size))
+    smooth = _odd(size * config.BACKGROUND_SMOOTHING, 3)
+    background = cv2.blur(background, (smooth, smooth))
     background = cv2.resize(background, (width, height), interpolation=cv2.INTER_LINEAR)
     flat = gray.astype(np.float32) / np.maximum(background.astype(np.float32), 1.0)
     return np.clip(flat * 255.0, 0, 255).astype(np.uint8)
 
 
-def is_light_on_dark(gray: np.ndarray) -> bool:
-    """True for light ink on a dark ground (MNIST style, chalk): a dark image whose light
-    histogram tail is much longer than its dark one. A dim photo of paper (grey, with dark
-    ink) and paper with a white margin (glare, transparency) are still dark on light."""
+def _mostly_dark(gray: np.ndarray) -> bool:
     sample = gray[::4, ::4] if min(gray.shape) >= 64 else gray
-    low, median, high = np.percentile(sample, (0.2, 50, 99.8))
-    if median >= 128:
-        return False
-    return bool(high - median > config.POLARITY_RATIO * max(1.0, median - low))
+    return float(np.median(sample)) < 128
 
 
-def threshold_ink(gray: np.ndarray, light_on_dark: bool | None = None) -> np.ndarray:
+def threshold_ink(
+    gray: np.ndarray,
+    light_on_dark: bool = False,
+    kernel_fraction: float = config.BACKGROUND_KERNEL_FRACTION,
+) -> np.ndarray:
     """uint8 gray (any polarity) -> uint8 mask, 255 where there is ink.
 
     Light-on-dark images (MNIST style, chalk on a board) are inverted first. The paper is
@@ -154,11 +155,9 @@ def threshold_ink(gray: np.ndarray, light_on_dark: bool | None = None) -> np.nda
     every pixel WEAK darker than the paper that is connected to a pixel STRONG darker, so a
     thin or light stroke is kept whole while grain and specks, which never reach STRONG, drop.
     """
-    if light_on_dark is None:
-        light_on_dark = is_light_on_dark(gray)
     if light_on_dark:
         gray = 255 - gray
-    flat = _normalise_paper(gray)
+    flat = _normalise_paper(gray, kernel_fraction)
     sample = flat[::2, ::2].astype(np.float32)
     paper = float(np.median(sample))
     sigma = 1.4826 * float(np.median(np.abs(sample - paper)))
@@ -172,6 +171,17 @@ def threshold_ink(gray: np.ndarray, light_on_dark: bool | None = None) -> np.nda
     seeded[np.unique(labels[flat < strong])] = 255
     seeded[0] = 0
     return seeded[labels]
+
+
+def _fitted_kernel_fraction(mask: np.ndarray) -> float:
+    """A paper-estimate kernel (fraction of the shorter side) a few strokes wide."""
+    if not mask.any():
+        return config.BACKGROUND_KERNEL_FRACTION
+    distance = cv2.distanceTransform(mask, cv2.DIST_L2, 3)
+    values = distance[distance > 0]
+    stroke = 2.0 * float(np.percentile(values, 90))
+    fraction = config.STROKE_KERNEL_FACTOR * stroke / min(mask.shape)
+    return float(np.clip(fraction, config.MIN_KERNEL_FRACTION, config.BACKGROUND_KERNEL_FRACTION))
 
 
 def _components(mask: np.ndarray) -> tuple[np.ndarray, list[_Blob]]:
@@ -201,6 +211,31 @@ def _touches_border(blob: _Blob, frame_shape: tuple[int, int]) -> bool:
     height, width = frame_shape
     margin = config.BORDER_MARGIN
     return blob.x0 <= margin or blob.y0 <= margin or blob.x1 >= width - margin or blob.y1 >= height - margin
+
+
+def _drop_containers(blobs: list[_Blob], min_height: float) -> list[_Blob]:
+    """Drop thin outlines that enclose digits: a form's box, the edge of the sheet.
+
+    A digit's loop (0, 6, 8, 9) encloses nothing but specks, so a sparse blob whose box holds
+    the whole box of another blob of digit height is a frame, not a digit.
+    """
+    if len(blobs) < 2:
+        return blobs
+    boxes = np.array([(b.x0, b.y0, b.x1, b.y1, b.h) for b in blobs], dtype=np.float32)
+    tall = boxes[boxes[:, 4] >= min_height]
+    keep = []
+    for blob in blobs:
+        fill = blob.area / float(max(1, blob.w * blob.h))
+        if fill < config.CONTAINER_MAX_FILL and blob.h >= 2 * min_height and len(tall):
+            inside = (
+                (tall[:, 0] > blob.x0) & (tall[:, 1] > blob.y0)
+                & (tall[:, 2] < blob.x1) & (tall[:, 3] < blob.y1)
+                & (tall[:, 4] * config.CONTAINER_MIN_RATIO <= blob.h)
+            )
+            if inside.any():
+                continue
+        keep.append(blob)
+    return keep
 
 
 def _typical_height(blobs: list[_Blob]) -> float:
@@ -404,23 +439,30 @@ def _working_gray(frame: np.ndarray) -> tuple[np.ndarray, float]:
     return gray, scale
 
 
-def find_digits(frame: np.ndarray, *, whole_frame_fallback: bool = False) -> Detections:
-    """Find digit candidates (no model): boxes, patches, lines, numbers; predictions None.
+def _polarity_score(blobs: list[_Blob]) -> tuple[int, float]:
+    """How digit-like a set of candidates is: their count, then how thin their strokes are."""
+    if not blobs:
+        return (0, 0.0)
+    fills = [b.area / float(max(1, b.w * b.h)) for b in blobs]
+    return (len(blobs), -float(np.mean(fills)))
 
-    frame: gray, BGR or BGRA (uint8, uint16 or float), any size.
-    whole_frame_fallback: when nothing digit-like is found apart from the frame's border
-    (a tight crop of one digit touches the edges), read the whole frame as one digit. The
-    photo mode sets it; a live camera does not, so an empty frame stays empty.
-    """
-    gray, scale = _working_gray(frame)
+
+def _find_blobs(gray: np.ndarray, light_on_dark: bool):
+    """(mask, labels, digit blobs, all pieces) for one reading of the ink's polarity."""
     frame_shape = gray.shape
-    light_on_dark = is_light_on_dark(gray)
     mask = threshold_ink(gray, light_on_dark)
+    # The paper estimate must be wider than a stroke, but the wider it is, the further a
+    # sharp shadow's edge bleeds into the paper as false ink: with fine strokes, redo it
+    # with a kernel fitted to them.
+    fraction = _fitted_kernel_fraction(mask)
+    if fraction < config.BACKGROUND_KERNEL_FRACTION * 0.7:
+        mask = threshold_ink(gray, light_on_dark, fraction)
     labels, pieces = _components(mask)
     min_side = min(frame_shape)
     min_height = max(config.MIN_DIGIT_PIXELS, config.MIN_DIGIT_FRACTION * min_side)
     pieces = [p for p in pieces if not _is_line_or_edge(p, frame_shape)]
     candidates = [p for p in pieces if not _touches_border(p, frame_shape)]
+    candidates = _drop_containers(candidates, min_height)
     typical = _typical_height([p for p in candidates if p.h >= min_height])
     blobs = _merge_pieces(candidates, typical)
     typical = _typical_height([b for b in blobs if b.h >= min_height]) or typical
@@ -435,9 +477,32 @@ def find_digits(frame: np.ndarray, *, whole_frame_fallback: bool = False) -> Det
         if blob.h > config.MAX_DIGIT_FRACTION * frame_shape[0]:
             continue
         digits_found.extend(_split_touching(blob, labels, typical))
+    return mask, labels, digits_found, pieces
 
+
+def find_digits(frame: np.ndarray, *, whole_frame_fallback: bool = False) -> Detections:
+    """Find digit candidates (no model): boxes, patches, lines, numbers; predictions None.
+
+    frame: gray, BGR or BGRA (uint8, uint16 or float), any size.
+    whole_frame_fallback: when nothing digit-like is found apart from the frame's border
+    (a tight crop of one digit touches the edges), read the whole frame as one digit. The
+    photo mode sets it; a live camera does not, so an empty frame stays empty.
+    """
+    gray, scale = _working_gray(frame)
+    light_on_dark = False
+    mask, labels, digits_found, pieces = _find_blobs(gray, False)
+    if _mostly_dark(gray):
+        # Mostly dark: light ink on a dark ground (MNIST style, chalk), or a dim photo of
+        # paper, or a sheet on a dark table. Try both readings; the one that finds more
+        # digits wins, and on a tie the one with thinner strokes (read the wrong way round,
+        # the inside of a 0 or the paper around a digit makes solid blobs).
+        other = _find_blobs(gray, True)
+        light_score, dark_score = _polarity_score(other[2]), _polarity_score(digits_found)
+        if light_score > dark_score or (not other[2] and not digits_found):
+            light_on_dark = True
+            mask, labels, digits_found, pieces = other
     if not digits_found and whole_frame_fallback:
-        whole = _whole_frame_blob(pieces, frame_shape)
+        whole = _whole_frame_blob(pieces, gray.shape)
         if whole is not None:
             digits_found = [whole]
 
