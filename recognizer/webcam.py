@@ -298,12 +298,16 @@ def clamp_confidence(value: float) -> float:
     return round(min(high, max(low, value)), 2)
 
 
+# waitKeyEx codes of the keypad's + and - (X11 keysyms; Qt on Linux passes them through).
+_NUMPAD_KEYS = {0xFFAB: ord("+"), 0xFFAD: ord("-")}
+
+
 def handle_key(key: int, view: ViewState) -> tuple[ViewState, str | None]:
     """Apply a key press to the view. Returns the new view and an action for the loop:
     'quit', 'snapshot' or None. Pure, so the key map is testable without a window."""
     if key < 0:
         return view, None
-    key &= 0xFF
+    key = _NUMPAD_KEYS.get(key, key & 0xFF)
     if key in (ord("q"), ord("Q"), 27):
         return view, "quit"
     if key == ord(" "):

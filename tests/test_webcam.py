@@ -163,6 +163,8 @@ def test_keys_map_to_actions():
     assert webcam.handle_key(ord("t"), view)[0].show_inset is True
     assert webcam.handle_key(ord("+"), view)[0].min_confidence == pytest.approx(0.75)
     assert webcam.handle_key(ord("-"), view)[0].min_confidence == pytest.approx(0.65)
+    assert webcam.handle_key(0xFFAB, view)[0].min_confidence == pytest.approx(0.75)  # keypad +
+    assert webcam.handle_key(0x100071, view)[1] == "quit"  # q with a modifier bit set
     assert webcam.handle_key(-1, view) == (view, None)
     high = webcam.ViewState(min_confidence=0.99)
     assert webcam.handle_key(ord("+"), high)[0].min_confidence == 0.99
