@@ -257,3 +257,11 @@ def test_labels_read_like_the_tutorial_and_say_when_unsure():
 def test_a_drawing_needs_a_size(size):
     with pytest.raises(ValueError, match="positive size"):
         Drawing(*size)
+
+
+def test_a_scribble_is_not_read_with_confidence(recognizer):
+    zigzag = [[(250 + (i % 2) * 120, 60 + i * 10) for i in range(21)]]
+    reading = read_drawing(drawing_of(zigzag), recognizer)
+    assert len(reading.digits) == 1
+    assert not reading.is_confident()
+    assert reading.label().startswith("not sure: ")
