@@ -215,3 +215,20 @@ def test_without_a_display_one_line_points_to_the_headless_commands(tmp_path):
     assert len(lines) == 1, result.stderr
     assert "needs a display" in lines[0]
     assert "recognizer photos" in lines[0] and "recognizer webcam --headless" in lines[0]
+
+
+def test_on_a_high_dpi_screen_everything_is_scaled_up(xvfb_display, recognizer):
+    from recognizer.draw_app import DrawApp, open_root
+
+    root = open_root()
+    try:
+        root.tk.call("tk", "scaling", 2 * 96 / 72)  # what Tk reports for a 192 dpi screen
+        app = DrawApp(root, recognizer)
+        root.update()
+        assert app.scale == pytest.approx(2.0, rel=0.01)
+        assert int(app.canvas.cget("width")) == pytest.approx(2 * config.CANVAS_WIDTH, rel=0.01)
+        assert app.canvas.winfo_height() >= 2 * config.CANVAS_HEIGHT
+        assert app.zoom == 2 * config.PATCH_ZOOM
+        assert app.drawing.pen_width >= 2 * round(config.PEN_WIDTH_FRACTION * config.CANVAS_HEIGHT)
+    finally:
+        root.destroy()
