@@ -266,8 +266,14 @@ class DrawApp:
         if not path:
             return None
         path = Path(path)
-        if not cv2.imwrite(str(path), self.drawing.image):
-            self._set_status(f"could not write {path}: check the folder exists and is writable")
+        try:
+            written = cv2.imwrite(str(path), self.drawing.image)
+        except cv2.error:  # an extension OpenCV has no writer for
+            written = False
+        if not written:
+            self._set_status(
+                f"could not write {path}: check the folder is writable and the name ends in .png"
+            )
             return None
         self._set_status(f"saved {path}")
         return path

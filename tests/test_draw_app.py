@@ -232,3 +232,10 @@ def test_on_a_high_dpi_screen_everything_is_scaled_up(xvfb_display, recognizer):
         assert app.drawing.pen_width >= 2 * round(config.PEN_WIDTH_FRACTION * config.CANVAS_HEIGHT)
     finally:
         root.destroy()
+
+
+def test_saving_where_it_cannot_write_says_so(app, tmp_path):
+    app.choose_save_path = lambda: str(tmp_path / "no" / "such" / "folder" / "x.png")
+    draw(app, ONE)
+    assert app.save() is None
+    assert app.status_text.startswith("could not write ")
