@@ -120,12 +120,12 @@ class DrawApp:
         self.zoom = max(1, round(config.PATCH_ZOOM * self.scale))
         self.panel_width = config.IMAGE_SIZE * self.zoom * 3 + 2 * pad
         self.result = tk.Label(
-            side, text="Draw a digit", font=big, anchor="w", justify="left",
-            wraplength=self.panel_width,
-        )
+            side, text="Draw a digit", font=big, anchor="nw", justify="left",
+            wraplength=self.panel_width, height=2,  # fixed: a long reading must not
+        )  # change the layout (and so the canvas size and pen) while drawing
         self.result.pack(fill="x")
         self.result_default_colour = self.result.cget("fg")
-        self.details = tk.Label(side, text="", anchor="w", justify="left")
+        self.details = tk.Label(side, text="", anchor="nw", justify="left", height=2)
         self.details.pack(fill="x")
 
         buttons = tk.Frame(side)

@@ -102,6 +102,7 @@ def test_a_drawn_one_is_read_live_without_pressing_recognise(app):
 
 
 def test_enter_recognises_at_once_and_digits_side_by_side_read_as_a_number(app):
+    size = (app.canvas.winfo_width(), app.canvas.winfo_height())
     draw(app, ONE)
     draw(app, SEVEN)
     draw(app, ZERO)
@@ -109,6 +110,8 @@ def test_enter_recognises_at_once_and_digits_side_by_side_read_as_a_number(app):
     text = app.result.cget("text")  # no waiting: Enter reads now
     assert text.startswith("170 (1 "), text
     assert len(app._photos) == 3
+    pump(app, 0.1)  # a long reading does not resize the canvas (nor change the pen)
+    assert (app.canvas.winfo_width(), app.canvas.winfo_height()) == size
 
 
 def test_clear_button_and_escape_and_delete_clear(app):
