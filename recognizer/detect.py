@@ -250,6 +250,12 @@ def _typical_height(blobs: list[_Blob]) -> float:
     return float(heights[big][order][np.searchsorted(cumulative, cumulative[-1] / 2)])
 
 
+def _is_underline(piece: _Blob, digit: _Blob, typical: float) -> bool:
+    """A flat piece lying under a digit: a piece of a ruled or form line, not of the digit."""
+    flat = piece.h <= config.UNDERLINE_MAX_HEIGHT * max(typical, digit.h) and piece.w >= 2 * piece.h
+    return flat and piece.y0 >= digit.y1 - config.UNDERLINE_OVERLAP * digit.h
+
+
 def _merge_pieces(blobs: list[_Blob], typical: float) -> list[_Blob]:
     """Merge pieces of one digit: boxes that overlap horizontally and nearly touch vertically.
 
@@ -270,9 +276,14 @@ def _merge_pieces(blobs: list[_Blob], typical: float) -> list[_Blob]:
                 gap_y = max(big.y0, small.y0) - min(big.y1, small.y1)
                 if gap_y > config.MERGE_GAP * max(typical, big.h):
                     continue
+                if _is_underline(small, big, typical):
+                    continue
                 height = max(big.y1, small.y1) - min(big.y0, small.y0)
                 width = max(big.x1, small.x1) - min(big.x0, small.x0)
-                if typical and height > config.MERGE_MAX_HEIGHT * typical:
+                # Too tall for one digit - unless the boxes overlap (pieces of one stroke
+                # the threshold broke apart) into a digit-shaped whole.
+                interlocked = gap_y < 0 and width <= height
+                if typical and height > config.MERGE_MAX_HEIGHT * typical and not interlocked:
                     continue
                 if width > height * config.MERGE_MAX_ASPECT and small.area > big.area * 0.3:
                     continue
@@ -447,6 +458,47 @@ def _polarity_score(blobs: list[_Blob]) -> tuple[int, float]:
     return (len(blobs), -float(np.mean(fills)))
 
 
+def _candidates(pieces: list[_Blob], frame_shape, min_height: float):
+    """Pieces that may be (parts of) digits, and the typical digit height among them."""
+    candidates = [
+        p for p in pieces
+        if not _is_line_or_edge(p, frame_shape) and not _touches_border(p, frame_shape)
+    ]
+    candidates = _drop_containers(candidates, min_height)
+    return candidates, _typical_height([p for p in candidates if p.h >= min_height])
+
+
+def _erase_ruled_lines(
+    mask: np.ndarray, labels: np.ndarray, pieces: list[_Blob], typical: float
+) -> bool:
+    """Erase ruled and form lines from the mask (in place), freeing digits that touch them.
+
+    Only pieces much wider than a digit and not much taller than one (a line, with perhaps
+    digits resting on it, or a box around a field) are searched, for horizontal runs longer
+    than a digit's strokes and vertical runs taller than a digit (a box's sides).
+    Returns whether anything was erased.
+    """
+    run = max(3, int(config.LINE_RUN * typical))
+    horizontal, vertical = np.ones((1, run), np.uint8), np.ones((run, 1), np.uint8)
+    erased = False
+    for piece in pieces:
+        if piece.w < config.LINE_PIECE_MIN_WIDTH * typical:
+            continue
+        if piece.h > config.LINE_PIECE_MAX_HEIGHT * typical:
+            continue
+        window = labels[piece.y0 : piece.y1, piece.x0 : piece.x1]
+        region = np.isin(window, piece.labels).astype(np.uint8) * 255
+        lines = cv2.morphologyEx(region, cv2.MORPH_OPEN, horizontal)
+        if not lines.any():
+            continue
+        # A box around a field: its sides are vertical runs taller than any digit.
+        sides = cv2.morphologyEx(region, cv2.MORPH_OPEN, vertical)
+        lines = cv2.dilate(lines, np.ones((3, 1), np.uint8)) | cv2.dilate(sides, np.ones((1, 3), np.uint8))
+        mask[piece.y0 : piece.y1, piece.x0 : piece.x1][lines > 0] = 0
+        erased = True
+    return erased
+
+
 def _find_blobs(gray: np.ndarray, light_on_dark: bool):
     """(mask, labels, digit blobs, all pieces) for one reading of the ink's polarity."""
     frame_shape = gray.shape
@@ -460,10 +512,11 @@ def _find_blobs(gray: np.ndarray, light_on_dark: bool):
     labels, pieces = _components(mask)
     min_side = min(frame_shape)
     min_height = max(config.MIN_DIGIT_PIXELS, config.MIN_DIGIT_FRACTION * min_side)
+    candidates, typical = _candidates(pieces, frame_shape, min_height)
+    if typical and _erase_ruled_lines(mask, labels, pieces, typical):
+        labels, pieces = _components(mask)
+        candidates, typical = _candidates(pieces, frame_shape, min_height)
     pieces = [p for p in pieces if not _is_line_or_edge(p, frame_shape)]
-    candidates = [p for p in pieces if not _touches_border(p, frame_shape)]
-    candidates = _drop_containers(candidates, min_height)
-    typical = _typical_height([p for p in candidates if p.h >= min_height])
     blobs = _merge_pieces(candidates, typical)
     typical = _typical_height([b for b in blobs if b.h >= min_height]) or typical
 
