@@ -450,12 +450,23 @@ def _working_gray(frame: np.ndarray) -> tuple[np.ndarray, float]:
     return gray, scale
 
 
-def _polarity_score(blobs: list[_Blob]) -> tuple[int, float]:
-    """How digit-like a set of candidates is: their count, then how thin their strokes are."""
-    if not blobs:
-        return (0, 0.0)
-    fills = [b.area / float(max(1, b.w * b.h)) for b in blobs]
-    return (len(blobs), -float(np.mean(fills)))
+def _reads_light_on_dark(light: list[_Blob], dark: list[_Blob]) -> bool:
+    """Which reading of a mostly dark image finds digits: light ink (MNIST style, chalk) or
+    dark ink (a dim photo of paper, a sheet on a dark table)?
+
+    The reading that finds clearly more candidates wins (read the wrong way round, a sheet
+    of paper is one big blob, or specks). On a tie the thinner strokes win: read the wrong
+    way round, the inside of a 0 makes a solid blob. Otherwise dark ink on paper, the usual.
+    """
+    if len(light) > config.POLARITY_MARGIN * len(dark):
+        return True
+    if len(light) == len(dark) and light:
+        return _mean_fill(light) < _mean_fill(dark)
+    return False
+
+
+def _mean_fill(blobs: list[_Blob]) -> float:
+    return float(np.mean([b.area / float(max(1, b.w * b.h)) for b in blobs]))
 
 
 def _candidates(pieces: list[_Blob], frame_shape, min_height: float):
@@ -546,12 +557,9 @@ def find_digits(frame: np.ndarray, *, whole_frame_fallback: bool = False) -> Det
     mask, labels, digits_found, pieces = _find_blobs(gray, False)
     if _mostly_dark(gray):
         # Mostly dark: light ink on a dark ground (MNIST style, chalk), or a dim photo of
-        # paper, or a sheet on a dark table. Try both readings; the one that finds more
-        # digits wins, and on a tie the one with thinner strokes (read the wrong way round,
-        # the inside of a 0 or the paper around a digit makes solid blobs).
+        # paper, or a sheet on a dark table. Try both readings.
         other = _find_blobs(gray, True)
-        light_score, dark_score = _polarity_score(other[2]), _polarity_score(digits_found)
-        if light_score > dark_score or (not other[2] and not digits_found):
+        if _reads_light_on_dark(other[2], digits_found) or not (other[2] or digits_found):
             light_on_dark = True
             mask, labels, digits_found, pieces = other
     if not digits_found and whole_frame_fallback:
