@@ -136,9 +136,16 @@ def _normalise_paper(
     return np.clip(flat * 255.0, 0, 255).astype(np.uint8)
 
 
-def _mostly_dark(gray: np.ndarray) -> bool:
+def _maybe_light_on_dark(gray: np.ndarray) -> bool:
+    """Could this be light ink on a dark ground? Only if the image is mostly dark and its
+    border (where the ground shows) sits at the dark end of its range: a dim photo of paper
+    has paper at its border, lighter than the ink."""
     sample = gray[::4, ::4] if min(gray.shape) >= 64 else gray
-    return float(np.median(sample)) < 128
+    low, median, high = np.percentile(sample, (1, 50, 99))
+    if median >= 128:
+        return False
+    border = np.concatenate([gray[0], gray[-1], gray[:, 0], gray[:, -1]])
+    return float(np.median(border)) <= (low + high) / 2
 
 
 def threshold_ink(
@@ -555,13 +562,15 @@ def find_digits(frame: np.ndarray, *, whole_frame_fallback: bool = False) -> Det
     gray, scale = _working_gray(frame)
     light_on_dark = False
     mask, labels, digits_found, pieces = _find_blobs(gray, False)
-    if _mostly_dark(gray):
+    if _maybe_light_on_dark(gray):
         # Mostly dark: light ink on a dark ground (MNIST style, chalk), or a dim photo of
         # paper, or a sheet on a dark table. Try both readings.
         other = _find_blobs(gray, True)
         if _reads_light_on_dark(other[2], digits_found) or not (other[2] or digits_found):
             light_on_dark = True
             mask, labels, digits_found, pieces = other
+    if whole_frame_fallback:
+        digits_found = _merge_close_up(digits_found, gray.shape)
     if not digits_found and whole_frame_fallback:
         whole = _whole_frame_blob(pieces, gray.shape)
         if whole is not None:
@@ -577,6 +586,22 @@ def find_digits(frame: np.ndarray, *, whole_frame_fallback: bool = False) -> Det
         full = np.asarray(frame).shape[:2]
         mask = cv2.resize(mask, (full[1], full[0]), interpolation=cv2.INTER_NEAREST)
     return Detections(digits=tuple(digits), mask=mask)
+
+
+def _merge_close_up(blobs: list[_Blob], frame_shape: tuple[int, int]) -> list[_Blob]:
+    """A close-up of one digit that the threshold broke into a few pieces (textured paper,
+    a light stroke) is one digit: a few candidates that together fill most of the frame's
+    height in a digit's shape are merged."""
+    if not 2 <= len(blobs) <= config.CLOSE_UP_MAX_PIECES:
+        return blobs
+    whole = _Blob(blobs[0].x0, blobs[0].y0, blobs[0].x1, blobs[0].y1, [], 0)
+    for blob in blobs:
+        whole.absorb(blob)
+    if whole.h < config.CLOSE_UP_MIN_HEIGHT * frame_shape[0]:
+        return blobs
+    if whole.w > config.CLOSE_UP_MAX_ASPECT * whole.h:
+        return blobs
+    return [whole]
 
 
 def _whole_frame_blob(pieces: list[_Blob], frame_shape: tuple[int, int]) -> _Blob | None:
