@@ -62,6 +62,9 @@ TRACK_MAX_MISSED = 5
 # A track's shown digit changes only when the new winner's mean probability beats the shown
 # digit's by this margin: hysteresis, so a near tie does not flicker.
 TRACK_SWITCH_MARGIN = 0.15
+# A new track is shown once seen in this many frames (a one-frame blip of glare or desk
+# texture never is); tracks present on the first frame are shown at once.
+TRACK_CONFIRM_FRAMES = 3
 # The + and - keys move the confidence threshold by this step, within these bounds.
 CONFIDENCE_STEP = 0.05
 CONFIDENCE_BOUNDS = (0.05, 0.99)

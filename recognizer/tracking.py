@@ -4,7 +4,9 @@ A single frame's reading of a digit wobbles (light, blur, a hand moving the pape
 raw it flickers between, say, 4 and 9. `update_tracks` matches this frame's digits to the
 tracks of earlier frames by box overlap (IoU), appends each reading to its track, and gives
 back the track's vote: the mean of its last TRACK_VOTES probability vectors. The shown digit
-changes only when another digit's mean beats it by TRACK_SWITCH_MARGIN (hysteresis).
+changes only when another digit's mean beats it by TRACK_SWITCH_MARGIN (hysteresis), and a
+new track is shown only once it has been seen in TRACK_CONFIRM_FRAMES frames, so one-frame
+blips (glare, desk texture) never appear.
 
 Everything is a frozen dataclass and `update_tracks` is a pure function (state in, state
 out), so a test can replay a sequence and count label flips.
@@ -37,7 +39,13 @@ class Track:
     readings: tuple[tuple[float, ...], ...] = ()  # last TRACK_VOTES probability vectors
     shown: int | None = None  # the digit currently shown (after hysteresis)
     missed: int = 0  # frames since a detection last matched
-    age: int = 1  # frames since the track began
+    age: int = 1  # frames in which a detection matched it
+    at_start: bool = False  # began on the tracker's first frame (shown at once)
+
+    def confirmed(self, confirm_frames: int = config.TRACK_CONFIRM_FRAMES) -> bool:
+        """Seen in enough frames to be shown: a one-frame blip (glare, a speck of texture)
+        never is. Tracks from the very first frame are shown at once."""
+        return self.at_start or self.age >= confirm_frames
 
     def vote(self) -> Prediction | None:
         """The track's reading: mean probabilities over its window, the shown digit on top."""
@@ -55,6 +63,7 @@ class TrackerState:
 
     tracks: tuple[Track, ...] = ()
     next_id: int = 1
+    frames: int = 0  # frames folded in so far
 
 
 @dataclass(frozen=True)
@@ -64,6 +73,7 @@ class TrackedReading:
     track_id: int
     prediction: Prediction | None  # the vote (None when the track has no reading yet)
     raw: Prediction | None  # this frame's own reading
+    confirmed: bool = True  # seen often enough to be shown (see Track.confirmed)
 
 
 def box_iou(a: Box, b: Box) -> float:
@@ -119,11 +129,14 @@ def update_tracks(
     votes: int = config.TRACK_VOTES,
     max_missed: int = config.TRACK_MAX_MISSED,
     margin: float = config.TRACK_SWITCH_MARGIN,
+    confirm_frames: int = config.TRACK_CONFIRM_FRAMES,
 ) -> tuple[TrackerState, tuple[TrackedReading, ...]]:
     """Fold one frame's digits (anything with .box and .prediction) into the tracks.
 
     Returns the new state and, for each input digit in order, its track id and voted
-    prediction. Tracks unmatched for more than `max_missed` frames are dropped.
+    prediction, and whether the track is confirmed (seen in `confirm_frames` frames, or
+    present from the first frame). Tracks unmatched for more than `max_missed` frames are
+    dropped.
     """
     boxes = [tuple(int(v) for v in digit.box) for digit in digits]
     matched = _match(state.tracks, boxes, min_iou)
@@ -136,21 +149,25 @@ def update_tracks(
             t = matched[d]
             track = replace(tracks[t], box=boxes[d], missed=0, age=tracks[t].age + 1)
         else:
-            track = Track(track_id=next_id, box=boxes[d])
+            track = Track(track_id=next_id, box=boxes[d], at_start=state.frames == 0)
             next_id += 1
             tracks.append(track)
             t = len(tracks) - 1
         track = _add_reading(track, digit.prediction, votes, margin)
         tracks[t] = track
         touched.add(t)
-        readings.append(TrackedReading(track.track_id, track.vote(), digit.prediction))
+        readings.append(
+            TrackedReading(
+                track.track_id, track.vote(), digit.prediction, track.confirmed(confirm_frames)
+            )
+        )
     survivors = []
     for t, track in enumerate(tracks):
         if t not in touched:
             track = replace(track, missed=track.missed + 1)
         if track.missed <= max_missed:
             survivors.append(track)
-    return TrackerState(tuple(survivors), next_id), tuple(readings)
+    return TrackerState(tuple(survivors), next_id, state.frames + 1), tuple(readings)
 
 
 def count_flips(labels: Sequence[int | None]) -> int:

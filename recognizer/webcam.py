@@ -59,12 +59,13 @@ class OutputError(RecognizerError):
 
 @dataclass(frozen=True, eq=False)
 class FrameResult:
-    """One processed frame: what was found (with voted predictions), the raw readings of
-    this frame alone, the tracker state to pass to the next frame, and the time it took."""
+    """One processed frame: what to show (confirmed tracks with their voted predictions),
+    everything the detector found with this frame's own readings, the tracker state to
+    pass to the next frame, and the time it took."""
 
-    detections: Detections  # digits carry the tracks' voted predictions
-    raw: Detections  # this frame's own readings, before voting
-    tracks: tuple[TrackedReading, ...]  # per digit, same order: track id and vote
+    detections: Detections  # shown: digits of confirmed tracks, carrying the voted prediction
+    raw: Detections  # all digits found in this frame, with this frame's own readings
+    tracks: tuple[TrackedReading, ...]  # per raw digit, same order: track id, vote, confirmed
     tracker: TrackerState  # give this to the next process_frame call
     latency_ms: float  # detection + reading + tracking, wall time
 
@@ -83,7 +84,9 @@ def process_frame(
     raw = read_digits(frame, recognizer)
     tracker, tracks = update_tracks(tracker or TrackerState(), raw.digits)
     voted = tuple(
-        replace(digit, prediction=reading.prediction) for digit, reading in zip(raw.digits, tracks)
+        replace(digit, prediction=reading.prediction)
+        for digit, reading in zip(raw.digits, tracks)
+        if reading.confirmed
     )
     detections = Detections(digits=voted, mask=raw.mask)
     return FrameResult(detections, raw, tracks, tracker, (clock() - start) * 1000.0)
@@ -244,24 +247,26 @@ class Recorder:
 
 
 def detection_record(index: int, result: FrameResult, min_confidence: float) -> dict:
-    """One JSON-lines record: the frame's digits (box, voted and raw reading) and numbers."""
+    """One JSON-lines record: the numbers shown and every digit found (box, voted reading,
+    this frame's own reading, and whether it is shown: its track is confirmed)."""
     digits = []
-    for digit, raw, track in zip(result.detections.digits, result.raw.digits, result.tracks):
+    for raw, track in zip(result.raw.digits, result.tracks):
         entry = {
-            "box": [int(v) for v in digit.box],
-            "line": digit.line,
-            "number": digit.number,
+            "box": [int(v) for v in raw.box],
+            "line": raw.line,
+            "number": raw.number,
             "track": track.track_id,
+            "shown": track.confirmed,
             "digit": None,
             "confidence": None,
             "confident": False,
             "raw_digit": raw.prediction.digit if raw.prediction else None,
         }
-        if digit.prediction is not None:
+        if track.prediction is not None:
             entry.update(
-                digit=digit.prediction.digit,
-                confidence=round(digit.prediction.confidence, 4),
-                confident=digit.prediction.is_confident(min_confidence),
+                digit=track.prediction.digit,
+                confidence=round(track.prediction.confidence, 4),
+                confident=track.prediction.is_confident(min_confidence),
             )
         digits.append(entry)
     return {

@@ -117,3 +117,11 @@ def test_results_are_frozen():
 def test_count_flips():
     assert count_flips([1, 1, 2, 2, 1, None, 1]) == 2
     assert count_flips([]) == 0
+
+
+def test_new_tracks_are_confirmed_after_three_frames_except_on_the_first_frame():
+    seven = reading({7: 0.9})
+    frames = [[Seen((0, 0, 20, 20), seven)]] + [[Seen((0, 0, 20, 20), seven), Seen((100, 0, 20, 20), seven)]] * 3
+    _, out = run(frames)
+    assert [t[0].confirmed for t in out] == [True] * 4  # present from the start
+    assert [t[1].confirmed for t in out[1:]] == [False, False, True]

@@ -108,12 +108,29 @@ def test_labels_are_stable_over_a_shaky_noisy_sequence(clean_digits, recognizer)
         noisy = cv2.GaussianBlur(noisy, (0, 0), float(rng.uniform(0.5, 1.5)))
         result = webcam.process_frame(noisy, recognizer, tracker)
         tracker = result.tracker
-        for digit, track in zip(result.detections.digits, result.tracks):
-            per_track.setdefault(track.track_id, []).append(digit.prediction.digit)
+        assert len(result.detections.digits) == 10
+        for track in result.tracks:
+            per_track.setdefault(track.track_id, []).append(track.prediction.digit)
     # One track per digit for the whole sequence, and no label ever flips.
     assert len(per_track) == 10
     assert all(len(labels) == 20 for labels in per_track.values())
     assert sum(count_flips(labels) for labels in per_track.values()) == 0
+
+
+def test_a_one_frame_blip_is_never_shown_but_a_lasting_digit_is(clean_digits, recognizer):
+    page, _ = paper_frame(clean_digits, layout=(((60, 70), "12"),))
+    blip, _ = paper_frame(clean_digits, layout=(((60, 70), "12"), ((400, 300), "7")))
+    # A lone blip, gone long enough for its track to expire, then a 7 that stays.
+    sequence = [page, page, blip] + [page] * (config.TRACK_MAX_MISSED + 1) + [blip] * 4
+    tracker, shown, found = None, [], []
+    for frame in sequence:
+        result = webcam.process_frame(frame, recognizer, tracker)
+        tracker = result.tracker
+        shown.append("".join(result.numbers()))
+        found.append(len(result.raw.digits))
+    assert found == [3 if frame is blip else 2 for frame in sequence]  # the 7 is always found
+    # A 7 for one frame is a blip; seen on TRACK_CONFIRM_FRAMES (3) frames it is shown.
+    assert shown == ["12"] * (len(sequence) - 2) + ["127"] * 2
 
 
 def test_overlay_draws_boxes_status_hint_and_inset(clean_digits, recognizer):
@@ -215,7 +232,7 @@ def test_headless_writes_annotated_video_and_json_lines(clean_digits, recognizer
     assert [r["frame"] for r in records] == list(range(6))
     assert records[-1]["numbers"] == ["12", "345", "67890"]
     first = records[0]["digits"][0]
-    assert first["digit"] == 1 and first["confident"] and first["line"] == 0
+    assert first["digit"] == 1 and first["confident"] and first["line"] == 0 and first["shown"]
     assert len(first["box"]) == 4 and first["track"] == records[-1]["digits"][0]["track"]
 
 
