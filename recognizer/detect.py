@@ -165,7 +165,8 @@ def threshold_ink(
     if light_on_dark:
         gray = 255 - gray
     flat = _normalise_paper(gray, kernel_fraction)
-    sample = flat[::2, ::2].astype(np.float32)
+    step = 4 if min(flat.shape) >= 256 else 1
+    sample = flat[::step, ::step].astype(np.float32)
     paper = float(np.median(sample))
     sigma = 1.4826 * float(np.median(np.abs(sample - paper)))
     weak = paper - max(config.WEAK_INK * 255, config.WEAK_SIGMAS * sigma)
@@ -565,9 +566,14 @@ def find_digits(frame: np.ndarray, *, whole_frame_fallback: bool = False) -> Det
     if _maybe_light_on_dark(gray):
         # Mostly dark: light ink on a dark ground (MNIST style, chalk), or a dim photo of
         # paper, or a sheet on a dark table. Try both readings.
-        other = _find_blobs(gray, True)
-        if _reads_light_on_dark(other[2], digits_found) or not (other[2] or digits_found):
+        # The light reading is first tried on a half-size copy: the count is all it needs.
+        half = min(1.0, config.POLARITY_MAX_SIDE / max(gray.shape))
+        trial = gray if half >= 1.0 else cv2.resize(
+            gray, None, fx=half, fy=half, interpolation=cv2.INTER_AREA)
+        light = _find_blobs(trial, True)
+        if _reads_light_on_dark(light[2], digits_found) or not (light[2] or digits_found):
             light_on_dark = True
+            other = light if half >= 1.0 else _find_blobs(gray, True)
             mask, labels, digits_found, pieces = other
     if whole_frame_fallback:
         digits_found = _merge_close_up(digits_found, gray.shape)

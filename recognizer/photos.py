@@ -237,7 +237,12 @@ def _write_annotated(path: Path, image: np.ndarray, detections, min_confidence: 
         scale = config.ANNOTATED_MAX_SIDE / longest
         drawn = cv2.resize(drawn, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
     path.parent.mkdir(parents=True, exist_ok=True)
-    ok, encoded = cv2.imencode(".png", drawn, [cv2.IMWRITE_PNG_COMPRESSION, config.PNG_COMPRESSION])
+    params = [
+        cv2.IMWRITE_PNG_COMPRESSION, config.PNG_COMPRESSION,
+        cv2.IMWRITE_PNG_FILTER, cv2.IMWRITE_PNG_FILTER_UP,
+        cv2.IMWRITE_PNG_STRATEGY, cv2.IMWRITE_PNG_STRATEGY_RLE,
+    ]
+    ok, encoded = cv2.imencode(".png", drawn, params)
     if not ok:
         raise PhotoError("could not encode the annotated image")
     path.write_bytes(encoded.tobytes())
