@@ -90,9 +90,17 @@ DETECT_MAX_SIDE = 1024
 # fraction of the copy's shorter side (larger than any pen stroke, smaller than a shadow).
 BACKGROUND_MAX_SIDE = 256
 BACKGROUND_KERNEL_FRACTION = 0.12
-# An image is light ink on a dark ground when its light histogram tail is this many times
-# longer than its dark tail.
-POLARITY_RATIO = 1.5
+# The estimate is then smoothed with a box this fraction of the kernel wide.
+BACKGROUND_SMOOTHING = 0.5
+# With fine strokes the kernel is redone STROKE_KERNEL_FACTOR strokes wide (at least
+# MIN_KERNEL_FRACTION of the shorter side), so sharp shadow edges bleed less into the paper.
+STROKE_KERNEL_FACTOR = 4.0
+MIN_KERNEL_FRACTION = 0.03
+# A mostly dark image is read as light ink when that reading finds more than POLARITY_MARGIN
+# times as many digit candidates as reading it as dark ink on (dim) paper.
+POLARITY_MARGIN = 1.25
+# ... the light-ink reading is tried on a copy at most this big first (only its count matters).
+POLARITY_MAX_SIDE = 512
 # Ink threshold on the flattened paper, with hysteresis: a pixel darker than the paper by
 # max(WEAK_INK, WEAK_SIGMAS x the paper's noise) is ink when its piece holds a pixel darker by
 # max(STRONG_INK, STRONG_SIGMAS x noise). Darkness is a fraction of white.
@@ -116,6 +124,21 @@ MAX_ASPECT_WIDE = 6.0
 MAX_ASPECT_TALL = 12.0
 MIN_FILL = 0.03
 MAX_FILL = 0.92
+# A blob emptier than CONTAINER_MAX_FILL whose box holds the box of a blob of digit height at
+# most 1/CONTAINER_MIN_RATIO its height is an outline (a form's box, the sheet's edge).
+CONTAINER_MAX_FILL = 0.2
+CONTAINER_MIN_RATIO = 1.15
+# Photo mode: at most CLOSE_UP_MAX_PIECES candidates that together span CLOSE_UP_MIN_HEIGHT of
+# the frame's height and are at most CLOSE_UP_MAX_ASPECT as wide as tall are one close-up digit.
+CLOSE_UP_MAX_PIECES = 4
+CLOSE_UP_MIN_HEIGHT = 0.5
+CLOSE_UP_MAX_ASPECT = 0.9
+# Ruled and form lines: pieces at least LINE_PIECE_MIN_WIDTH typical digit heights wide and at
+# most LINE_PIECE_MAX_HEIGHT tall are searched for horizontal runs LINE_RUN heights long,
+# which are erased (digits resting on the line are freed).
+LINE_PIECE_MIN_WIDTH = 2.0
+LINE_PIECE_MAX_HEIGHT = 2.0
+LINE_RUN = 1.2
 # Blobs within this many px of the frame's edge are cut off (or are the paper's edge).
 BORDER_MARGIN = 1
 # Merging pieces of one digit: horizontal overlap of at least MERGE_OVERLAP x the narrower
@@ -125,6 +148,10 @@ MERGE_OVERLAP = 0.4
 MERGE_GAP = 0.25
 MERGE_MAX_HEIGHT = 1.4
 MERGE_MAX_ASPECT = 1.3
+# A piece at most UNDERLINE_MAX_HEIGHT x the digit height tall, twice as wide as tall, whose
+# top is below the digit's bottom (less UNDERLINE_OVERLAP of its height) is a ruled line's.
+UNDERLINE_MAX_HEIGHT = 0.3
+UNDERLINE_OVERLAP = 0.1
 # Splitting touching digits: a blob wider than SPLIT_MIN_ASPECT x its height is split into
 # round(width / (SPLIT_DIGIT_ASPECT x height)) parts at the thinnest columns.
 # The cut column may hold at most SPLIT_MAX_CUT_INK x the height in ink pixels (a clear neck).
@@ -138,10 +165,11 @@ LINE_LINK_GAP = 12.0
 NUMBER_GAP = 0.8
 # Photo folder mode: which files are photos (case-insensitive); larger images are refused
 # (a decompression bomb or a mistake); annotated copies are scaled to at most
-# ANNOTATED_MAX_SIDE px and written with fast PNG compression (0-9).
+# ANNOTATED_MAX_SIDE px (PNG encoding is the slowest step of a photo) and written with fast PNG
+# compression (0-9), 'up' filter and run-length strategy.
 PHOTO_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp")
 MAX_PHOTO_PIXELS = 250_000_000
-ANNOTATED_MAX_SIDE = 2048
+ANNOTATED_MAX_SIDE = 1024
 PNG_COMPRESSION = 1
 # recognizer score: how many of the worst files to list.
 SCORE_WORST_FILES = 10
