@@ -74,6 +74,9 @@ WEBCAM_OUTPUT_DIR = Path("out") / "webcam"
 SNAPSHOT_DIR = Path("out") / "snapshots"
 # Recordings and headless videos: OpenCV's MPEG-4 encoder (plays in VLC, mpv, ffplay).
 VIDEO_FOURCC = "mp4v"
+# A camera recording's frame rate is measured over its first frames, so it plays back at
+# the speed the loop really ran.
+RECORD_MEASURE_FRAMES = 15
 # Overlay: the inset (threshold mask + the 28x28 patches) takes this fraction of the width;
 # patches are shown enlarged to INSET_PATCH px, at most INSET_MAX_PATCHES of them.
 INSET_WIDTH_FRACTION = 0.3

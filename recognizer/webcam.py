@@ -220,27 +220,54 @@ def open_video_writer(path: Path, fps: float, size: tuple[int, int]):
 
 
 class Recorder:
-    """Writes frames to a video opened on the first frame (its size is known only then).
+    """Writes frames to a video opened once its size (and, live, its rate) is known.
 
-    Always `close()` it (the loops do so in `finally`): release() writes the file's index,
-    without which an .mp4 does not play.
+    A file plays back at the rate its frames were written: the source's own rate, or for a
+    camera (`measure=True`) the rate the loop actually reached over its first
+    RECORD_MEASURE_FRAMES frames, which are held until then. Always `close()` it (the loops
+    do so in `finally`): release() writes the file's index, without which an .mp4 does not
+    play.
     """
 
-    def __init__(self, path: Path | None, fps: float):
+    def __init__(
+        self, path: Path | None, fps: float, measure: bool = False,
+        clock: Callable[[], float] = time.perf_counter,
+    ):
         self.path = path
         self.fps = fps
-        self._writer = None
         self.frames = 0
+        self._measure = measure
+        self._clock = clock
+        self._held: list[np.ndarray] = []
+        self._times: list[float] = []
+        self._writer = None
 
     def write(self, frame: np.ndarray) -> None:
         if self.path is None:
             return
-        if self._writer is None:
-            self._writer = open_video_writer(self.path, self.fps, (frame.shape[1], frame.shape[0]))
-        self._writer.write(frame)
         self.frames += 1
+        if self._writer is None:
+            self._held.append(frame)
+            self._times.append(self._clock())
+            if self._measure and len(self._held) < config.RECORD_MEASURE_FRAMES:
+                return
+            self._open()
+            return
+        self._writer.write(frame)
+
+    def _open(self) -> None:
+        if self._measure and len(self._times) >= 2 and self._times[-1] > self._times[0]:
+            measured = (len(self._times) - 1) / (self._times[-1] - self._times[0])
+            self.fps = float(min(self.fps, max(1.0, measured)))
+        height, width = self._held[0].shape[:2]
+        self._writer = open_video_writer(self.path, self.fps, (width, height))
+        for held in self._held:
+            self._writer.write(held)
+        self._held, self._times = [], []
 
     def close(self) -> None:
+        if self._writer is None and self._held:
+            self._open()
         if self._writer is not None:
             self._writer.release()
             self._writer = None
@@ -380,7 +407,7 @@ def run_window(
     Releases the source, destroys the window and closes the recording however it ends:
     q/Esc, the window's close button, end of stream, Ctrl+C, or an error.
     """
-    recorder = Recorder(record, source.fps)
+    recorder = Recorder(record, source.fps, measure=source.live)
     frames = iter(source.frames)
     processed = 0
     tracker = None
@@ -462,7 +489,7 @@ def run_headless(
         name = video_path.stem.removesuffix("_annotated")
         jsonl_path = video_path.with_name(f"{name}_detections.jsonl")
     jsonl_path.parent.mkdir(parents=True, exist_ok=True)
-    recorder = Recorder(video_path, source.fps)
+    recorder = Recorder(video_path, source.fps, measure=source.live)
     view = ViewState(min_confidence=min_confidence)
     tracker = None
     processed = 0

@@ -252,6 +252,22 @@ def interrupted_after(frames, count):
     return FrameSource("camera 0", generate(), fps=10.0, live=True), state
 
 
+def test_camera_recording_plays_at_the_rate_the_loop_reached(tmp_path):
+    ticks = iter(np.arange(0, 100, 0.1))  # the loop manages 10 frames a second
+    recorder = webcam.Recorder(tmp_path / "cam.mp4", 30.0, measure=True, clock=lambda: next(ticks))
+    for i in range(config.RECORD_MEASURE_FRAMES + 5):
+        recorder.write(np.full((48, 64, 3), i * 10 % 255, np.uint8))
+    recorder.close()
+    capture = cv2.VideoCapture(str(tmp_path / "cam.mp4"))
+    assert capture.get(cv2.CAP_PROP_FPS) == pytest.approx(10.0, abs=0.5)
+    capture.release()
+    assert len(read_video(tmp_path / "cam.mp4")) == config.RECORD_MEASURE_FRAMES + 5
+    short = webcam.Recorder(tmp_path / "short.mp4", 30.0, measure=True)
+    short.write(np.zeros((48, 64, 3), np.uint8))
+    short.close()  # stopped before the rate was measured: still a playable file
+    assert len(read_video(tmp_path / "short.mp4")) == 1
+
+
 def test_ctrl_c_headless_leaves_a_playable_video(clean_digits, recognizer, tmp_path):
     frame, _ = paper_frame(clean_digits)
     source, state = interrupted_after([frame] * 10, 4)
