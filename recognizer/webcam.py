@@ -458,8 +458,8 @@ def run_window(
         recorder.close()
         cv2.destroyAllWindows()
         cv2.waitKey(1)  # let HighGUI process the destroy on GTK/Qt
-    if record is not None and recorder.frames:
-        print(f"recording saved to {record} ({recorder.frames} frames)", file=out)
+        if record is not None and recorder.frames:
+            print(f"recording saved to {record} ({recorder.frames} frames)", file=out)
     return processed
 
 
