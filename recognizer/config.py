@@ -101,7 +101,7 @@ STROKE_KERNEL_FACTOR = 4.0
 MIN_KERNEL_FRACTION = 0.03
 # A mostly dark image is read as light ink when that reading finds more than POLARITY_MARGIN
 # times as many digit candidates as reading it as dark ink on (dim) paper.
-POLARITY_MARGIN = 1.25
+POLARITY_MARGIN = 1.5
 # ... the light-ink reading is tried on a copy at most this big first (only its count matters).
 POLARITY_MAX_SIDE = 512
 # Ink threshold on the flattened paper, with hysteresis: a pixel darker than the paper by
@@ -142,6 +142,10 @@ CLOSE_UP_MAX_ASPECT = 0.9
 LINE_PIECE_MIN_WIDTH = 2.0
 LINE_PIECE_MAX_HEIGHT = 2.0
 LINE_RUN = 1.2
+# ... and vertical runs BOX_SIDE_RUN heights tall in such pieces are a box's sides.
+BOX_SIDE_RUN = 1.5
+# Ruled lines are looked for at these angles (degrees from horizontal).
+LINE_ANGLES = (-10.0, -5.0, 0.0, 5.0, 10.0)
 # Blobs within this many px of the frame's edge are cut off (or are the paper's edge).
 BORDER_MARGIN = 1
 # Merging pieces of one digit: horizontal overlap of at least MERGE_OVERLAP x the narrower

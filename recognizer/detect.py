@@ -221,26 +221,44 @@ def _touches_border(blob: _Blob, frame_shape: tuple[int, int]) -> bool:
     return blob.x0 <= margin or blob.y0 <= margin or blob.x1 >= width - margin or blob.y1 >= height - margin
 
 
-def _drop_containers(blobs: list[_Blob], min_height: float) -> list[_Blob]:
+def _containers(blobs: list[_Blob], labels: np.ndarray, min_height: float) -> list[_Blob]:
+    """The outlines among blobs (see `_drop_containers`)."""
+    kept = set(id(b) for b in _drop_containers(blobs, labels, min_height))
+    return [b for b in blobs if id(b) not in kept]
+
+
+def _encloses(outer: _Blob, inner: _Blob, labels: np.ndarray) -> bool:
+    """Whether outer's ink lies above, below, left and right of inner (it surrounds it)."""
+    region = np.isin(labels[outer.y0 : outer.y1, outer.x0 : outer.x1], outer.labels)
+    top, bottom = inner.y0 - outer.y0, inner.y1 - outer.y0
+    left, right = inner.x0 - outer.x0, inner.x1 - outer.x0
+    columns, rows = region[:, left:right], region[top:bottom, :]
+    return bool(
+        columns[:top].any() and columns[bottom:].any() and rows[:, :left].any()
+        and rows[:, right:].any()
+    )
+
+
+def _drop_containers(blobs: list[_Blob], labels: np.ndarray, min_height: float) -> list[_Blob]:
     """Drop thin outlines that enclose digits: a form's box, the edge of the sheet.
 
-    A digit's loop (0, 6, 8, 9) encloses nothing but specks, so a sparse blob whose box holds
-    the whole box of another blob of digit height is a frame, not a digit.
+    A digit's loop (0, 6, 8, 9) encloses nothing but specks, so a sparse blob that surrounds
+    a blob of digit height is a frame, not a digit.
     """
     if len(blobs) < 2:
         return blobs
     boxes = np.array([(b.x0, b.y0, b.x1, b.y1, b.h) for b in blobs], dtype=np.float32)
-    tall = boxes[boxes[:, 4] >= min_height]
+    tall = np.flatnonzero(boxes[:, 4] >= min_height)
     keep = []
     for blob in blobs:
         fill = blob.area / float(max(1, blob.w * blob.h))
         if fill < config.CONTAINER_MAX_FILL and blob.h >= 2 * min_height and len(tall):
-            inside = (
-                (tall[:, 0] > blob.x0) & (tall[:, 1] > blob.y0)
-                & (tall[:, 2] < blob.x1) & (tall[:, 3] < blob.y1)
-                & (tall[:, 4] * config.CONTAINER_MIN_RATIO <= blob.h)
-            )
-            if inside.any():
+            inside = tall[
+                (boxes[tall, 0] > blob.x0) & (boxes[tall, 1] > blob.y0)
+                & (boxes[tall, 2] < blob.x1) & (boxes[tall, 3] < blob.y1)
+                & (boxes[tall, 4] * config.CONTAINER_MIN_RATIO <= blob.h)
+            ]
+            if any(_encloses(blob, blobs[i], labels) for i in inside[:3]):
                 continue
         keep.append(blob)
     return keep
@@ -477,14 +495,27 @@ def _mean_fill(blobs: list[_Blob]) -> float:
     return float(np.mean([b.area / float(max(1, b.w * b.h)) for b in blobs]))
 
 
-def _candidates(pieces: list[_Blob], frame_shape, min_height: float):
+def _candidates(pieces: list[_Blob], labels: np.ndarray, frame_shape, min_height: float):
     """Pieces that may be (parts of) digits, and the typical digit height among them."""
     candidates = [
         p for p in pieces
         if not _is_line_or_edge(p, frame_shape) and not _touches_border(p, frame_shape)
     ]
-    candidates = _drop_containers(candidates, min_height)
+    candidates = _drop_containers(candidates, labels, min_height)
     return candidates, _typical_height([p for p in candidates if p.h >= min_height])
+
+
+def _line_kernel(length: int, angle: float) -> np.ndarray:
+    """A 1-px line `length` long at `angle` degrees from horizontal, as a structuring element
+    (ruled lines in a photo are rarely level)."""
+    radians = np.deg2rad(angle)
+    dx, dy = np.cos(radians) * (length - 1) / 2, np.sin(radians) * (length - 1) / 2
+    height = 2 * int(np.ceil(abs(dy))) + 1
+    kernel = np.zeros((height, length), np.uint8)
+    centre_x, centre_y = (length - 1) / 2, (height - 1) / 2
+    cv2.line(kernel, (int(round(centre_x - dx)), int(round(centre_y - dy))),
+             (int(round(centre_x + dx)), int(round(centre_y + dy))), 1, 1)
+    return kernel
 
 
 def _erase_ruled_lines(
@@ -498,7 +529,8 @@ def _erase_ruled_lines(
     Returns whether anything was erased.
     """
     run = max(3, int(config.LINE_RUN * typical))
-    horizontal, vertical = np.ones((1, run), np.uint8), np.ones((run, 1), np.uint8)
+    horizontals = [_line_kernel(run, angle) for angle in config.LINE_ANGLES]
+    vertical = np.ones((max(3, int(config.BOX_SIDE_RUN * typical)), 1), np.uint8)
     erased = False
     for piece in pieces:
         if piece.w < config.LINE_PIECE_MIN_WIDTH * typical:
@@ -507,7 +539,9 @@ def _erase_ruled_lines(
             continue
         window = labels[piece.y0 : piece.y1, piece.x0 : piece.x1]
         region = np.isin(window, piece.labels).astype(np.uint8) * 255
-        lines = cv2.morphologyEx(region, cv2.MORPH_OPEN, horizontal)
+        lines = np.zeros_like(region)
+        for kernel in horizontals:
+            lines |= cv2.morphologyEx(region, cv2.MORPH_OPEN, kernel)
         if not lines.any():
             continue
         # A box around a field: its sides are vertical runs taller than any digit.
@@ -531,10 +565,12 @@ def _find_blobs(gray: np.ndarray, light_on_dark: bool):
     labels, pieces = _components(mask)
     min_side = min(frame_shape)
     min_height = max(config.MIN_DIGIT_PIXELS, config.MIN_DIGIT_FRACTION * min_side)
-    candidates, typical = _candidates(pieces, frame_shape, min_height)
-    if typical and _erase_ruled_lines(mask, labels, pieces, typical):
+    candidates, typical = _candidates(pieces, labels, frame_shape, min_height)
+    outlines = set(id(p) for p in _containers(pieces, labels, min_height))
+    lined = [p for p in pieces if id(p) not in outlines]
+    if typical and _erase_ruled_lines(mask, labels, lined, typical):
         labels, pieces = _components(mask)
-        candidates, typical = _candidates(pieces, frame_shape, min_height)
+        candidates, typical = _candidates(pieces, labels, frame_shape, min_height)
     pieces = [p for p in pieces if not _is_line_or_edge(p, frame_shape)]
     blobs = _merge_pieces(candidates, typical)
     typical = _typical_height([b for b in blobs if b.h >= min_height]) or typical
