@@ -552,16 +552,17 @@ def _erase_ruled_lines(
     return erased
 
 
-def _find_blobs(gray: np.ndarray, light_on_dark: bool):
+def _find_blobs(gray: np.ndarray, light_on_dark: bool, refine: bool = False):
     """(mask, labels, digit blobs, all pieces) for one reading of the ink's polarity."""
     frame_shape = gray.shape
     mask = threshold_ink(gray, light_on_dark)
-    # The paper estimate must be wider than a stroke, but the wider it is, the further a
-    # sharp shadow's edge bleeds into the paper as false ink: with fine strokes, redo it
-    # with a kernel fitted to them.
-    fraction = _fitted_kernel_fraction(mask)
-    if fraction < config.BACKGROUND_KERNEL_FRACTION * 0.7:
-        mask = threshold_ink(gray, light_on_dark, fraction)
+    if refine:
+        # The paper estimate must be wider than a stroke, but the wider it is, the further
+        # a sharp shadow's edge bleeds into the paper as false ink: with fine strokes, redo
+        # it with a kernel fitted to them.
+        fraction = _fitted_kernel_fraction(mask)
+        if fraction < config.BACKGROUND_KERNEL_FRACTION * 0.7:
+            mask = threshold_ink(gray, light_on_dark, fraction)
     labels, pieces = _components(mask)
     min_side = min(frame_shape)
     min_height = max(config.MIN_DIGIT_PIXELS, config.MIN_DIGIT_FRACTION * min_side)
@@ -588,17 +589,21 @@ def _find_blobs(gray: np.ndarray, light_on_dark: bool):
     return mask, labels, digits_found, pieces
 
 
-def find_digits(frame: np.ndarray, *, whole_frame_fallback: bool = False) -> Detections:
+def find_digits(
+    frame: np.ndarray, *, whole_frame_fallback: bool = False, refine: bool = False
+) -> Detections:
     """Find digit candidates (no model): boxes, patches, lines, numbers; predictions None.
 
     frame: gray, BGR or BGRA (uint8, uint16 or float), any size.
     whole_frame_fallback: when nothing digit-like is found apart from the frame's border
     (a tight crop of one digit touches the edges), read the whole frame as one digit. The
     photo mode sets it; a live camera does not, so an empty frame stays empty.
+    refine: when strokes are fine, threshold a second time against a paper estimate fitted
+    to them (sharper around shadow edges; costs a few ms, so the photo mode sets it).
     """
     gray, scale = _working_gray(frame)
     light_on_dark = False
-    mask, labels, digits_found, pieces = _find_blobs(gray, False)
+    mask, labels, digits_found, pieces = _find_blobs(gray, False, refine)
     if _maybe_light_on_dark(gray):
         # Mostly dark: light ink on a dark ground (MNIST style, chalk), or a dim photo of
         # paper, or a sheet on a dark table. Try both readings.
@@ -609,7 +614,7 @@ def find_digits(frame: np.ndarray, *, whole_frame_fallback: bool = False) -> Det
         light = _find_blobs(trial, True)
         if _reads_light_on_dark(light[2], digits_found) or not (light[2] or digits_found):
             light_on_dark = True
-            other = light if half >= 1.0 else _find_blobs(gray, True)
+            other = light if half >= 1.0 else _find_blobs(gray, True, refine)
             mask, labels, digits_found, pieces = other
     if whole_frame_fallback:
         digits_found = _merge_close_up(digits_found, gray.shape)
@@ -666,10 +671,14 @@ def _renumber(digits: list[Digit]) -> list[Digit]:
 
 
 def read_digits(
-    frame: np.ndarray, recognizer: Recognizer, *, whole_frame_fallback: bool = False
+    frame: np.ndarray,
+    recognizer: Recognizer,
+    *,
+    whole_frame_fallback: bool = False,
+    refine: bool = False,
 ) -> Detections:
     """find_digits + ONE batched recognizer.predict_patches call; Detections with predictions."""
-    found = find_digits(frame, whole_frame_fallback=whole_frame_fallback)
+    found = find_digits(frame, whole_frame_fallback=whole_frame_fallback, refine=refine)
     if not found.digits:
         return found
     predictions = recognizer.predict_patches([d.patch for d in found.digits])

@@ -258,7 +258,7 @@ def read_file(relative: str, options: RunOptions, recognizer=None) -> FileResult
         image = load_image(Path(options.root) / relative)
     except PhotoError as exc:
         return FileResult(relative, error=str(exc), seconds=time.perf_counter() - start)
-    detections = read_digits(image, recognizer, whole_frame_fallback=True)
+    detections = read_digits(image, recognizer, whole_frame_fallback=True, refine=True)
     rows = tuple(
         DigitRow(
             digit=d.prediction.digit,
