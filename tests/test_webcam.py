@@ -365,6 +365,13 @@ def send_wm_delete(display, window_id):
     xlib.XCloseDisplay(ctypes.c_void_p(dpy))
 
 
+def green_pixels(screen) -> int:
+    """Pixels in the confident-box colour: the digit boxes drawn in the window."""
+    if screen is None:
+        return 0
+    return int((np.abs(screen.astype(int) - CONFIDENT_COLOUR).sum(axis=2) < 40).sum())
+
+
 needs_x_tools = pytest.mark.skipif(
     shutil.which("xdotool") is None or shutil.which("import") is None,
     reason="needs xdotool and ImageMagick's import (apt-get install xdotool imagemagick)",
@@ -402,8 +409,11 @@ def test_window_keys_and_screenshot(xvfb_display, clean_digits, recognizer, tmp_
         time.sleep(1.5)
         subprocess.run(["xdotool", "windowfocus", "--sync", window], env=env, timeout=10)
         subprocess.run(["xdotool", "key", "t"], env=env, timeout=10)
-        time.sleep(0.8)
-        subprocess.run(["import", "-window", "root", str(shot)], env=env, timeout=20)
+        for attempt in range(6):  # the X server may not have the new frame painted yet
+            time.sleep(0.5)
+            subprocess.run(["import", "-window", "root", str(shot)], env=env, timeout=20)
+            if green_pixels(cv2.imread(str(shot))) > 200:
+                break
         subprocess.run(["xdotool", "key", "s"], env=env, timeout=10)
         time.sleep(0.8)
         subprocess.run(["xdotool", "key", "q"], env=env, timeout=10)
@@ -415,8 +425,7 @@ def test_window_keys_and_screenshot(xvfb_display, clean_digits, recognizer, tmp_
     assert 0 < count < 400  # q quit before the end
     screen = cv2.imread(str(shot))
     assert screen is not None
-    green = np.abs(screen.astype(int) - CONFIDENT_COLOUR).sum(axis=2) < 40
-    assert green.sum() > 200  # the digit boxes are on screen
+    assert green_pixels(screen) > 200  # the digit boxes are on screen
     saved = list(snapshots.glob("*/annotated.png"))
     assert len(saved) == 1 and len(list(saved[0].parent.glob("crop_*.png"))) == 10
 
