@@ -136,6 +136,9 @@ CONTAINER_MIN_RATIO = 1.15
 CLOSE_UP_MAX_PIECES = 4
 CLOSE_UP_MIN_HEIGHT = 0.5
 CLOSE_UP_MAX_ASPECT = 0.9
+# ... other pieces (too small, too tall or cut by the border to pass alone) join it when their
+# area is at least CLOSE_UP_PIECE_AREA of the largest candidate's.
+CLOSE_UP_PIECE_AREA = 0.1
 # Ruled and form lines: pieces at least LINE_PIECE_MIN_WIDTH typical digit heights wide and at
 # most LINE_PIECE_MAX_HEIGHT tall are searched for horizontal runs LINE_RUN heights long,
 # which are erased (digits resting on the line are freed).

@@ -617,7 +617,7 @@ def find_digits(
             other = light if half >= 1.0 else _find_blobs(gray, True, refine)
             mask, labels, digits_found, pieces = other
     if whole_frame_fallback:
-        digits_found = _merge_close_up(digits_found, gray.shape)
+        digits_found = _merge_close_up(digits_found, pieces, gray.shape)
     if not digits_found and whole_frame_fallback:
         whole = _whole_frame_blob(pieces, gray.shape)
         if whole is not None:
@@ -635,20 +635,40 @@ def find_digits(
     return Detections(digits=tuple(digits), mask=mask)
 
 
-def _merge_close_up(blobs: list[_Blob], frame_shape: tuple[int, int]) -> list[_Blob]:
-    """A close-up of one digit that the threshold broke into a few pieces (textured paper,
-    a light stroke) is one digit: a few candidates that together fill most of the frame's
-    height in a digit's shape are merged."""
-    if not 2 <= len(blobs) <= config.CLOSE_UP_MAX_PIECES:
+def _box_holds(outer: _Blob, inner: _Blob) -> bool:
+    return outer.x0 <= inner.x0 and outer.y0 <= inner.y0 and outer.x1 >= inner.x1 and outer.y1 >= inner.y1
+
+
+def _merge_close_up(
+    blobs: list[_Blob], pieces: list[_Blob], frame_shape: tuple[int, int]
+) -> list[_Blob]:
+    """A close-up of one digit that the threshold broke into pieces (textured paper, a light
+    stroke), some too small or too tall to pass as digits on their own, is one digit.
+
+    When there are only a few candidates, they are merged - with the other sizeable pieces
+    of the frame, if that still makes one digit - provided that together they fill most of
+    the frame's height in a digit's shape.
+    """
+    if not blobs or len(blobs) > config.CLOSE_UP_MAX_PIECES:
         return blobs
-    whole = _Blob(blobs[0].x0, blobs[0].y0, blobs[0].x1, blobs[0].y1, [], 0)
-    for blob in blobs:
-        whole.absorb(blob)
-    if whole.h < config.CLOSE_UP_MIN_HEIGHT * frame_shape[0]:
-        return blobs
-    if whole.w > config.CLOSE_UP_MAX_ASPECT * whole.h:
-        return blobs
-    return [whole]
+    largest = max(b.area for b in blobs)
+    extra = [
+        p for p in pieces
+        if p not in blobs and p.area >= config.CLOSE_UP_PIECE_AREA * largest
+        and not any(_box_holds(p, b) for b in blobs)  # the sheet's edge around the digit
+    ]
+    for group in (blobs + extra, blobs):
+        if len(group) < 2 or len(group) > 2 * config.CLOSE_UP_MAX_PIECES:
+            continue
+        whole = _Blob(group[0].x0, group[0].y0, group[0].x1, group[0].y1, [], 0)
+        for blob in group:
+            whole.absorb(blob)
+        if whole.h < config.CLOSE_UP_MIN_HEIGHT * frame_shape[0]:
+            continue
+        if whole.w > config.CLOSE_UP_MAX_ASPECT * whole.h:
+            continue
+        return [whole]
+    return blobs
 
 
 def _whole_frame_blob(pieces: list[_Blob], frame_shape: tuple[int, int]) -> _Blob | None:
