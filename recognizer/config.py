@@ -120,6 +120,13 @@ MIN_DIGIT_PIXELS = 8
 MIN_DIGIT_FRACTION = 0.015
 MIN_RELATIVE_HEIGHT = 0.4
 MAX_DIGIT_FRACTION = 0.9
+# A digit holds at least MIN_RELATIVE_AREA of the median digit's ink (else it is a speck).
+MIN_RELATIVE_AREA = 0.12
+# Photo mode: a piece touching the frame's border is still a digit (cut by a tight crop) when
+# CUT_MIN_HEIGHT to CUT_MAX_HEIGHT typical heights tall and at most CUT_MAX_WIDTH wide.
+CUT_MIN_HEIGHT = 0.6
+CUT_MAX_HEIGHT = 1.5
+CUT_MAX_WIDTH = 1.2
 # Shape filters: wider than MAX_ASPECT_WIDE x its height is a ruled line; a large blob thinner
 # than MAX_ASPECT_TALL or emptier than MIN_FILL is the paper's edge; fuller than MAX_FILL is a
 # solid blob (a shadow, a thumb), not a stroke.

@@ -552,8 +552,27 @@ def _erase_ruled_lines(
     return erased
 
 
+def _cut_by_border(pieces: list[_Blob], frame_shape, typical: float) -> list[_Blob]:
+    """Pieces touching the frame's border that have a digit's size and fill: a digit of a
+    number that runs off a tight crop (not the sheet's edge, a ruled line or a shadow)."""
+    cut = []
+    for piece in pieces:
+        if not _touches_border(piece, frame_shape):
+            continue
+        if not config.CUT_MIN_HEIGHT * typical <= piece.h <= config.CUT_MAX_HEIGHT * typical:
+            continue
+        fill = piece.area / float(max(1, piece.w * piece.h))
+        if piece.w <= config.CUT_MAX_WIDTH * typical and config.MIN_FILL * 3 <= fill <= 0.6:
+            cut.append(piece)
+    return cut
+
+
 def _find_blobs(gray: np.ndarray, light_on_dark: bool, refine: bool = False):
-    """(mask, labels, digit blobs, all pieces) for one reading of the ink's polarity."""
+    """(mask, labels, digit blobs, all pieces) for one reading of the ink's polarity.
+
+    refine (photo mode) also fits the paper estimate to fine strokes and keeps digits that
+    the frame's border cuts (see `find_digits`)."""
+    cut_digits = refine
     frame_shape = gray.shape
     mask = threshold_ink(gray, light_on_dark)
     if refine:
@@ -576,10 +595,14 @@ def _find_blobs(gray: np.ndarray, light_on_dark: bool, refine: bool = False):
     blobs = _merge_pieces(candidates, typical)
     typical = _typical_height([b for b in blobs if b.h >= min_height]) or typical
 
+    sized = [b for b in blobs if b.h >= max(min_height, config.MIN_RELATIVE_HEIGHT * typical)]
+    if cut_digits and typical and len(sized) >= 2:
+        sized += _cut_by_border(pieces, frame_shape, typical)
+    median_area = float(np.median([b.area for b in sized])) if sized else 0.0
     digits_found: list[_Blob] = []
-    for blob in blobs:
-        if blob.h < min_height or blob.h < config.MIN_RELATIVE_HEIGHT * typical:
-            continue
+    for blob in sized:
+        if blob.area < config.MIN_RELATIVE_AREA * median_area:
+            continue  # a speck or a stray mark of digit height but little ink
         fill = blob.area / float(max(1, blob.w * blob.h))
         if fill > config.MAX_FILL or blob.w > config.MAX_DIGIT_FRACTION * frame_shape[1]:
             continue
