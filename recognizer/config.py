@@ -165,6 +165,10 @@ MERGE_OVERLAP = 0.4
 MERGE_GAP = 0.25
 MERGE_MAX_HEIGHT = 1.4
 MERGE_MAX_ASPECT = 1.3
+# A fragment lower than PIECE_FRAGMENT_HEIGHT x typical within PIECE_FRAGMENT_GAP x typical of a
+# bigger blob (in any direction) is part of it, if the two still make a digit's shape.
+PIECE_FRAGMENT_HEIGHT = 0.5
+PIECE_FRAGMENT_GAP = 0.15
 # A piece at most UNDERLINE_MAX_HEIGHT x the digit height tall, twice as wide as tall, whose
 # top is below the digit's bottom (less UNDERLINE_OVERLAP of its height) is a ruled line's.
 UNDERLINE_MAX_HEIGHT = 0.3

@@ -316,14 +316,43 @@ def _merge_pieces(blobs: list[_Blob], typical: float) -> list[_Blob]:
                 big.absorb(small)
                 del blobs[j]
                 merged = True
+    return _merge_fragments(blobs, typical)
+
+
+def _merge_fragments(blobs: list[_Blob], typical: float) -> list[_Blob]:
+    """Merge a small fragment (a light stroke's broken-off piece, beside rather than above
+    its digit) into the nearest bigger blob when it (almost) touches it and the result
+    still has a digit's shape."""
+    if not typical:
+        return blobs
+    limit = config.PIECE_FRAGMENT_GAP * typical
+    for small in sorted(blobs, key=lambda b: b.area):
+        if small.h >= config.PIECE_FRAGMENT_HEIGHT * typical or small not in blobs:
+            continue
+        best, best_gap = None, limit
+        for big in blobs:
+            if big is small or big.h < small.h:
+                continue
+            gap_x = max(big.x0, small.x0) - min(big.x1, small.x1)
+            gap_y = max(big.y0, small.y0) - min(big.y1, small.y1)
+            gap = max(gap_x, gap_y, 0)
+            width = max(big.x1, small.x1) - min(big.x0, small.x0)
+            height = max(big.y1, small.y1) - min(big.y0, small.y0)
+            if gap <= best_gap and width <= config.MERGE_MAX_ASPECT * height \
+                    and height <= config.MERGE_MAX_HEIGHT * typical:
+                best, best_gap = big, gap
+        if best is not None:
+            best.absorb(small)
+            blobs.remove(small)
     return blobs
 
 
 def _split_touching(blob: _Blob, labels: np.ndarray, typical: float) -> list[_Blob]:
     """Split a blob that is clearly several touching digits at its thinnest columns."""
-    if not typical or blob.w < config.SPLIT_MIN_ASPECT * blob.h:
+    height = max(blob.h, typical)  # a flat digit is not several digits
+    if not typical or blob.w < config.SPLIT_MIN_ASPECT * height:
         return [blob]
-    parts = int(round(blob.w / (config.SPLIT_DIGIT_ASPECT * blob.h)))
+    parts = int(round(blob.w / (config.SPLIT_DIGIT_ASPECT * height)))
     if parts < 2:
         return [blob]
     region = np.isin(labels[blob.y0 : blob.y1, blob.x0 : blob.x1], blob.labels)
