@@ -28,23 +28,24 @@ DIGIT_HEIGHT = 80
 DIGIT_GAP = 20
 
 
-@pytest.fixture(scope="module")
-def clean_digits(mnist_test, recognizer):
-    """For each label, the first MNIST test digit the model reads right with >= 95%.
+SAMPLE_DIGITS = config.PROJECT_ROOT / "samples" / "digits"
 
-    The tests check the pipeline around the model (find, crop, preprocess, track), so they
-    use digits the model itself reads when given MNIST's own 28x28 image.
-    """
-    images, labels = mnist_test
+
+@pytest.fixture(scope="module")
+def clean_digits():
+    """Ink (uint8, 255 = full ink, cropped to the digit) of each of the bundled sample digits
+    samples/digits/digit_D_*.jpg (MNIST test digits written on paper), so the tests run in
+    any clone, without ../shared."""
     chosen = {}
     for label in range(10):
-        candidates = np.flatnonzero(labels == label)[:50]
-        predictions = recognizer.predict_patches([images[i] / 255.0 for i in candidates])
-        for index, prediction in zip(candidates, predictions):
-            if prediction.digit == label and prediction.confidence >= 0.95:
-                chosen[label] = images[index]
-                break
-    assert len(chosen) == 10
+        (path,) = SAMPLE_DIGITS.glob(f"digit_{label}_*.jpg")
+        gray = cv2.imread(str(path), cv2.IMREAD_GRAYSCALE).astype(np.float32)
+        paper = float(np.median(np.concatenate([gray[0], gray[-1], gray[:, 0], gray[:, -1]])))
+        ink = np.clip((paper - gray) / max(paper - float(gray.min()), 1.0), 0, 1)
+        ink[ink < 0.25] = 0
+        rows, cols = np.nonzero(ink)
+        crop = ink[rows.min() : rows.max() + 1, cols.min() : cols.max() + 1]
+        chosen[label] = (crop * 255).astype(np.uint8)
     return chosen
 
 
