@@ -33,7 +33,8 @@ outputs (in OUTDIR, created if needed; never inside DIR, inputs are never overwr
   predictions.csv        file,digit,confidence,x,y,w,h,line - one row per digit read, each
                          file's rows in reading order; file relative to DIR; box in the
                          original image's pixels; line numbers a file's lines from 0
-  annotated/REL.png      each photo with boxes, digits and confidences drawn
+  annotated/REL.png      each photo with boxes, digits and confidences drawn (REL = the
+                         path relative to DIR; at most 1024 px on the longest side)
   summary.json           files read, digits found, files with errors and why, seconds, options
 
 exit status:
@@ -445,10 +446,11 @@ def add_parser(subparsers) -> None:
     parser = subparsers.add_parser(
         "photos",
         help="read every handwritten digit in a folder of photos",
-        description="Read every handwritten digit in the photos under DIR (recursively; jpg, "
-        "jpeg, png, bmp, tif, tiff, webp, any case): sheets of digits, numbers on forms, single "
-        "digits on paper, tight crops, white-on-black MNIST-style images. EXIF orientation is "
-        "respected; gray, colour, alpha and 16-bit images and photos of any size are handled.",
+        description="Read every handwritten digit in the photos under DIR (recursively; jpg,\n"
+        "jpeg, png, bmp, tif, tiff, webp, any case): sheets of digits, numbers on forms,\n"
+        "single digits on paper, tight crops, white-on-black MNIST-style images. EXIF\n"
+        "orientation is respected; gray, colour, alpha and 16-bit images of any size are\n"
+        "handled (large photos are analysed on a reduced copy and cropped at full size).",
         epilog=HELP_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
