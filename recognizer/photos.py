@@ -236,7 +236,7 @@ def _write_annotated(path: Path, image: np.ndarray, detections, min_confidence: 
     longest = max(drawn.shape[:2])
     if longest > config.ANNOTATED_MAX_SIDE:
         scale = config.ANNOTATED_MAX_SIDE / longest
-        drawn = cv2.resize(drawn, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+        drawn = cv2.resize(drawn, None, fx=scale, fy=scale, interpolation=cv2.INTER_LINEAR)
     path.parent.mkdir(parents=True, exist_ok=True)
     params = [
         cv2.IMWRITE_PNG_COMPRESSION, config.PNG_COMPRESSION,
