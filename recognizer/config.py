@@ -65,6 +65,11 @@ TRACK_SWITCH_MARGIN = 0.15
 # A new track is shown once seen in this many frames (a one-frame blip of glare or desk
 # texture never is); tracks present on the first frame are shown at once.
 TRACK_CONFIRM_FRAMES = 3
+# A settled track (full vote window, latest reading confident at TRACK_SETTLED_CONFIDENCE and
+# agreeing with the shown digit) is read by the model only every TRACK_REREAD_EVERY frames;
+# new or changing digits are read every frame. 1 = read every digit in every frame.
+TRACK_SETTLED_CONFIDENCE = 0.9
+TRACK_REREAD_EVERY = 3
 # The + and - keys move the confidence threshold by this step, within these bounds.
 CONFIDENCE_STEP = 0.05
 CONFIDENCE_BOUNDS = (0.05, 0.99)
@@ -122,6 +127,10 @@ MIN_RELATIVE_HEIGHT = 0.4
 MAX_DIGIT_FRACTION = 0.9
 # A digit holds at least MIN_RELATIVE_AREA of the median digit's ink (else it is a speck).
 MIN_RELATIVE_AREA = 0.12
+# Each crop's own paper level: a max filter CROP_PAPER_KERNEL of the crop's shorter side wide
+# (wider than a stroke), on a copy at most CROP_PAPER_SIDE px.
+CROP_PAPER_SIDE = 64
+CROP_PAPER_KERNEL = 0.3
 # Photo mode: a piece touching the frame's border is still a digit (cut by a tight crop) when
 # CUT_MIN_HEIGHT to CUT_MAX_HEIGHT typical heights tall and at most CUT_MAX_WIDTH wide.
 CUT_MIN_HEIGHT = 0.6

@@ -476,18 +476,27 @@ def _crop_patch(
 
 
 def _paper_to_white(crop: np.ndarray, mask: np.ndarray, light_on_dark: bool) -> np.ndarray:
-    """uint8 gray crop: dark ink, the paper scaled to 255 and everything outside the digit's
-    mask set to paper, so the crop's border always shows the paper's level. (uint8, not
-    float: `to_gray` reads a float image whose maximum exceeds 1.0 - as resampling a
-    [0, 1] image can make it - as a 0-255 image.)"""
+    """uint8 gray crop: dark ink, the paper around it scaled to 255 and everything outside
+    the digit's mask set to paper, so the crop's border always shows the paper's level.
+
+    The paper's level is estimated locally (a max filter wider than a stroke, on a small
+    copy), so a shadow's edge or a gradient of light across the digit is not read as ink.
+    (uint8, not float: `to_gray` reads a float image whose maximum exceeds 1.0 - as
+    resampling a [0, 1] image can make it - as a 0-255 image.)
+    """
     gray = to_gray(crop)
     if light_on_dark:
         gray = 1.0 - gray
-    outside = mask == 0
-    paper = float(np.percentile(gray[outside], 75)) if outside.sum() >= 8 else float(gray.max())
-    gray = np.clip(gray * (255.0 / max(paper, 1e-3)) + 0.5, 0.0, 255.0).astype(np.uint8)
-    gray[outside] = 255
-    return gray
+    height, width = gray.shape
+    scale = min(1.0, config.CROP_PAPER_SIDE / max(height, width))
+    small = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    size = _odd(min(small.shape) * config.CROP_PAPER_KERNEL, 3)
+    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size))
+    paper = cv2.blur(cv2.dilate(small, kernel), (size, size))
+    paper = cv2.resize(paper, (width, height), interpolation=cv2.INTER_LINEAR)
+    flat = np.clip(gray / np.maximum(paper, 1e-3) * 255.0 + 0.5, 0.0, 255.0).astype(np.uint8)
+    flat[mask == 0] = 255
+    return flat
 
 
 def _working_gray(frame: np.ndarray) -> tuple[np.ndarray, float]:
