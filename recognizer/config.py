@@ -107,6 +107,9 @@ MIN_KERNEL_FRACTION = 0.03
 # A mostly dark image is read as light ink when that reading finds more than POLARITY_MARGIN
 # times as many digit candidates as reading it as dark ink on (dim) paper.
 POLARITY_MARGIN = 1.5
+# On a tie, the reading whose ink differs more from a thin ring around it wins when by this
+# fraction more (else the one with thinner strokes).
+POLARITY_CONTRAST_MARGIN = 0.15
 # ... the light-ink reading is tried on a copy at most this big first (only its count matters).
 POLARITY_MAX_SIDE = 512
 # Ink threshold on the flattened paper, with hysteresis: a pixel darker than the paper by

@@ -529,6 +529,33 @@ def _reads_light_on_dark(light: list[_Blob], dark: list[_Blob]) -> bool:
     return False
 
 
+def _reads_light_on_dark_tie(gray: np.ndarray, light, dark) -> bool:
+    """Both readings find as many candidates: the one whose 'ink' stands out more from its
+    immediate surroundings is right (ink against paper, not paper against ink and table);
+    when that is close too, the thinner strokes win (the inside of a 0 is solid)."""
+    light_contrast = _local_contrast(gray, light[1], light[2])
+    dark_contrast = _local_contrast(gray, dark[0], dark[1])
+    margin = 1.0 + config.POLARITY_CONTRAST_MARGIN
+    if light_contrast > margin * dark_contrast:
+        return True
+    if dark_contrast > margin * light_contrast:
+        return False
+    return _mean_fill(light[2]) < _mean_fill(dark[1])
+
+
+def _local_contrast(gray: np.ndarray, labels: np.ndarray, blobs: list[_Blob]) -> float:
+    """Mean grey-level difference between the blobs' pixels and a thin ring around them."""
+    ids = [label for blob in blobs for label in blob.labels]
+    region = np.isin(labels, ids).astype(np.uint8)
+    height = float(np.median([b.h for b in blobs]))
+    size = _odd(height * 0.1, 3)
+    ring = cv2.dilate(region, np.ones((size, size), np.uint8)) > region
+    inside = region > 0
+    if not ring.any() or not inside.any():
+        return 0.0
+    return abs(float(gray[ring].mean()) - float(gray[inside].mean()))
+
+
 def _mean_fill(blobs: list[_Blob]) -> float:
     return float(np.mean([b.area / float(max(1, b.w * b.h)) for b in blobs]))
 
@@ -668,15 +695,22 @@ def find_digits(
     if _maybe_light_on_dark(gray):
         # Mostly dark: light ink on a dark ground (MNIST style, chalk), or a dim photo of
         # paper, or a sheet on a dark table. Try both readings.
-        # The light reading is first tried on a half-size copy: the count is all it needs.
+        # The light reading is first tried on a half-size copy: its count is mostly enough.
         half = min(1.0, config.POLARITY_MAX_SIDE / max(gray.shape))
         trial = gray if half >= 1.0 else cv2.resize(
             gray, None, fx=half, fy=half, interpolation=cv2.INTER_AREA)
         light = _find_blobs(trial, True)
-        if _reads_light_on_dark(light[2], digits_found) or not (light[2] or digits_found):
+        full = None
+        if len(light[2]) == len(digits_found) and digits_found:
+            full = light if half >= 1.0 else _find_blobs(gray, True, refine)
+            choose_light = _reads_light_on_dark_tie(gray, full, (labels, digits_found))
+        else:
+            choose_light = _reads_light_on_dark(light[2], digits_found)
+        if choose_light or not (light[2] or digits_found):
             light_on_dark = True
-            other = light if half >= 1.0 else _find_blobs(gray, True, refine)
-            mask, labels, digits_found, pieces = other
+            if full is None:
+                full = light if half >= 1.0 else _find_blobs(gray, True, refine)
+            mask, labels, digits_found, pieces = full
     if whole_frame_fallback:
         digits_found = _merge_close_up(digits_found, pieces, gray.shape)
     if not digits_found and whole_frame_fallback:
