@@ -215,6 +215,15 @@ def _is_line_or_edge(blob: _Blob, frame_shape: tuple[int, int]) -> bool:
     return False
 
 
+def _is_vertical_stroke(blob: _Blob, frame_shape: tuple[int, int]) -> bool:
+    """A tall thin stroke (filtered as a possible paper edge) clear of the frame's sides:
+    in a close-up it is a 1, which the photo mode's whole-frame fallback may read."""
+    height, width = frame_shape
+    tall = blob.h > config.MAX_ASPECT_TALL * max(1, blob.w) and blob.h >= height * 0.3
+    margin = config.BORDER_MARGIN
+    return tall and blob.x0 > margin and blob.x1 < width - margin
+
+
 def _touches_border(blob: _Blob, frame_shape: tuple[int, int]) -> bool:
     height, width = frame_shape
     margin = config.BORDER_MARGIN
@@ -656,7 +665,8 @@ def _find_blobs(gray: np.ndarray, light_on_dark: bool, refine: bool = False):
     if typical and _erase_ruled_lines(mask, labels, lined, typical):
         labels, pieces = _components(mask)
         candidates, typical = _candidates(pieces, labels, frame_shape, min_height)
-    pieces = [p for p in pieces if not _is_line_or_edge(p, frame_shape)]
+    strokes = [p for p in pieces if _is_vertical_stroke(p, frame_shape)]
+    pieces = [p for p in pieces if not _is_line_or_edge(p, frame_shape)] + strokes
     blobs = _merge_pieces(candidates, typical)
     typical = _typical_height([b for b in blobs if b.h >= min_height]) or typical
 
