@@ -132,8 +132,7 @@ def _normalise_paper(
     smooth = _odd(size * config.BACKGROUND_SMOOTHING, 3)
     background = cv2.blur(background, (smooth, smooth))
     background = cv2.resize(background, (width, height), interpolation=cv2.INTER_LINEAR)
-    flat = gray.astype(np.float32) / np.maximum(background.astype(np.float32), 1.0)
-    return np.clip(flat * 255.0, 0, 255).astype(np.uint8)
+    return cv2.divide(gray, np.maximum(background, 1), scale=255)  # saturates at 255
 
 
 def _maybe_light_on_dark(gray: np.ndarray) -> bool:
