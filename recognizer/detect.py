@@ -671,7 +671,13 @@ def _find_blobs(gray: np.ndarray, light_on_dark: bool, refine: bool = False):
 
     sized = [b for b in blobs if b.h >= max(min_height, config.MIN_RELATIVE_HEIGHT * typical)]
     if cut_digits and typical and len(sized) >= 2:
-        sized += _cut_by_border(pieces, frame_shape, typical)
+        sized += [
+            cut for cut in _cut_by_border(pieces, frame_shape, typical)
+            if any(  # in line with the other digits: part of the same row
+                min(cut.y1, b.y1) - max(cut.y0, b.y0) >= config.LINE_OVERLAP * min(cut.h, b.h)
+                for b in sized
+            )
+        ]
     median_area = float(np.median([b.area for b in sized])) if sized else 0.0
     digits_found: list[_Blob] = []
     for blob in sized:
