@@ -44,7 +44,7 @@ def _colour(digit, min_confidence: float) -> tuple[int, int, int]:
 def _put_label(image, text, x, y, colour, scale, thickness) -> None:
     """Text with a filled background so it reads on any photo; (x, y) is its bottom left."""
     (width, height), baseline = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, scale, thickness)
-    y = max(height + baseline, y)
+    y = min(max(height + baseline, y), image.shape[0] - 1 - baseline // 2)
     x = min(max(0, x), max(0, image.shape[1] - width))
     cv2.rectangle(image, (x, y - height - baseline), (x + width, y + baseline // 2), colour, -1)
     cv2.putText(
@@ -57,7 +57,8 @@ def draw_digits(
     image: np.ndarray, detections: Detections, min_confidence: float = config.MIN_CONFIDENCE
 ) -> np.ndarray:
     """Box per digit coloured by confidence, 'digit confidence%' label ('?' when unsure),
-    and each number's reading drawn once above its group. Returns a new uint8 BGR image."""
+    and each number's reading drawn once above its group (numbers of two or more digits).
+    Returns a new uint8 BGR image."""
     out = to_bgr8(image)
     if not detections.digits:
         return out
@@ -78,5 +79,6 @@ def draw_digits(
         _put_label(out, text, x, y + h + int(22 * scale) + thickness, colour, scale * 0.8, thickness)
     readings = detections.numbers(min_confidence)
     for text, (x, y, w, h) in zip(readings, detections.number_boxes()):
-        _put_label(out, text, x, y - thickness * 2, NUMBER_COLOUR, scale, thickness)
+        if len(text) > 1:  # a one-digit number is already labelled by its digit
+            _put_label(out, text, x, y - thickness * 2, NUMBER_COLOUR, scale, thickness)
     return out

@@ -203,6 +203,8 @@ NUMBER_GAP = 0.8
 PHOTO_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp")
 MAX_PHOTO_PIXELS = 250_000_000
 ANNOTATED_MAX_SIDE = 1024
+# Smaller images (a 28 x 28 crop) are enlarged to at least this, so their labels can be read.
+ANNOTATED_MIN_SIDE = 256
 PNG_COMPRESSION = 1
 # recognizer score: how many of the worst files to list.
 SCORE_WORST_FILES = 10

@@ -34,7 +34,8 @@ outputs (in OUTDIR, created if needed; never inside DIR, inputs are never overwr
                          file's rows in reading order; file relative to DIR; box in the
                          original image's pixels; line numbers a file's lines from 0
   annotated/REL.png      each photo with boxes, digits and confidences drawn (REL = the
-                         path relative to DIR; at most 1024 px on the longest side)
+                         path relative to DIR; at most 1024 px on the longest side, tiny
+                         crops enlarged to at least 256 px)
   summary.json           files read, digits found, files with errors and why, seconds, options
 
 exit status:
@@ -228,10 +229,22 @@ def annotated_path(out: Path, relative: str) -> Path:
 
 
 def _write_annotated(path: Path, image: np.ndarray, detections, min_confidence: float) -> None:
+    import math
+    from dataclasses import replace
+
     import cv2
 
-    from recognizer.annotate import draw_digits
+    from recognizer.annotate import draw_digits, to_bgr8
+    from recognizer.detect import Detections
 
+    longest = max(image.shape[:2])
+    if longest < config.ANNOTATED_MIN_SIDE:
+        # A tiny crop (a 28 x 28 MNIST image) is enlarged so that its labels can be read.
+        factor = math.ceil(config.ANNOTATED_MIN_SIDE / longest)
+        image = cv2.resize(to_bgr8(image), None, fx=factor, fy=factor,
+                           interpolation=cv2.INTER_NEAREST)
+        digits = tuple(replace(d, box=tuple(v * factor for v in d.box)) for d in detections.digits)
+        detections = Detections(digits=digits, mask=detections.mask)
     drawn = draw_digits(image, detections, min_confidence)
     longest = max(drawn.shape[:2])
     if longest > config.ANNOTATED_MAX_SIDE:
