@@ -41,11 +41,24 @@ class Track:
     missed: int = 0  # frames since a detection last matched
     age: int = 1  # frames in which a detection matched it
     at_start: bool = False  # began on the tracker's first frame (shown at once)
+    unread: int = 0  # frames since the model last read this digit
 
     def confirmed(self, confirm_frames: int = config.TRACK_CONFIRM_FRAMES) -> bool:
         """Seen in enough frames to be shown: a one-frame blip (glare, a speck of texture)
         never is. Tracks from the very first frame are shown at once."""
         return self.at_start or self.age >= confirm_frames
+
+    def is_settled(
+        self,
+        votes: int = config.TRACK_VOTES,
+        min_confidence: float = config.TRACK_SETTLED_CONFIDENCE,
+    ) -> bool:
+        """A full vote window whose latest reading agrees, confidently, with the shown digit:
+        such a digit need not be read again every frame."""
+        if len(self.readings) < votes or self.shown is None:
+            return False
+        last = self.readings[-1]
+        return int(np.argmax(last)) == self.shown and last[self.shown] >= min_confidence
 
     def vote(self) -> Prediction | None:
         """The track's reading: mean probabilities over its window, the shown digit on top."""
@@ -116,10 +129,37 @@ def _shown_digit(shown: int | None, mean: np.ndarray, margin: float) -> int:
 
 def _add_reading(track: Track, prediction: Prediction | None, votes: int, margin: float) -> Track:
     if prediction is None:
-        return track
+        return replace(track, unread=track.unread + 1)
     readings = (track.readings + (tuple(prediction.probabilities),))[-votes:]
     mean = np.mean(np.asarray(readings, dtype=np.float64), axis=0)
-    return replace(track, readings=readings, shown=_shown_digit(track.shown, mean, margin))
+    return replace(
+        track, readings=readings, shown=_shown_digit(track.shown, mean, margin), unread=0
+    )
+
+
+def digits_to_read(
+    state: TrackerState | None,
+    boxes: Sequence[Box],
+    reread_every: int = config.TRACK_REREAD_EVERY,
+    min_iou: float = config.TRACK_MIN_IOU,
+) -> list[bool]:
+    """Which of this frame's digits the model must read.
+
+    A digit that continues a settled track (see Track.is_settled) is read only every
+    `reread_every` frames: on a steady page most digits are, so most frames need few
+    inferences. Any new digit, unsettled track or reading that disagrees is read every
+    frame. reread_every=1 reads every digit every frame.
+    """
+    if state is None or reread_every <= 1:
+        return [True] * len(boxes)
+    boxes = [tuple(int(v) for v in box) for box in boxes]
+    matched = _match(state.tracks, boxes, min_iou)
+    need = []
+    for d in range(len(boxes)):
+        track = state.tracks[matched[d]] if d in matched else None
+        settled = track is not None and track.is_settled()
+        need.append(not settled or track.unread + 1 >= reread_every)
+    return need
 
 
 def update_tracks(

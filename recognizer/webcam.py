@@ -30,10 +30,10 @@ import cv2
 import numpy as np
 
 from recognizer import config
-from recognizer.detect import Detections, read_digits
+from recognizer.detect import Detections, find_digits
 from recognizer.predict import Recognizer, RecognizerError
 from recognizer.sources import FrameSize, FrameSource, open_source, parse_size
-from recognizer.tracking import TrackedReading, TrackerState, update_tracks
+from recognizer.tracking import TrackedReading, TrackerState, digits_to_read, update_tracks
 
 KEY_HELP = (
     ("q / Esc", "quit"),
@@ -78,10 +78,23 @@ def process_frame(
     recognizer: Recognizer,
     tracker: TrackerState | None = None,
     clock: Callable[[], float] = time.perf_counter,
+    reread_every: int = config.TRACK_REREAD_EVERY,
 ) -> FrameResult:
-    """Find, read (one batched call) and track the digits of one BGR frame."""
+    """Find, read (one batched call) and track the digits of one BGR frame.
+
+    Digits of settled tracks are read only every `reread_every` frames (their vote stands
+    in between; `raw` then holds None for them); 1 reads every digit in every frame.
+    """
     start = clock()
-    raw = read_digits(frame, recognizer)
+    found = find_digits(frame)
+    need = digits_to_read(tracker, [digit.box for digit in found.digits], reread_every)
+    predictions = recognizer.predict_patches(
+        [digit.patch if read else None for digit, read in zip(found.digits, need)]
+    )
+    raw = Detections(
+        digits=tuple(replace(d, prediction=p) for d, p in zip(found.digits, predictions)),
+        mask=found.mask,
+    )
     tracker, tracks = update_tracks(tracker or TrackerState(), raw.digits)
     voted = tuple(
         replace(digit, prediction=reading.prediction)
@@ -284,6 +297,7 @@ def detection_record(index: int, result: FrameResult, min_confidence: float) -> 
             "number": raw.number,
             "track": track.track_id,
             "shown": track.confirmed,
+            "read": raw.prediction is not None,  # False: settled, its vote stood this frame
             "digit": None,
             "confidence": None,
             "confident": False,

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from recognizer.predict import Prediction
-from recognizer.tracking import TrackerState, box_iou, count_flips, update_tracks
+from recognizer.tracking import TrackerState, box_iou, count_flips, digits_to_read, update_tracks
 
 
 @dataclass(frozen=True)
@@ -125,3 +125,34 @@ def test_new_tracks_are_confirmed_after_three_frames_except_on_the_first_frame()
     _, out = run(frames)
     assert [t[0].confirmed for t in out] == [True] * 4  # present from the start
     assert [t[1].confirmed for t in out[1:]] == [False, False, True]
+
+
+def test_settled_digits_are_read_every_third_frame_and_doubt_brings_back_every_frame():
+    box = (10, 10, 20, 30)
+    state, pattern = TrackerState(), []
+    # The page shows a 4; the reading of frame 18 (a read frame) says 9 instead.
+    sequence = [reading({4: 0.97})] * 18 + [reading({9: 0.6})] + [reading({4: 0.97})] * 4
+    for p in sequence:
+        (read,) = digits_to_read(state, [box], reread_every=3)
+        pattern.append(read)
+        state, _ = update_tracks(state, [Seen(box, p if read else None)])
+    # Read every frame until the vote window (7) is full, then every third frame ...
+    assert pattern[:7] == [True] * 7
+    assert pattern[7:19] == [False, False, True] * 4
+    # ... until a reading disagrees: the next frame is read at once; as it agrees again
+    # (a confident 4), the track settles and the every-third-frame rhythm resumes.
+    assert pattern[19:] == [True, False, False, True]
+    assert digits_to_read(TrackerState(), [box]) == [True]
+    assert digits_to_read(state, [(300, 300, 20, 30)], reread_every=3) == [True]  # new digit
+    assert digits_to_read(state, [box], reread_every=1) == [True]
+
+
+def test_a_disagreeing_reading_unsettles_the_track():
+    box = (10, 10, 20, 30)
+    state = TrackerState()
+    for _ in range(7):
+        state, _ = update_tracks(state, [Seen(box, reading({4: 0.97}))])
+    assert state.tracks[0].is_settled()
+    state, _ = update_tracks(state, [Seen(box, reading({9: 0.6}))])
+    assert not state.tracks[0].is_settled()
+    assert digits_to_read(state, [box], reread_every=3) == [True]
