@@ -107,6 +107,9 @@ MIN_KERNEL_FRACTION = 0.03
 # A mostly dark image is read as light ink when that reading finds more than POLARITY_MARGIN
 # times as many digit candidates as reading it as dark ink on (dim) paper.
 POLARITY_MARGIN = 1.5
+# On a tie, the reading whose ink differs more from a thin ring around it wins when by this
+# fraction more (else the one with thinner strokes).
+POLARITY_CONTRAST_MARGIN = 0.15
 # ... the light-ink reading is tried on a copy at most this big first (only its count matters).
 POLARITY_MAX_SIDE = 512
 # Ink threshold on the flattened paper, with hysteresis: a pixel darker than the paper by
@@ -127,6 +130,10 @@ MIN_RELATIVE_HEIGHT = 0.4
 MAX_DIGIT_FRACTION = 0.9
 # A digit holds at least MIN_RELATIVE_AREA of the median digit's ink (else it is a speck).
 MIN_RELATIVE_AREA = 0.12
+# Each crop's own paper level: a max filter CROP_PAPER_KERNEL of the crop's shorter side wide
+# (wider than a stroke), on a copy at most CROP_PAPER_SIDE px.
+CROP_PAPER_SIDE = 64
+CROP_PAPER_KERNEL = 0.3
 # Photo mode: a piece touching the frame's border is still a digit (cut by a tight crop) when
 # CUT_MIN_HEIGHT to CUT_MAX_HEIGHT typical heights tall and at most CUT_MAX_WIDTH wide.
 CUT_MIN_HEIGHT = 0.6
@@ -196,6 +203,8 @@ NUMBER_GAP = 0.8
 PHOTO_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp")
 MAX_PHOTO_PIXELS = 250_000_000
 ANNOTATED_MAX_SIDE = 1024
+# Smaller images (a 28 x 28 crop) are enlarged to at least this, so their labels can be read.
+ANNOTATED_MIN_SIDE = 256
 PNG_COMPRESSION = 1
 # recognizer score: how many of the worst files to list.
 SCORE_WORST_FILES = 10
