@@ -148,7 +148,7 @@ MIN_FILL = 0.03
 MAX_FILL = 0.92
 # A blob emptier than CONTAINER_MAX_FILL whose box holds the box of a blob of digit height at
 # most 1/CONTAINER_MIN_RATIO its height is an outline (a form's box, the sheet's edge).
-CONTAINER_MAX_FILL = 0.2
+CONTAINER_MAX_FILL = 0.6
 CONTAINER_MIN_RATIO = 1.15
 # Photo mode: at most CLOSE_UP_MAX_PIECES candidates that together span CLOSE_UP_MIN_HEIGHT of
 # the frame's height and are at most CLOSE_UP_MAX_ASPECT as wide as tall are one close-up digit.

@@ -617,9 +617,13 @@ def _erase_ruled_lines(
             lines |= cv2.morphologyEx(region, cv2.MORPH_OPEN, kernel)
         if not lines.any():
             continue
-        # A box around a field: its sides are vertical runs taller than any digit.
-        sides = cv2.morphologyEx(region, cv2.MORPH_OPEN, vertical)
-        lines = cv2.dilate(lines, np.ones((3, 1), np.uint8)) | cv2.dilate(sides, np.ones((1, 3), np.uint8))
+        lines = cv2.dilate(lines, np.ones((3, 1), np.uint8))
+        rows = np.flatnonzero(lines.any(axis=1))
+        if rows[0] < 0.25 * piece.h and rows[-1] > 0.75 * piece.h:
+            # Lines along its top and its bottom: a box around a field, whose sides are
+            # vertical runs taller than any digit.
+            sides = cv2.morphologyEx(region, cv2.MORPH_OPEN, vertical)
+            lines |= cv2.dilate(sides, np.ones((1, 3), np.uint8))
         mask[piece.y0 : piece.y1, piece.x0 : piece.x1][lines > 0] = 0
         erased = True
     return erased

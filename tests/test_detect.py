@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 import pytest
 
@@ -110,3 +111,47 @@ def test_draw_digits_is_pure_and_draws(mnist_test, recognizer):
     assert not np.array_equal(drawn[y - 3 : y + h + 3, x - 3 : x + w + 3],
                               frame[y - 3 : y + h + 3, x - 3 : x + w + 3])
     assert np.array_equal(drawn[400:, 400:], frame[400:, 400:])
+
+
+def test_white_on_black_mnist_style_frame(mnist_test, recognizer):
+    """Light ink on a dark ground (MNIST's own polarity) is read the right way round."""
+    digits = pick(mnist_test, [0, 3])
+    frame = 255 - cv2.cvtColor(paste_digits(digits, [(100, 100), (250, 100)]), cv2.COLOR_BGR2GRAY)
+    result = read_digits(frame, recognizer)
+    assert [d.prediction.digit for d in result.digits] == [0, 3]
+
+
+def test_sheet_on_a_dark_table(mnist_test, recognizer):
+    """A mostly dark photo (a small sheet on a dark table) is still dark ink on paper."""
+    labels = [4, 7, 1]
+    sheet = paste_digits(pick(mnist_test, labels), [(40, 40), (100, 40), (160, 40)],
+                         size=(150, 240))
+    frame = np.full((480, 640, 3), 40, np.uint8)
+    frame[150:300, 200:440] = sheet
+    result = read_digits(frame, recognizer)
+    assert [d.prediction.digit for d in result.digits] == labels
+
+
+def test_digits_on_a_ruled_line_and_in_a_box(mnist_test, recognizer):
+    """A ruled line the digits rest on and a box drawn around a number are not digits, and
+    the digits touching them are still found."""
+    labels = [4, 1, 8, 6]
+    frame = paste_digits(pick(mnist_test, labels), [(100, 100), (135, 100), (100, 300), (160, 300)])
+    feet = 100 + int(np.flatnonzero(frame[100:160, 100:220].min(axis=(1, 2)) < 120)[-1])
+    cv2.line(frame, (40, feet), (600, feet), (90, 90, 90), 3)  # the digits rest on it
+    cv2.rectangle(frame, (85, 285), (240, 375), (90, 90, 90), 2)  # a box around "86"
+    result = read_digits(frame, recognizer)
+    assert [d.prediction.digit for d in result.digits] == labels
+    assert result.numbers() == ["41", "86"]
+
+
+def test_close_up_broken_into_pieces_is_one_digit(mnist_test, recognizer):
+    """A tight photo of one digit whose stroke is broken in two is read as one digit
+    in photo mode (whole_frame_fallback)."""
+    seven = pick(mnist_test, [7])[0].copy()
+    cols = np.flatnonzero(seven.max(axis=0) > 0)
+    seven[:, cols[0] + 8 : cols[0] + 10] = 0  # a vertical gap through the top bar
+    frame = paste_digits([seven], [(0, 0)], size=(120, 120), digit_px=120)
+    result = read_digits(frame, recognizer, whole_frame_fallback=True, refine=True)
+    assert len(result.digits) == 1
+    assert result.digits[0].prediction.digit == 7
