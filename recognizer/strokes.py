@@ -191,8 +191,8 @@ class Drawing:
 def touching_groups(strokes: Sequence[Stroke]) -> list[int]:
     """For each stroke, the id of the connected ink it belongs to: strokes whose ink touches
     (directly or through other strokes) share an id."""
-    if not strokes:
-        return []
+    if len(strokes) < 2:
+        return [0] * len(strokes)
     left, top, width, height = digit_box(strokes)
     image = render_strokes(strokes, (width, height), (left, top))
     _, labels = cv2.connectedComponents((image < 128).astype(np.uint8), connectivity=8)
