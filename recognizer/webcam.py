@@ -3,8 +3,10 @@
 Three layers, so each can be tested alone:
 
 - `process_frame(frame, recognizer, tracker)` -> `FrameResult`: find and read the digits
-  (one batched inference call), fold them into the tracks and vote, so labels are steady.
-  Pure apart from the model call: no window, no clock, no state outside its arguments.
+  (one batched inference call), fold them into the tracks and vote, so labels are steady;
+  new tracks show once confirmed, and settled digits are re-read only every few frames.
+  Pure apart from the model call: no window, no state outside its arguments (the next
+  tracker state is part of the result; the clock that times it is a parameter).
 - `draw_overlay(frame, result, view)` -> annotated frame: pure drawing, built on
   `annotate.draw_digits`, plus frame rate, latency, the numbers read, a one-line key hint and
   (toggled with t) an inset with the threshold mask and the 28x28 patches the model saw.
