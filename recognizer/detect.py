@@ -175,7 +175,7 @@ def threshold_ink(
     if count <= 1:
         return weak_mask * 255
     seeded = np.zeros(count, dtype=np.uint8)
-    seeded[np.unique(labels[flat < strong])] = 255
+    seeded[labels[flat < strong]] = 255
     seeded[0] = 0
     return seeded[labels]
 
@@ -237,14 +237,14 @@ def _containers(blobs: list[_Blob], labels: np.ndarray, min_height: float) -> li
 
 def _encloses(outer: _Blob, inner: _Blob, labels: np.ndarray) -> bool:
     """Whether outer's ink lies above, below, left and right of inner (it surrounds it)."""
-    region = np.isin(labels[outer.y0 : outer.y1, outer.x0 : outer.x1], outer.labels)
+    window = labels[outer.y0 : outer.y1, outer.x0 : outer.x1]
     top, bottom = inner.y0 - outer.y0, inner.y1 - outer.y0
     left, right = inner.x0 - outer.x0, inner.x1 - outer.x0
-    columns, rows = region[:, left:right], region[top:bottom, :]
-    return bool(
-        columns[:top].any() and columns[bottom:].any() and rows[:, :left].any()
-        and rows[:, right:].any()
-    )
+    bands = (window[:top, left:right], window[bottom:, left:right],
+             window[top:bottom, :left], window[top:bottom, right:])
+    if len(outer.labels) == 1:
+        return all((band == outer.labels[0]).any() for band in bands)
+    return all(np.isin(band, outer.labels).any() for band in bands)
 
 
 def _drop_containers(blobs: list[_Blob], labels: np.ndarray, min_height: float) -> list[_Blob]:
