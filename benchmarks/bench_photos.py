@@ -80,9 +80,14 @@ def make_megapixel_photos(folder: Path, count: int) -> None:
                     [cv2.IMWRITE_JPEG_QUALITY, 90])
 
 
-def speed(folder: Path, jobs: int) -> tuple[float, float, int]:
-    """(photos/s over the whole command, photos/s of the run itself, digits read)."""
+def speed(folder: Path, jobs: int) -> tuple[float, float, int, float]:
+    """(photos/s over the whole command, photos/s of the run itself, digits read, CPU ms per
+    photo over all processes). The CPU time says what the machine could do when other work
+    (a training run) is competing for its cores."""
+    import resource
+
     with tempfile.TemporaryDirectory() as out:
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         start = time.perf_counter()
         subprocess.run(
             [sys.executable, "-m", "recognizer", "photos", str(folder), "--out", out,
@@ -90,9 +95,11 @@ def speed(folder: Path, jobs: int) -> tuple[float, float, int]:
             check=True, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )
         wall = time.perf_counter() - start
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
         summary = json.loads((Path(out) / "summary.json").read_text())
     count = summary["files_read"]
-    return count / wall, summary["photos_per_second"], summary["digits_found"]
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return count / wall, summary["photos_per_second"], summary["digits_found"], cpu / count * 1000
 
 
 def main() -> int:
@@ -121,12 +128,14 @@ def main() -> int:
 
     with tempfile.TemporaryDirectory() as folder:
         make_megapixel_photos(Path(folder), args.count)
-        print(f"\n| 1-megapixel photos ({args.count}, ~20 digits each) | photos/s, whole command "
-              "| photos/s, run (summary.json) | digits |")
-        print("| --- | ---: | ---: | ---: |")
+        print(f"\n| 1-megapixel photos ({args.count}, ~18 digits each) | photos/s, whole command "
+              "| photos/s, run (summary.json) | CPU ms per photo (all processes) | digits |")
+        print("| --- | ---: | ---: | ---: | ---: |")
         for jobs in (1, 2):
-            whole, run, digits = speed(Path(folder), jobs)
-            print(f"| --jobs {jobs} | {whole:.1f} | {run:.1f} | {digits} |")
+            whole, run, digits, cpu = speed(Path(folder), jobs)
+            print(f"| --jobs {jobs} | {whole:.1f} | {run:.1f} | {cpu:.0f} | {digits} |")
+        print(f"\n(load average at the end: {', '.join(f'{v:.1f}' for v in __import__('os').getloadavg())}"
+              f" on {__import__('os').cpu_count()} cores)")
     return 0
 
 
