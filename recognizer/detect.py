@@ -651,14 +651,17 @@ def _find_blobs(gray: np.ndarray, light_on_dark: bool, refine: bool = False):
     the frame's border cuts (see `find_digits`)."""
     cut_digits = refine
     frame_shape = gray.shape
-    mask = threshold_ink(gray, light_on_dark)
+    fraction = config.BACKGROUND_KERNEL_FRACTION
     if refine:
         # The paper estimate must be wider than a stroke, but the wider it is, the further
-        # a sharp shadow's edge bleeds into the paper as false ink: with fine strokes, redo
-        # it with a kernel fitted to them.
-        fraction = _fitted_kernel_fraction(mask)
-        if fraction < config.BACKGROUND_KERNEL_FRACTION * 0.7:
-            mask = threshold_ink(gray, light_on_dark, fraction)
+        # a sharp shadow's edge bleeds into the paper as false ink: with fine strokes, use
+        # a kernel fitted to them (their width is measured on a half-size copy).
+        half = gray if min(gray.shape) < 256 else cv2.resize(
+            gray, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA)
+        fitted = _fitted_kernel_fraction(threshold_ink(half, light_on_dark))
+        if fitted < config.BACKGROUND_KERNEL_FRACTION * 0.7:
+            fraction = fitted
+    mask = threshold_ink(gray, light_on_dark, fraction)
     labels, pieces = _components(mask)
     min_side = min(frame_shape)
     min_height = max(config.MIN_DIGIT_PIXELS, config.MIN_DIGIT_FRACTION * min_side)
