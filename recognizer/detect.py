@@ -4,21 +4,22 @@ The tutorial way (one global threshold, external contours, one `predict` per cro
 real paper: uneven light and shadows, ruled lines and specks, a 5 whose top bar is a separate
 stroke, digits that touch. This detector:
 
-1. estimates the paper's brightness locally (a large closing, which erases the ink) and
-   divides it out, so shadows and dark corners become flat paper; then thresholds the ink
-   against it with a local (adaptive) threshold;
-2. finds connected ink pieces (`imutils.grab_contours` on OpenCV's contours), drops the
-   paper's edge, ruled lines, specks and blobs touching the frame border by area relative to
-   the frame, aspect ratio, solidity and fill;
-3. merges pieces of one digit that sit above one another, and splits a wide blob of touching
-   digits at its thinnest columns;
-4. groups digits into lines (vertically overlapping neighbours, so slanted rows hold
-   together) and numbers (side by side with small gaps), in reading order;
-5. crops every digit from the (full resolution) frame with its own mask, so neighbours do not
+1. thresholds the ink against the paper around it (`recognizer.ink`: the paper's light is
+   estimated locally and divided out, then a noise-adaptive threshold with hysteresis); a
+   mostly dark image is tried both ways round (light ink on a board, or a dim sheet of paper);
+2. finds the connected ink pieces and drops what is not a digit by size relative to the
+   frame and to the typical digit, aspect ratio and fill: the sheet's edge and a form's boxes
+   (outlines that surround digits), ruled lines (erased where digits touch them), specks and
+   blobs cut by the frame's border;
+3. merges pieces of one digit (a 5's detached bar, a stroke the threshold broke) and splits
+   a wide blob of touching digits at its thinnest columns;
+4. groups digits into lines (chains of vertically overlapping neighbours, so slanted rows
+   hold together) and numbers (side by side with small gaps), in reading order;
+5. crops every digit from the full-resolution frame with its own mask, so neighbours do not
    leak in, through `preprocess.to_mnist`, and reads all of them in one inference call.
 
 Large frames are analysed on a reduced copy (at most DETECT_MAX_SIDE px) and cropped from
-the full one, which keeps a 12-megapixel photo as fast as a webcam frame.
+the full one. Every threshold is a named constant in `recognizer.config`.
 """
 
 from __future__ import annotations
@@ -26,12 +27,19 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 import cv2
-import imutils
 import numpy as np
 
 from recognizer import config
+from recognizer.ink import (
+    fitted_kernel_fraction,
+    maybe_light_on_dark,
+    odd_size,
+    paper_to_white,
+    threshold_ink,
+    working_gray,
+)
 from recognizer.predict import Prediction, Recognizer
-from recognizer.preprocess import to_gray, to_mnist
+from recognizer.preprocess import to_mnist
 
 
 @dataclass(frozen=True, eq=False)
@@ -108,87 +116,6 @@ class _Blob:
         self.x1, self.y1 = max(self.x1, other.x1), max(self.y1, other.y1)
         self.labels = self.labels + other.labels
         self.area += other.area
-
-
-def _odd(value: float, minimum: int = 3) -> int:
-    return max(minimum, int(value) | 1)
-
-
-def _normalise_paper(
-    gray: np.ndarray, kernel_fraction: float = config.BACKGROUND_KERNEL_FRACTION
-) -> np.ndarray:
-    """uint8 gray, dark ink on light paper -> paper flattened to white, ink kept dark.
-
-    The paper's brightness is estimated with a closing (a max filter then a min filter)
-    larger than any stroke, computed on a small copy for speed; dividing by it removes
-    shadows, vignetting and gradients of light.
-    """
-    height, width = gray.shape
-    small_scale = min(1.0, config.BACKGROUND_MAX_SIDE / max(height, width))
-    small = cv2.resize(gray, None, fx=small_scale, fy=small_scale, interpolation=cv2.INTER_AREA)
-    size = _odd(min(small.shape) * kernel_fraction, 3)
-    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size))
-    background = cv2.morphologyEx(small, cv2.MORPH_CLOSE, kernel)
-    smooth = _odd(size * config.BACKGROUND_SMOOTHING, 3)
-    background = cv2.blur(background, (smooth, smooth))
-    background = cv2.resize(background, (width, height), interpolation=cv2.INTER_LINEAR)
-    return cv2.divide(gray, np.maximum(background, 1), scale=255)  # saturates at 255
-
-
-def _maybe_light_on_dark(gray: np.ndarray) -> bool:
-    """Could this be light ink on a dark ground? Only if the image is mostly dark and its
-    border (where the ground shows) sits at the dark end of its range: a dim photo of paper
-    has paper at its border, lighter than the ink."""
-    sample = gray[::4, ::4] if min(gray.shape) >= 64 else gray
-    low, median, high = np.percentile(sample, (1, 50, 99))
-    if median >= 128:
-        return False
-    border = np.concatenate([gray[0], gray[-1], gray[:, 0], gray[:, -1]])
-    return float(np.median(border)) <= (low + high) / 2
-
-
-def threshold_ink(
-    gray: np.ndarray,
-    light_on_dark: bool = False,
-    kernel_fraction: float = config.BACKGROUND_KERNEL_FRACTION,
-) -> np.ndarray:
-    """uint8 gray (any polarity) -> uint8 mask, 255 where there is ink.
-
-    Light-on-dark images (MNIST style, chalk on a board) are inverted first. The paper is
-    flattened by its local brightness (`_normalise_paper`), so the threshold is local: a
-    pixel's darkness is measured against the paper around it. The threshold then adapts to
-    the photo's noise (the paper grain, measured as a robust spread) with hysteresis: ink is
-    every pixel WEAK darker than the paper that is connected to a pixel STRONG darker, so a
-    thin or light stroke is kept whole while grain and specks, which never reach STRONG, drop.
-    """
-    if light_on_dark:
-        gray = 255 - gray
-    flat = _normalise_paper(gray, kernel_fraction)
-    step = 4 if min(flat.shape) >= 256 else 1
-    sample = flat[::step, ::step].astype(np.float32)
-    paper = float(np.median(sample))
-    sigma = 1.4826 * float(np.median(np.abs(sample - paper)))
-    weak = paper - max(config.WEAK_INK * 255, config.WEAK_SIGMAS * sigma)
-    strong = paper - max(config.STRONG_INK * 255, config.STRONG_SIGMAS * sigma)
-    weak_mask = (flat < weak).astype(np.uint8)
-    count, labels = cv2.connectedComponents(weak_mask, connectivity=8)
-    if count <= 1:
-        return weak_mask * 255
-    seeded = np.zeros(count, dtype=np.uint8)
-    seeded[labels[flat < strong]] = 255
-    seeded[0] = 0
-    return seeded[labels]
-
-
-def _fitted_kernel_fraction(mask: np.ndarray) -> float:
-    """A paper-estimate kernel (fraction of the shorter side) a few strokes wide."""
-    if not mask.any():
-        return config.BACKGROUND_KERNEL_FRACTION
-    distance = cv2.distanceTransform(mask, cv2.DIST_L2, 3)
-    values = distance[distance > 0]
-    stroke = 2.0 * float(np.percentile(values, 90))
-    fraction = config.STROKE_KERNEL_FACTOR * stroke / min(mask.shape)
-    return float(np.clip(fraction, config.MIN_KERNEL_FRACTION, config.BACKGROUND_KERNEL_FRACTION))
 
 
 def _components(mask: np.ndarray) -> tuple[np.ndarray, list[_Blob]]:
@@ -473,7 +400,7 @@ def _crop_patch(
         return None, None
     if scale != 1.0:
         mask = cv2.resize(mask, (crop.shape[1], crop.shape[0]), interpolation=cv2.INTER_NEAREST)
-    patch = to_mnist(_paper_to_white(crop, mask, light_on_dark), mask)
+    patch = to_mnist(paper_to_white(crop, mask, light_on_dark), mask)
     box = (
         int(blob.x0 / scale),
         int(blob.y0 / scale),
@@ -481,45 +408,6 @@ def _crop_patch(
         max(1, int(round(blob.h / scale))),
     )
     return box, patch
-
-
-def _paper_to_white(crop: np.ndarray, mask: np.ndarray, light_on_dark: bool) -> np.ndarray:
-    """uint8 gray crop: dark ink, the paper around it scaled to 255 and everything outside
-    the digit's mask set to paper, so the crop's border always shows the paper's level.
-
-    The paper's level is estimated locally (a max filter wider than a stroke, on a small
-    copy), so a shadow's edge or a gradient of light across the digit is not read as ink.
-    (uint8, not float: `to_gray` reads a float image whose maximum exceeds 1.0 - as
-    resampling a [0, 1] image can make it - as a 0-255 image.)
-    """
-    gray = to_gray(crop)
-    if light_on_dark:
-        gray = 1.0 - gray
-    height, width = gray.shape
-    scale = min(1.0, config.CROP_PAPER_SIDE / max(height, width))
-    small = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
-    size = _odd(min(small.shape) * config.CROP_PAPER_KERNEL, 3)
-    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size))
-    paper = cv2.blur(cv2.dilate(small, kernel), (size, size))
-    paper = cv2.resize(paper, (width, height), interpolation=cv2.INTER_LINEAR)
-    flat = np.clip(gray / np.maximum(paper, 1e-3) * 255.0 + 0.5, 0.0, 255.0).astype(np.uint8)
-    flat[mask == 0] = 255
-    return flat
-
-
-def _working_gray(frame: np.ndarray) -> tuple[np.ndarray, float]:
-    """uint8 gray copy of the frame, reduced to at most DETECT_MAX_SIDE px; and its scale."""
-    frame = np.asarray(frame)
-    if frame.ndim == 2 and frame.dtype == np.uint8:
-        gray = frame
-    elif frame.ndim == 3 and frame.shape[2] == 3 and frame.dtype == np.uint8:
-        gray = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
-    else:
-        gray = np.clip(to_gray(frame) * 255.0 + 0.5, 0, 255).astype(np.uint8)
-    scale = min(1.0, config.DETECT_MAX_SIDE / max(gray.shape))
-    if scale < 1.0:
-        gray = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
-    return gray, scale
 
 
 def _reads_light_on_dark(light: list[_Blob], dark: list[_Blob]) -> bool:
@@ -556,7 +444,7 @@ def _local_contrast(gray: np.ndarray, labels: np.ndarray, blobs: list[_Blob]) ->
     ids = [label for blob in blobs for label in blob.labels]
     region = np.isin(labels, ids).astype(np.uint8)
     height = float(np.median([b.h for b in blobs]))
-    size = _odd(height * 0.1, 3)
+    size = odd_size(height * 0.1, 3)
     ring = cv2.dilate(region, np.ones((size, size), np.uint8)) > region
     inside = region > 0
     if not ring.any() or not inside.any():
@@ -658,7 +546,7 @@ def _find_blobs(gray: np.ndarray, light_on_dark: bool, refine: bool = False):
         # a kernel fitted to them (their width is measured on a half-size copy).
         half = gray if min(gray.shape) < 256 else cv2.resize(
             gray, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA)
-        fitted = _fitted_kernel_fraction(threshold_ink(half, light_on_dark))
+        fitted = fitted_kernel_fraction(threshold_ink(half, light_on_dark))
         if fitted < config.BACKGROUND_KERNEL_FRACTION * 0.7:
             fraction = fitted
     mask = threshold_ink(gray, light_on_dark, fraction)
@@ -711,10 +599,10 @@ def find_digits(
     refine: when strokes are fine, threshold a second time against a paper estimate fitted
     to them (sharper around shadow edges; costs a few ms, so the photo mode sets it).
     """
-    gray, scale = _working_gray(frame)
+    gray, scale = working_gray(frame)
     light_on_dark = False
     mask, labels, digits_found, pieces = _find_blobs(gray, False, refine)
-    if _maybe_light_on_dark(gray):
+    if maybe_light_on_dark(gray):
         # Mostly dark: light ink on a dark ground (MNIST style, chalk), or a dim photo of
         # paper, or a sheet on a dark table. Try both readings.
         # The light reading is first tried on a half-size copy: its count is mostly enough.

@@ -1,0 +1,135 @@
+"""Ink on paper: flatten the paper's light, threshold the ink, decide its polarity.
+
+The detector (`recognizer.detect`) finds digits in the mask `threshold_ink` makes, and hands
+each digit's crop to `preprocess.to_mnist` through `paper_to_white`. Both measure ink against
+the paper around it rather than against one global level, so shadows, dark corners, gradients
+of light and dim photos do not turn into ink or hide it.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from recognizer import config
+from recognizer.preprocess import to_gray
+
+
+def odd_size(value: float, minimum: int = 3) -> int:
+    return max(minimum, int(value) | 1)
+
+
+def normalise_paper(
+    gray: np.ndarray, kernel_fraction: float = config.BACKGROUND_KERNEL_FRACTION
+) -> np.ndarray:
+    """uint8 gray, dark ink on light paper -> paper flattened to white, ink kept dark.
+
+    The paper's brightness is estimated with a closing (a max filter then a min filter)
+    larger than any stroke, computed on a small copy for speed; dividing by it removes
+    shadows, vignetting and gradients of light.
+    """
+    height, width = gray.shape
+    small_scale = min(1.0, config.BACKGROUND_MAX_SIDE / max(height, width))
+    small = cv2.resize(gray, None, fx=small_scale, fy=small_scale, interpolation=cv2.INTER_AREA)
+    size = odd_size(min(small.shape) * kernel_fraction, 3)
+    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size))
+    background = cv2.morphologyEx(small, cv2.MORPH_CLOSE, kernel)
+    smooth = odd_size(size * config.BACKGROUND_SMOOTHING, 3)
+    background = cv2.blur(background, (smooth, smooth))
+    background = cv2.resize(background, (width, height), interpolation=cv2.INTER_LINEAR)
+    return cv2.divide(gray, np.maximum(background, 1), scale=255)  # saturates at 255
+
+
+def maybe_light_on_dark(gray: np.ndarray) -> bool:
+    """Could this be light ink on a dark ground? Only if the image is mostly dark and its
+    border (where the ground shows) sits at the dark end of its range: a dim photo of paper
+    has paper at its border, lighter than the ink."""
+    sample = gray[::4, ::4] if min(gray.shape) >= 64 else gray
+    low, median, high = np.percentile(sample, (1, 50, 99))
+    if median >= 128:
+        return False
+    border = np.concatenate([gray[0], gray[-1], gray[:, 0], gray[:, -1]])
+    return float(np.median(border)) <= (low + high) / 2
+
+
+def threshold_ink(
+    gray: np.ndarray,
+    light_on_dark: bool = False,
+    kernel_fraction: float = config.BACKGROUND_KERNEL_FRACTION,
+) -> np.ndarray:
+    """uint8 gray (any polarity) -> uint8 mask, 255 where there is ink.
+
+    Light-on-dark images (MNIST style, chalk on a board) are inverted first. The paper is
+    flattened by its local brightness (`normalise_paper`), so the threshold is local: a
+    pixel's darkness is measured against the paper around it. The threshold then adapts to
+    the photo's noise (the paper grain, measured as a robust spread) with hysteresis: ink is
+    every pixel WEAK darker than the paper that is connected to a pixel STRONG darker, so a
+    thin or light stroke is kept whole while grain and specks, which never reach STRONG, drop.
+    """
+    if light_on_dark:
+        gray = 255 - gray
+    flat = normalise_paper(gray, kernel_fraction)
+    step = 4 if min(flat.shape) >= 256 else 1
+    sample = flat[::step, ::step].astype(np.float32)
+    paper = float(np.median(sample))
+    sigma = 1.4826 * float(np.median(np.abs(sample - paper)))
+    weak = paper - max(config.WEAK_INK * 255, config.WEAK_SIGMAS * sigma)
+    strong = paper - max(config.STRONG_INK * 255, config.STRONG_SIGMAS * sigma)
+    weak_mask = (flat < weak).astype(np.uint8)
+    count, labels = cv2.connectedComponents(weak_mask, connectivity=8)
+    if count <= 1:
+        return weak_mask * 255
+    seeded = np.zeros(count, dtype=np.uint8)
+    seeded[labels[flat < strong]] = 255
+    seeded[0] = 0
+    return seeded[labels]
+
+
+def fitted_kernel_fraction(mask: np.ndarray) -> float:
+    """A paper-estimate kernel (fraction of the shorter side) a few strokes wide."""
+    if not mask.any():
+        return config.BACKGROUND_KERNEL_FRACTION
+    distance = cv2.distanceTransform(mask, cv2.DIST_L2, 3)
+    values = distance[distance > 0]
+    stroke = 2.0 * float(np.percentile(values, 90))
+    fraction = config.STROKE_KERNEL_FACTOR * stroke / min(mask.shape)
+    return float(np.clip(fraction, config.MIN_KERNEL_FRACTION, config.BACKGROUND_KERNEL_FRACTION))
+
+
+def paper_to_white(crop: np.ndarray, mask: np.ndarray, light_on_dark: bool) -> np.ndarray:
+    """uint8 gray crop: dark ink, the paper around it scaled to 255 and everything outside
+    the digit's mask set to paper, so the crop's border always shows the paper's level.
+
+    The paper's level is estimated locally (a max filter wider than a stroke, on a small
+    copy), so a shadow's edge or a gradient of light across the digit is not read as ink.
+    (uint8, not float: `to_gray` reads a float image whose maximum exceeds 1.0 - as
+    resampling a [0, 1] image can make it - as a 0-255 image.)
+    """
+    gray = to_gray(crop)
+    if light_on_dark:
+        gray = 1.0 - gray
+    height, width = gray.shape
+    scale = min(1.0, config.CROP_PAPER_SIDE / max(height, width))
+    small = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    size = odd_size(min(small.shape) * config.CROP_PAPER_KERNEL, 3)
+    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size))
+    paper = cv2.blur(cv2.dilate(small, kernel), (size, size))
+    paper = cv2.resize(paper, (width, height), interpolation=cv2.INTER_LINEAR)
+    flat = np.clip(gray / np.maximum(paper, 1e-3) * 255.0 + 0.5, 0.0, 255.0).astype(np.uint8)
+    flat[mask == 0] = 255
+    return flat
+
+
+def working_gray(frame: np.ndarray) -> tuple[np.ndarray, float]:
+    """uint8 gray copy of the frame, reduced to at most DETECT_MAX_SIDE px; and its scale."""
+    frame = np.asarray(frame)
+    if frame.ndim == 2 and frame.dtype == np.uint8:
+        gray = frame
+    elif frame.ndim == 3 and frame.shape[2] == 3 and frame.dtype == np.uint8:
+        gray = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
+    else:
+        gray = np.clip(to_gray(frame) * 255.0 + 0.5, 0, 255).astype(np.uint8)
+    scale = min(1.0, config.DETECT_MAX_SIDE / max(gray.shape))
+    if scale < 1.0:
+        gray = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    return gray, scale
