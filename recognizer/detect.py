@@ -94,6 +94,9 @@ class _Blob:
     y1: int
     labels: list[int]
     area: int  # ink pixels
+    # The only digit of a close-up: its crop needs no mask against neighbours, so faint
+    # strokes the threshold missed are still seen by to_mnist.
+    alone: bool = False
 
     @property
     def w(self) -> int:
@@ -393,6 +396,8 @@ def _crop_patch(
     region[:, blob.x1 - x0 :] = False
     mask = region.astype(np.uint8) * 255
     mask = cv2.dilate(mask, np.ones((3, 3), np.uint8))
+    if blob.alone:
+        mask[blob.y0 - y0 : blob.y1 - y0, blob.x0 - x0 : blob.x1 - x0] = 255
     fx0, fy0 = int(x0 / scale), int(y0 / scale)
     fx1, fy1 = min(width, int(np.ceil(x1 / scale))), min(height, int(np.ceil(y1 / scale)))
     crop = frame[fy0:fy1, fx0:fx1]
@@ -672,6 +677,7 @@ def _merge_close_up(
             continue
         if whole.w > config.CLOSE_UP_MAX_ASPECT * whole.h:
             continue
+        whole.alone = True
         return [whole]
     return blobs
 
@@ -685,6 +691,7 @@ def _whole_frame_blob(pieces: list[_Blob], frame_shape: tuple[int, int]) -> _Blo
         blob.absorb(piece)
     if blob.h < config.MIN_DIGIT_FRACTION * min(frame_shape):
         return None
+    blob.alone = True
     return blob
 
 
