@@ -196,8 +196,9 @@ def test_status_shows_paused_and_threshold_changes_labels(clean_digits, recogniz
     running = webcam.draw_overlay(frame, result, webcam.ViewState(paused=False))
     top_right = (slice(0, 30), slice(frame.shape[1] - 120, None))
     assert not np.array_equal(paused[top_right], running[top_right])
-    # At a threshold above every confidence, every digit becomes unsure.
-    assert result.numbers(0.9999) == ["??", "???", "?????"]
+    # Above every possible confidence every digit is unsure; at 0 every digit is sure.
+    assert result.numbers(1.01) == ["??", "???", "?????"]
+    assert result.numbers(0.0) == ["12", "345", "67890"]
 
 
 def test_keys_map_to_actions():
