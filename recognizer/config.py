@@ -111,7 +111,7 @@ POLARITY_MARGIN = 1.5
 # fraction more (else the one with thinner strokes).
 POLARITY_CONTRAST_MARGIN = 0.15
 # ... the light-ink reading is tried on a copy at most this big first (only its count matters).
-POLARITY_MAX_SIDE = 512
+POLARITY_MAX_SIDE = 320
 # Ink threshold on the flattened paper, with hysteresis: a pixel darker than the paper by
 # max(WEAK_INK, WEAK_SIGMAS x the paper's noise) is ink when its piece holds a pixel darker by
 # max(STRONG_INK, STRONG_SIGMAS x noise). Darkness is a fraction of white.
