@@ -36,7 +36,8 @@ def to_gray(image: np.ndarray) -> np.ndarray:
         scaled = image.astype(np.float32)
     elif np.issubdtype(image.dtype, np.number):
         scaled = image.astype(np.float32)
-        if scaled.size and np.nanmax(scaled) > 1.0:  # floats on a 0-255 scale
+        # Floats on a 0-255 scale; 1.5, not 1.0, because resampling a [0, 1] image overshoots.
+        if scaled.size and np.nanmax(scaled) > 1.5:
             scaled /= 255.0
         scaled = np.nan_to_num(np.clip(scaled, 0.0, 1.0))
     else:
