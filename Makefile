@@ -1,5 +1,6 @@
 # Two commands do all set-up on a fresh machine (Python 3.11 with venv):
-#   make demo   - create .venv, install, run the main job on the bundled samples
+#   make demo   - create .venv, install, run the live loop on the bundled demo video
+#                 (a window where there is a display; headless output in out/webcam/ otherwise)
 #   make test   - create .venv, install with test extras, run the test suite
 PYTHON ?= python3
 VENV ?= .venv
@@ -18,7 +19,7 @@ $(VENV)/.installed: $(BIN)/activate setup.cfg pyproject.toml
 install: $(VENV)/.installed
 
 demo: install
-	$(BIN)/recognizer predict samples/digits/*.png
+	$(BIN)/recognizer webcam --source samples/demo.mp4
 
 test: install
 	$(BIN)/python -m pytest -ra
