@@ -11,7 +11,7 @@ import argparse
 import importlib
 import sys
 
-from recognizer import __version__
+from recognizer import __version__, config
 
 # Subcommand modules, in the order --help lists them.
 COMMAND_MODULES = (
@@ -40,8 +40,28 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def add_model_arguments(parser: argparse.ArgumentParser) -> None:
-    """--model and --backend, shared by every command that reads digits."""
+def probability(text: str) -> float:
+    """An argparse type: a float between 0 and 1."""
+    value = float(text)
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 1, not {text}")
+    return value
+
+
+def add_model_arguments(
+    parser: argparse.ArgumentParser, unsure: str = "a reading is marked unsure"
+) -> None:
+    """--min-confidence, --model and --backend, shared by every command that reads digits.
+
+    unsure: what happens below --min-confidence, in the command's own words.
+    """
+    parser.add_argument(
+        "--min-confidence",
+        type=probability,
+        default=config.MIN_CONFIDENCE,
+        metavar="P",
+        help=f"below this {unsure} (default: {config.MIN_CONFIDENCE})",
+    )
     parser.add_argument(
         "--model",
         default=None,

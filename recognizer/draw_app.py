@@ -355,13 +355,6 @@ def add_parser(subparsers) -> None:
         "side by side are read as a number. " + KEYS_HINT.replace("   ", "; ") + ". Needs a "
         "display; without one use 'recognizer photos' or 'recognizer webcam --headless'.",
     )
-    parser.add_argument(
-        "--min-confidence",
-        type=float,
-        default=config.MIN_CONFIDENCE,
-        metavar="P",
-        help=f"below this a reading is marked unsure (default: {config.MIN_CONFIDENCE})",
-    )
     add_model_arguments(parser)
     parser.set_defaults(func=run)
 

@@ -472,14 +472,11 @@ def add_parser(subparsers) -> None:
                         help="output folder (required unless --json)")
     parser.add_argument("--jobs", "-j", type=int, default=1, metavar="N",
                         help="processes to use (default: 1)")
-    parser.add_argument(
-        "--min-confidence", type=float, default=config.MIN_CONFIDENCE, metavar="P",
-        help=f"below this a digit is marked unsure: '?' in the annotations and numbers "
-        f"(default: {config.MIN_CONFIDENCE})",
-    )
     parser.add_argument("--json", action="store_true",
                         help="print the results as JSON on stdout instead of a one-line summary")
-    add_model_arguments(parser)
+    add_model_arguments(
+        parser, unsure="a digit is marked unsure: '?' in the annotations and numbers"
+    )
     parser.set_defaults(func=run, parser=parser)
 
 

@@ -6,8 +6,6 @@ import argparse
 import json
 import sys
 
-from recognizer import config
-
 
 def add_parser(subparsers) -> None:
     from recognizer.cli import add_model_arguments
@@ -21,13 +19,6 @@ def add_parser(subparsers) -> None:
         "cannot be read.",
     )
     parser.add_argument("images", nargs="+", metavar="IMAGE", help="image files")
-    parser.add_argument(
-        "--min-confidence",
-        type=float,
-        default=config.MIN_CONFIDENCE,
-        metavar="P",
-        help=f"below this a reading is marked unsure (default: {config.MIN_CONFIDENCE})",
-    )
     parser.add_argument("--json", action="store_true", help="print one JSON object per image")
     add_model_arguments(parser)
     parser.set_defaults(func=run)

@@ -609,13 +609,6 @@ def _size(text: str) -> FrameSize:
         raise argparse.ArgumentTypeError(str(exc)) from exc
 
 
-def _probability(text: str) -> float:
-    value = float(text)
-    if not 0.0 <= value <= 1.0:
-        raise argparse.ArgumentTypeError(f"must be between 0 and 1, not {text}")
-    return value
-
-
 def add_parser(subparsers) -> None:
     from recognizer.cli import add_model_arguments
 
@@ -647,13 +640,9 @@ def add_parser(subparsers) -> None:
         help="no window: write the annotated video and JSON-lines detections, show progress",
     )
     parser.add_argument(
-        "--min-confidence", type=_probability, metavar="P", default=config.MIN_CONFIDENCE,
-        help=f"below this a digit is shown as unsure '?' (default: {config.MIN_CONFIDENCE})",
-    )
-    parser.add_argument(
         "--max-frames", type=int, metavar="N", default=None, help="stop after N frames"
     )
-    add_model_arguments(parser)
+    add_model_arguments(parser, unsure="a digit is shown as unsure '?'")
     parser.set_defaults(func=run)
 
 
