@@ -92,3 +92,27 @@ def test_bad_data_file_gives_one_line_and_status_1(tmp_path, case, expected):
     assert len(lines) == 1 and "Traceback" not in result.stderr, result.stderr
     assert expected in lines[0]
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.slow
+def test_fine_tuning_with_pen_copies_starts_from_the_given_model(tmp_path):
+    from tests.conftest import MNIST_NPZ
+
+    if not MNIST_NPZ.is_file():
+        pytest.skip(f"needs the MNIST data set at {MNIST_NPZ} (present in CI, not in clones)")
+    out = tmp_path / "tuned"
+    result = run_script("--data", MNIST_NPZ, "--limit", 300, "--epochs", 1, "--pen",
+                        "--init", config.KERAS_MODEL, "--out", out)
+    assert result.returncode == 0, result.stderr[-2000:]
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["training_images"] == 600  # 300 digits and their pen-style copies
+    assert metrics["options"]["pen"] is True
+    # One epoch on 600 images cannot reach this from random weights; the shipped ones can.
+    assert metrics["test_accuracy"] > 0.97
+
+
+def test_missing_init_model_is_one_error_line(tmp_path):
+    path = write_npz(tmp_path / "data.npz", **good_arrays())
+    result = run_script("--data", path, "--init", tmp_path / "none.keras", timeout=120)
+    assert result.returncode == 1 and "--init model not found" in result.stderr
+    assert "Traceback" not in result.stderr
