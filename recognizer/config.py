@@ -228,6 +228,9 @@ GROUP_OVERLAP = 0.3
 # 7's tick), not a digit of its own.
 FRAGMENT_HEIGHT = 0.4
 FRAGMENT_GAP = 0.25
+# A digit whose strokes' total length exceeds this many times its box's longest side is a
+# scribble (a digit written once stays under about 4), and is shown as unsure.
+SCRIBBLE_INK_LENGTH = 6.0
 # The 28x28 patch the model saw is shown enlarged this many times (times the DPI scale).
 PATCH_ZOOM = 4
 # Each digit's strokes are redrawn for the model with their path scaled to DIGIT_RENDER_BOX

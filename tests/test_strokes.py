@@ -265,3 +265,24 @@ def test_a_scribble_is_not_read_with_confidence(recognizer):
     assert len(reading.digits) == 1
     assert not reading.is_confident()
     assert reading.label().startswith("not sure: ")
+
+
+def test_ink_length_tells_a_digit_from_a_scribble():
+    from recognizer.strokes import Stroke, ink_length
+
+    one = [Stroke(((100.0, 50.0), (100.0, 250.0)), 19)]
+    zero = [Stroke(tuple((100 + 60 * np.cos(t), 150 + 100 * np.sin(t))
+                         for t in np.linspace(0, 2 * np.pi, 60)), 19)]
+    zigzag = [Stroke(tuple((250.0 + (i % 2) * 120, 60.0 + i * 10) for i in range(21)), 19)]
+    assert ink_length(one) < 1.0
+    assert 2.0 < ink_length(zero) < 3.0
+    assert ink_length(zigzag) > config.SCRIBBLE_INK_LENGTH
+
+
+def test_a_confident_guess_at_a_scribble_is_still_shown_unsure(recognizer):
+    zigzag = [[(250 + (i % 2) * 120, 60 + i * 10) for i in range(21)]]
+    reading = read_drawing(drawing_of(zigzag), recognizer)
+    digit = reading.digits[0]
+    assert digit.scribble
+    assert not digit.is_confident(min_confidence=0.0)
+    assert reading.label(min_confidence=0.0).startswith("not sure: ")
