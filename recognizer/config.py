@@ -238,3 +238,14 @@ PATCH_ZOOM = 4
 # and pen the user drew with.
 DIGIT_RENDER_BOX = 72
 DIGIT_STROKE_FRACTION = 0.12
+
+# --- Detector: off-the-sheet filter (recognizer/detect.py) --------------------------------
+# With at least OFF_SHEET_MIN_DIGITS candidates in a colour frame, a candidate is on the desk
+# or table around the sheet, not on it, when the paper around it (a ring OFF_SHEET_RING x its
+# height wide) is more saturated than the median candidate's surroundings by OFF_SHEET_CHROMA
+# (HSV saturation, 0-255) and darker than OFF_SHEET_DARKER x their brightness. On the demo a
+# wooden desk is ~120 more saturated; digits on one sheet (real photos) differ by under 20.
+OFF_SHEET_MIN_DIGITS = 3
+OFF_SHEET_RING = 0.3
+OFF_SHEET_CHROMA = 60.0
+OFF_SHEET_DARKER = 0.9

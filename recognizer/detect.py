@@ -637,6 +637,7 @@ def find_digits(
             if full is None:
                 full = light if half >= 1.0 else _find_blobs(gray, True, refine)
             mask, labels, digits_found, pieces = full
+    digits_found = _drop_off_sheet(frame, gray, scale, mask, digits_found)
     if whole_frame_fallback:
         digits_found = _merge_close_up(digits_found, pieces, gray.shape)
     if not digits_found and whole_frame_fallback:
@@ -654,6 +655,55 @@ def find_digits(
         full = np.asarray(frame).shape[:2]
         mask = cv2.resize(mask, (full[1], full[0]), interpolation=cv2.INTER_NEAREST)
     return Detections(digits=tuple(digits), mask=mask)
+
+
+def _drop_off_sheet(
+    frame: np.ndarray, gray: np.ndarray, scale: float, mask: np.ndarray, blobs: list[_Blob]
+) -> list[_Blob]:
+    """Drop candidates on the desk around the sheet (wood grain, a shadow on a table): the
+    paper around them is clearly more colourful and darker than around the other candidates.
+
+    Only colour frames with a few candidates (so that the median describes the sheet).
+    """
+    frame = np.asarray(frame)
+    if len(blobs) < config.OFF_SHEET_MIN_DIGITS or frame.ndim != 3 or frame.shape[2] < 3:
+        return blobs
+    if frame.dtype != np.uint8:
+        return blobs
+    colour = frame[:, :, :3]
+    if scale != 1.0:
+        colour = cv2.resize(colour, (gray.shape[1], gray.shape[0]), interpolation=cv2.INTER_AREA)
+    height, width = gray.shape
+    step = 2  # every other pixel of the ring is plenty for a mean
+    surroundings = []  # (brightness, colourfulness) of the paper around each blob, or None
+    for blob in blobs:
+        margin = max(2, int(config.OFF_SHEET_RING * blob.h))
+        x0, y0 = max(0, blob.x0 - margin), max(0, blob.y0 - margin)
+        x1, y1 = min(width, blob.x1 + margin), min(height, blob.y1 + margin)
+        ring = mask[y0:y1:step, x0:x1:step] == 0
+        ring[(blob.y0 - y0 + 1) // step : (blob.y1 - y0 + 1) // step,
+             (blob.x0 - x0 + 1) // step : (blob.x1 - x0 + 1) // step] = False
+        if not ring.any():
+            surroundings.append(None)
+            continue
+        window = colour[y0:y1:step, x0:x1:step]
+        blue, green, red = window[:, :, 0], window[:, :, 1], window[:, :, 2]
+        brightest = cv2.max(cv2.max(blue, green), red)
+        spread = cv2.subtract(brightest, cv2.min(cv2.min(blue, green), red))
+        saturation = cv2.divide(spread, brightest, scale=255)  # HSV's S: (max - min) / max
+        surroundings.append(
+            (cv2.mean(gray[y0:y1:step, x0:x1:step], ring.view(np.uint8))[0],
+             cv2.mean(saturation, ring.view(np.uint8))[0]))
+    known = [s for s in surroundings if s is not None]
+    if len(known) < config.OFF_SHEET_MIN_DIGITS:
+        return blobs
+    brightness_ref = float(np.median([s[0] for s in known]))
+    chroma_ref = float(np.median([s[1] for s in known]))
+    return [
+        blob for blob, s in zip(blobs, surroundings)
+        if s is None or not (s[1] > chroma_ref + config.OFF_SHEET_CHROMA
+                             and s[0] < config.OFF_SHEET_DARKER * brightness_ref)
+    ]
 
 
 def _box_holds(outer: _Blob, inner: _Blob) -> bool:
