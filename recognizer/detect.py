@@ -198,16 +198,22 @@ def _drop_containers(blobs: list[_Blob], labels: np.ndarray, min_height: float) 
         return blobs
     boxes = np.array([(b.x0, b.y0, b.x1, b.y1, b.h) for b in blobs], dtype=np.float32)
     tall = np.flatnonzero(boxes[:, 4] >= min_height)
+    if not len(tall):
+        return blobs
+    # Every blob against every tall blob at once: which tall boxes lie inside which boxes.
+    inner = boxes[tall]
+    holds = (
+        (inner[None, :, 0] > boxes[:, None, 0]) & (inner[None, :, 1] > boxes[:, None, 1])
+        & (inner[None, :, 2] < boxes[:, None, 2]) & (inner[None, :, 3] < boxes[:, None, 3])
+        & (inner[None, :, 4] * np.float32(config.CONTAINER_MIN_RATIO) <= boxes[:, None, 4])
+    )
     keep = []
-    for blob in blobs:
-        fill = blob.area / float(max(1, blob.w * blob.h))
-        if fill < config.CONTAINER_MAX_FILL and blob.h >= 2 * min_height and len(tall):
-            inside = tall[
-                (boxes[tall, 0] > blob.x0) & (boxes[tall, 1] > blob.y0)
-                & (boxes[tall, 2] < blob.x1) & (boxes[tall, 3] < blob.y1)
-                & (boxes[tall, 4] * config.CONTAINER_MIN_RATIO <= blob.h)
-            ]
-            if any(_encloses(blob, blobs[i], labels) for i in inside[:3]):
+    for blob, row in zip(blobs, holds):
+        if row.any() and blob.h >= 2 * min_height:
+            fill = blob.area / float(max(1, blob.w * blob.h))
+            if fill < config.CONTAINER_MAX_FILL and any(
+                _encloses(blob, blobs[i], labels) for i in tall[row][:3]
+            ):
                 continue
         keep.append(blob)
     return keep
