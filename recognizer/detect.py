@@ -677,8 +677,6 @@ def _drop_off_sheet(
     if frame.dtype != np.uint8:
         return blobs
     colour = frame[:, :, :3]
-    if scale != 1.0:
-        colour = cv2.resize(colour, (gray.shape[1], gray.shape[0]), interpolation=cv2.INTER_AREA)
     height, width = gray.shape
     step = 2  # every other pixel of the ring is plenty for a mean
     surroundings = []  # (brightness, colourfulness) of the paper around each blob, or None
@@ -692,7 +690,12 @@ def _drop_off_sheet(
         if not ring.any():
             surroundings.append(None)
             continue
-        window = colour[y0:y1:step, x0:x1:step]
+        if scale == 1.0:
+            window = colour[y0:y1:step, x0:x1:step]
+        else:  # only this window of the full-size frame, brought to the working scale
+            window = cv2.resize(
+                colour[int(y0 / scale) : int(y1 / scale), int(x0 / scale) : int(x1 / scale)],
+                (x1 - x0, y1 - y0), interpolation=cv2.INTER_NEAREST)[::step, ::step]
         blue, green, red = window[:, :, 0], window[:, :, 1], window[:, :, 2]
         brightest = cv2.max(cv2.max(blue, green), red)
         spread = cv2.subtract(brightest, cv2.min(cv2.min(blue, green), red))
