@@ -155,3 +155,20 @@ def test_close_up_broken_into_pieces_is_one_digit(mnist_test, recognizer):
     result = read_digits(frame, recognizer, whole_frame_fallback=True, refine=True)
     assert len(result.digits) == 1
     assert result.digits[0].prediction.digit == 7
+
+
+def test_marks_on_the_desk_around_the_sheet_are_not_digits(mnist_test):
+    labels = [2, 5, 8, 0]
+    places = [(150, 200), (230, 200), (310, 200), (390, 200)]
+    frame = paste_digits(pick(mnist_test, labels), places)
+    # A wooden desk (saturated brown, darker than paper) fills the top 120 rows, and on it
+    # lies a digit-sized dark mark.
+    frame[:120] = (40, 90, 150)
+    cv2.ellipse(frame, (300, 60), (12, 28), 20, 0, 360, (20, 40, 70), 6)
+    boxes = [d.box for d in find_digits(frame).digits]
+    assert len(boxes) == 4, boxes
+    assert all(y >= 120 for _, y, _, _ in boxes)
+    # The same mark on the paper itself is a candidate: the filter is about the desk.
+    frame[:120] = 225
+    cv2.ellipse(frame, (300, 60), (12, 28), 20, 0, 360, (20, 40, 70), 6)
+    assert len(find_digits(frame).digits) == 5
