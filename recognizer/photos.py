@@ -129,7 +129,7 @@ def find_images(root: Path, exclude: Path | None = None) -> Iterator[str]:
                 yield (Path(folder) / name).relative_to(root).as_posix()
 
 
-def _check_complete(data: bytes, suffix: str) -> None:
+def _check_complete(data: bytes) -> None:
     """Raise PhotoError for a JPEG or PNG whose end is missing (decoders often hide it)."""
     tail = data[-4096:].rstrip(b"\x00\r\n ")
     if data[:3] == b"\xff\xd8\xff" and not tail.endswith(b"\xff\xd9") and b"\xff\xd9" not in tail:
@@ -201,7 +201,7 @@ def load_image(path: Path) -> np.ndarray:
             f"image too large: {width}x{height} = {width * height / 1e6:.0f} megapixels "
             f"(the limit is {config.MAX_PHOTO_PIXELS / 1e6:.0f}); scale it down first"
         )
-    _check_complete(data, path.suffix.lower())
+    _check_complete(data)
     image = cv2.imdecode(np.frombuffer(data, dtype=np.uint8), cv2.IMREAD_UNCHANGED)
     if image is None or image.size == 0:
         raise PhotoError("corrupt image: the decoder could not read its pixels")
@@ -316,9 +316,11 @@ def read_files(
         return
     import multiprocessing
 
-    # fork starts workers in milliseconds; the parent has not loaded the model, so each
-    # worker builds its own interpreter in its initializer.
-    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    # fork starts workers in milliseconds and each worker builds its own interpreter in its
+    # initializer. But a process that has imported TensorFlow (the Keras backend checked the
+    # model in the parent) deadlocks when forked, so then the workers are spawned.
+    fork_safe = "tensorflow" not in sys.modules
+    method = "fork" if fork_safe and "fork" in multiprocessing.get_all_start_methods() else "spawn"
     context = multiprocessing.get_context(method)
     chunk = max(1, min(8, len(files) // (jobs * 8)))
     with context.Pool(jobs, initializer=_init_worker, initargs=(options,)) as pool:
@@ -485,8 +487,6 @@ def run(args: argparse.Namespace) -> int:
         args.parser.error("--out OUTDIR is required (or use --json to print the results)")
     if args.jobs < 1:
         args.parser.error("--jobs must be at least 1")
-    if not 0.0 <= args.min_confidence <= 1.0:
-        args.parser.error("--min-confidence must be between 0 and 1")
     return run_photos(
         Path(args.directory), Path(args.out) if args.out else None, jobs=args.jobs,
         min_confidence=args.min_confidence, model=args.model, backend=args.backend,

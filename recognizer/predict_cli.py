@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 
 
 def add_parser(subparsers) -> None:
@@ -25,21 +26,25 @@ def add_parser(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    import cv2
-
     from recognizer.cli import load_recognizer
+    from recognizer.photos import PhotoError, load_image
 
     recognizer = load_recognizer(args)
-    images, failed = [], 0
+    images, errors = [], {}
     for path in args.images:
-        image = cv2.imread(path, cv2.IMREAD_UNCHANGED)
-        if image is None:
-            print(f"{path}: error: not a readable image", file=sys.stderr)
-            failed += 1
+        try:
+            images.append((path, load_image(Path(path))))  # the photo mode's loader: EXIF, 16 bit
+        except PhotoError as exc:
+            errors[path] = str(exc)
+            print(f"{path}: error: {exc}", file=sys.stderr)
+    predictions = dict(zip([path for path, _ in images],
+                           recognizer.predict_batch([image for _, image in images])))
+    for path in args.images:  # in the order given, failures included
+        if path in errors:
+            if args.json:
+                print(json.dumps({"file": path, "error": errors[path]}))
             continue
-        images.append((path, image))
-    predictions = recognizer.predict_batch([image for _, image in images])
-    for (path, _), prediction in zip(images, predictions):
+        prediction = predictions[path]
         if args.json:
             record = {"file": path, "digit": None, "confidence": None, "confident": False}
             if prediction is not None:
@@ -54,4 +59,4 @@ def run(args: argparse.Namespace) -> int:
             print(f"{path}: no digit")
         else:
             print(f"{path}: {prediction.label(args.min_confidence)}")
-    return 1 if failed else 0
+    return 1 if errors else 0

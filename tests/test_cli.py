@@ -48,12 +48,25 @@ def test_predict_json_and_blank_and_unreadable(tmp_path):
     junk.write_text("not an image")
     result = run_cli("predict", "--json", SAMPLES[3], blank, junk)
     assert result.returncode == 1  # one file could not be read
-    assert f"{junk}: error: not a readable image" in result.stderr
+    assert f"{junk}: error: not an image" in result.stderr
     records = [json.loads(line) for line in result.stdout.splitlines()]
     assert records[0]["digit"] == 3 and records[0]["confident"] is True
     assert len(records[0]["probabilities"]) == 10
     assert records[1] == {"file": str(blank), "digit": None, "confidence": None,
                           "confident": False}
+    assert records[2]["file"] == str(junk) and "not an image" in records[2]["error"]
+
+
+def test_predict_says_why_a_file_cannot_be_read(tmp_path):
+    empty = tmp_path / "empty.png"
+    empty.write_bytes(b"")
+    result = run_cli("predict", tmp_path / "missing.png", empty, SAMPLES[0])
+    assert result.returncode == 1
+    assert "missing.png: error: file vanished" in result.stderr
+    assert "empty.png: error: empty file (0 bytes)" in result.stderr
+    assert "WARN" not in result.stderr  # no OpenCV chatter
+    truth = SAMPLES[0].name.split("_")[1]
+    assert result.stdout.strip() == f"{SAMPLES[0]}: {truth}, 100%"
 
 
 def test_missing_model_is_one_clear_error(tmp_path):

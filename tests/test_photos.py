@@ -233,3 +233,26 @@ def test_huge_photo_detected_on_reduced_copy_boxes_in_full_pixels(mnist_test, re
     assert [d.prediction.digit for d in result.digits] == [2, 5]
     assert 880 <= result.digits[0].box[0] <= 1000 and result.digits[0].box[3] > 150
     assert options.min_confidence > 0
+
+
+@pytest.mark.slow
+def test_keras_backend_with_two_jobs_does_not_deadlock(tmp_path):
+    """The parent imports TensorFlow to check the model; forking it then would hang."""
+    import shutil
+    import subprocess
+    import sys
+
+    from recognizer import config
+
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    samples = sorted((config.PROJECT_ROOT / "samples" / "digits").glob("digit_*.jpg"))[:3]
+    for sample in samples:
+        shutil.copy(sample, folder / sample.name)
+    result = subprocess.run(
+        [sys.executable, "-m", "recognizer", "photos", str(folder), "--json", "--jobs", "2",
+         "--backend", "keras"],
+        capture_output=True, text=True, timeout=240,
+    )
+    assert result.returncode == 0, result.stderr[-1000:]
+    assert len(result.stdout) > 0 and all(s.name in result.stdout for s in samples)
