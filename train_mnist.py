@@ -80,7 +80,9 @@ def load_mnist(path: Path | None):
         x_test, y_test = arrays["x_test"], arrays["y_test"]
     for name, x, y in (("train", x_train, y_train), ("test", x_test, y_test)):
         if x.ndim != 3 or x.shape[1:] != (IMAGE_SIZE, IMAGE_SIZE):
-            raise DataError(f"x_{name} has shape {x.shape}; expected (N, 28, 28)")
+            raise DataError(
+                f"x_{name} has shape {x.shape}; expected (N, {IMAGE_SIZE}, {IMAGE_SIZE})"
+            )
         if y.shape != (len(x),):
             raise DataError(f"y_{name} has shape {y.shape}; expected ({len(x)},)")
         if len(y) and (y.min() < 0 or y.max() >= NUM_CLASSES):
@@ -292,6 +294,12 @@ def main(argv=None) -> int:
         print(f"train_mnist.py: error: --init model not found: {args.init}", file=sys.stderr)
         return 1
     if args.pen:
+        try:
+            import skimage  # noqa: F401  (pen_style's skeletonisation)
+        except ImportError:
+            print("train_mnist.py: error: --pen needs scikit-image: pip install scikit-image",
+                  file=sys.stderr)
+            return 1
         x_train = np.concatenate([x_train, pen_style(x_train, args.seed)])
         y_train = np.concatenate([y_train, y_train])
     print(f"data: {len(x_train)} training and {len(x_test)} test images")
@@ -309,7 +317,12 @@ def main(argv=None) -> int:
 
     model = build_model()
     if args.init is not None:
-        model.set_weights(keras.saving.load_model(args.init, compile=False).get_weights())
+        try:
+            model.set_weights(keras.saving.load_model(args.init, compile=False).get_weights())
+        except (ValueError, OSError) as exc:
+            print(f"train_mnist.py: error: --init {args.init} is not a model of this "
+                  f"architecture (recognizer/model.py) ({exc})", file=sys.stderr)
+            return 1
     model.compile(
         loss="categorical_crossentropy",
         # Keras 3's Adadelta defaults to learning_rate=0.001, which barely moves in 10 epochs;

@@ -327,14 +327,19 @@ def save_snapshot(
     time-stamped folder under `folder`; returns that folder."""
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S-%f")[:-3]
     target = folder / stamp
-    target.mkdir(parents=True, exist_ok=True)
-    cv2.imwrite(str(target / "annotated.png"), annotated)
-    cv2.imwrite(str(target / "raw.png"), frame)
-    cv2.imwrite(str(target / "mask.png"), result.detections.mask)
+    images = {"annotated.png": annotated, "raw.png": frame, "mask.png": result.detections.mask}
     for i, digit in enumerate(result.detections.digits):
+        if digit.patch is None:
+            continue
         label = digit.prediction.digit if digit.prediction is not None else "x"
-        patch = np.clip(digit.patch * 255.0, 0, 255).astype(np.uint8)
-        cv2.imwrite(str(target / f"crop_{i:02d}_{label}.png"), patch)
+        images[f"crop_{i:02d}_{label}.png"] = np.clip(digit.patch * 255.0, 0, 255).astype(np.uint8)
+    try:
+        target.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"cannot create the snapshot folder {target}: {exc}") from exc
+    for name, image in images.items():
+        if not cv2.imwrite(str(target / name), image):
+            raise OutputError(f"cannot write the snapshot {target / name}; check the folder")
     return target
 
 
@@ -463,9 +468,12 @@ def run_window(
             if action == "quit":
                 break
             if action == "snapshot":
-                folder = save_snapshot(snapshot_dir, frame, annotated, result)
-                print(f"snapshot saved to {folder}", file=out)
-                view = replace(view, message=f"snapshot saved to {folder}")
+                try:  # a full disk must not end a live session: say so and go on
+                    message = f"snapshot saved to {save_snapshot(snapshot_dir, frame, annotated, result)}"
+                except OutputError as exc:
+                    message = f"snapshot failed: {exc}"
+                print(message, file=out)
+                view = replace(view, message=message)
                 message_until = time.perf_counter() + 2.0
             if view.paused:
                 last = time.perf_counter()  # a pause is not a slow frame

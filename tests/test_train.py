@@ -116,3 +116,16 @@ def test_missing_init_model_is_one_error_line(tmp_path):
     result = run_script("--data", path, "--init", tmp_path / "none.keras", timeout=120)
     assert result.returncode == 1 and "--init model not found" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_init_model_of_another_architecture_is_one_error_line(tmp_path):
+    import keras
+
+    other = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2)])
+    other.save(tmp_path / "other.keras")
+    path = write_npz(tmp_path / "data.npz", **good_arrays())
+    result = run_script("--data", path, "--init", tmp_path / "other.keras",
+                        "--out", tmp_path / "out", timeout=180)
+    assert result.returncode == 1, result.stderr[-1000:]
+    assert "is not a model of this architecture" in result.stderr
+    assert "Traceback" not in result.stderr and not (tmp_path / "out").exists()

@@ -515,3 +515,17 @@ def test_a_display_that_does_not_answer_means_headless(monkeypatch, tmp_path):
 def test_a_running_x_server_counts_as_a_display(xvfb_display, monkeypatch):
     monkeypatch.setattr(webcam.sys, "platform", "linux")
     assert webcam.display_available() is True
+
+
+def test_snapshot_into_an_unwritable_place_is_a_clear_error(tmp_path):
+    from recognizer.detect import Detections
+    from recognizer.webcam import OutputError, save_snapshot
+
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    frame = np.zeros((20, 20, 3), np.uint8)
+    result = type("R", (), {"detections": Detections(digits=(), mask=np.zeros((20, 20), np.uint8))})()
+    with pytest.raises(OutputError, match="snapshot"):
+        save_snapshot(blocker, frame, frame, result)
+    folder = save_snapshot(tmp_path / "ok", frame, frame, result)
+    assert sorted(p.name for p in folder.iterdir()) == ["annotated.png", "mask.png", "raw.png"]
