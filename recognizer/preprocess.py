@@ -121,7 +121,13 @@ def _thicken(ink: np.ndarray) -> np.ndarray:
     """
     binary = (ink > 0.5).astype(np.uint8)
     area = int(binary.sum())
-    contours, _ = cv2.findContours(binary, cv2.RETR_LIST, cv2.CHAIN_APPROX_NONE)
+    # imported here: imutils pulls in urllib (45 ms), which start-up need not pay for.
+    import imutils
+
+    # grab_contours takes the contours from findContours' 2-tuple (OpenCV 4, 5) or 3-tuple (3).
+    contours = imutils.grab_contours(
+        cv2.findContours(binary, cv2.RETR_LIST, cv2.CHAIN_APPROX_NONE)
+    )
     perimeter = sum(cv2.arcLength(c, True) for c in contours)
     if area == 0 or perimeter == 0:
         return ink
