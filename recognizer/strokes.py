@@ -345,10 +345,8 @@ class DigitReading:
 
     def label(self, min_confidence: float = config.MIN_CONFIDENCE) -> str:
         """"7, 98%", or "not sure: 4? 41%" when unsure or a scribble."""
-        percent = f"{self.prediction.confidence * 100:.0f}%"
-        if self.is_confident(min_confidence):
-            return f"{self.prediction.digit}, {percent}"
-        return f"not sure: {self.prediction.digit}? {percent}"
+        # No confidence is enough for a scribble: the model's own label then says "not sure".
+        return self.prediction.label(float("inf") if self.scribble else min_confidence)
 
 
 @dataclass(frozen=True)
