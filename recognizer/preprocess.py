@@ -134,7 +134,7 @@ def _thicken(ink: np.ndarray) -> np.ndarray:
     width = 2.0 * area / perimeter
     if width >= config.THIN_FACTOR * config.TARGET_STROKE:
         return ink
-    size = int(round(config.TARGET_STROKE - width)) | 1  # odd, so the stroke grows evenly
+    size = max(1, int(round(config.TARGET_STROKE - width))) | 1  # odd: the stroke grows evenly
     pad = size // 2 + 1
     padded = cv2.copyMakeBorder(ink, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=0)
     kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size))
