@@ -2,15 +2,17 @@
 
 Users draw with a thick round pen on a big canvas, not like MNIST's scanned pencil. This
 script turns official MNIST test digits into pen drawings made through the app's own stroke
-renderer (`recognizer.strokes.Drawing`): each digit is skeletonised (scikit-image) and its
-spurs pruned, the skeleton is traced into strokes, and the strokes are drawn at a random size
-(DRAWN_HEIGHT of the canvas) and place on a canvas as tall as the app's, with its pen. Each drawing
-is then read through the app's recognition path (`read_drawing`: segmentation into digits,
-`to_mnist`, one batched inference call); a drawing counts as right only when it is read as
-exactly its one digit. In the same run the same drawings go through the tutorial's recipe:
-the whole canvas resized to 28x28 and divided by 255, no cropping, no centring (literally, so
-black on white; and once more inverted to white on black, to be fair to it). For reference
-the model also reads the original MNIST images of the same digits.
+renderer (`recognizer.strokes.Drawing`): each digit is traced into strokes by
+`recognizer.trace` (skeletonised on a 4x enlarged copy, spurs pruned, the skeleton walked
+into pen strokes), and the strokes are drawn at a random size (DRAWN_HEIGHT of the canvas)
+and place on a canvas as tall as the app's, with its pen. Each drawing is then read through
+the app's recognition path (`read_drawing`: segmentation into digits, `to_mnist`, one batched
+inference call); a drawing counts as right only when it is read as exactly its one digit. In
+the same run the same drawings go through the tutorial's recipe: the whole canvas resized to
+28x28 and divided by 255, no cropping, no centring (literally, so black on white; and once
+more inverted to white on black, to be fair to it). For reference the model also reads the
+original MNIST images of the same digits. (`train_mnist.py --pen` traces the *training*
+digits the same way; no test digit is ever trained on.)
 
     .venv/bin/python benchmarks/bench_drawing.py                 # 2,000 digits
     .venv/bin/python benchmarks/bench_drawing.py --count 10000   # the whole test set
@@ -30,125 +32,33 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from recognizer import config  # noqa: E402
 from recognizer.predict import Recognizer  # noqa: E402
 from recognizer.strokes import Drawing, pen_width_for, read_drawing  # noqa: E402
+from recognizer.trace import digit_strokes  # noqa: E402
 
 DEFAULT_MNIST = config.PROJECT_ROOT.parent / "shared" / "data" / "mnist" / "mnist.npz"
 # Drawn digit height as a fraction of the canvas height: users draw big and small.
 DRAWN_HEIGHT = (0.45, 0.9)
-# Skeleton branches up to this long (MNIST pixels) from a loose end to a junction are spurs.
-SPUR_LENGTH = 2
-# Neighbour offsets of the 8-connected skeleton, orthogonal first (the tracer prefers them).
-_NEIGHBOURS = ((0, 1), (1, 0), (0, -1), (-1, 0), (1, 1), (1, -1), (-1, 1), (-1, -1))
-
-
-def skeleton_edges(skeleton: np.ndarray) -> dict[tuple[int, int], set[tuple[int, int]]]:
-    """Adjacency of the skeleton's pixels, without the diagonal that closes a corner's
-    triangle (an L of three pixels is a path, not a cycle)."""
-    pixels = {(int(y), int(x)) for y, x in zip(*np.nonzero(skeleton))}
-    graph: dict[tuple[int, int], set[tuple[int, int]]] = {p: set() for p in pixels}
-    for y, x in pixels:
-        for dy, dx in _NEIGHBOURS:
-            other = (y + dy, x + dx)
-            if other not in pixels:
-                continue
-            if dy and dx and ((y + dy, x) in pixels or (y, x + dx) in pixels):
-                continue  # the two orthogonal steps already join them
-            graph[(y, x)].add(other)
-    return graph
-
-
-def prune_spurs(skeleton: np.ndarray, longest: int = SPUR_LENGTH) -> np.ndarray:
-    """Remove skeletonisation's spurs: branches of at most `longest` pixels from a loose end
-    to a junction (a pen does not make them; a thick stroke's corner does)."""
-    graph = skeleton_edges(skeleton)
-    pruned = skeleton.copy()
-    for start, neighbours in graph.items():
-        if len(neighbours) != 1:
-            continue
-        branch, previous, current = [start], None, start
-        while len(branch) <= longest:
-            following = [n for n in graph[current] if n != previous]
-            if len(following) != 1:
-                break
-            previous, current = current, following[0]
-            if len(graph[current]) >= 3:  # reached a junction: this was a spur
-                for y, x in branch:
-                    pruned[y, x] = False
-                break
-            branch.append(current)
-    return pruned
-
-
-def trace_strokes(skeleton: np.ndarray) -> list[list[tuple[float, float]]]:
-    """Cover every skeleton edge with as few pen strokes as a greedy walk finds.
-
-    Walks start at loose ends (odd number of unused edges) first, like a pen; at each pixel the
-    walk goes on in the direction closest to the one it came from. Returns (x, y) polylines in
-    pixel coordinates, smoothed by a 3-point moving average (ends kept).
-    """
-    graph = skeleton_edges(skeleton)
-    unused = {p: set(n) for p, n in graph.items()}
-    strokes = []
-    # Isolated pixels are dots.
-    for p, n in graph.items():
-        if not n:
-            strokes.append([(float(p[1]), float(p[0]))])
-    while True:
-        candidates = [p for p, n in unused.items() if n]
-        if not candidates:
-            break
-        odd = [p for p in candidates if len(unused[p]) % 2 == 1]
-        start = min(odd or candidates, key=lambda p: (len(unused[p]) != 1, p[1], p[0]))
-        path = [start]
-        direction = None
-        current = start
-        while unused[current]:
-            def turn(nxt, current=current, direction=direction):
-                step = (nxt[0] - current[0], nxt[1] - current[1])
-                if direction is None:
-                    return 0.0
-                return -(step[0] * direction[0] + step[1] * direction[1]) / (
-                    np.hypot(*step) * np.hypot(*direction)
-                )
-
-            nxt = min(unused[current], key=lambda n: (turn(n), n))
-            unused[current].discard(nxt)
-            unused[nxt].discard(current)
-            direction = (nxt[0] - current[0], nxt[1] - current[1])
-            path.append(nxt)
-            current = nxt
-        points = np.array([(x, y) for y, x in path], dtype=np.float64)
-        if len(points) > 2:
-            smooth = points.copy()
-            smooth[1:-1] = (points[:-2] + points[1:-1] + points[2:]) / 3.0
-            points = smooth
-        strokes.append([(float(x), float(y)) for x, y in points])
-    return strokes
 
 
 def draw_digit(
     digit: np.ndarray, canvas: tuple[int, int], rng: np.random.Generator
 ) -> Drawing | None:
-    """One MNIST digit redrawn with the app's pen at a random size and place on the canvas."""
-    from skimage.morphology import skeletonize
-
-    ink = digit > 0.5 * digit.max()
-    skeleton = prune_spurs(skeletonize(ink))
-    strokes = trace_strokes(skeleton)
+    """One MNIST digit traced into strokes and redrawn with the app's pen at a random size
+    (DRAWN_HEIGHT of the canvas, by the digit's ink height) and place on the canvas."""
+    strokes = digit_strokes(digit)
     if not strokes:
         return None
     width, height = canvas
     drawing = Drawing(width, height)
-    ys, xs = np.nonzero(ink)
-    ink_height = ys.max() - ys.min() + 1
-    scale = rng.uniform(*DRAWN_HEIGHT) * height / ink_height
+    rows = np.nonzero((digit > 0.5 * digit.max()).any(axis=1))[0]
+    scale = rng.uniform(*DRAWN_HEIGHT) * height / (rows[-1] - rows[0] + 1)
+    points = np.concatenate([np.asarray(stroke) for stroke in strokes])
+    # Place the strokes' centre lines so that the drawn ink, half a pen wider on each side,
+    # lands inside the canvas.
     pen = drawing.pen_width
-    # Skeleton pixel centres sit half a stroke inside the ink's edge; place the skeleton so
-    # that the drawn ink lands inside the canvas.
-    sy, sx = np.nonzero(skeleton)
-    span_x = (sx.max() - sx.min()) * scale + pen
-    span_y = (sy.max() - sy.min()) * scale + pen
-    left = rng.uniform(0, max(0.0, width - span_x)) + pen / 2 - sx.min() * scale
-    top = rng.uniform(0, max(0.0, height - span_y)) + pen / 2 - sy.min() * scale
+    low, high = points.min(axis=0), points.max(axis=0)
+    span_x, span_y = (high - low) * scale + pen
+    left = rng.uniform(0, max(0.0, width - span_x)) + pen / 2 - low[0] * scale
+    top = rng.uniform(0, max(0.0, height - span_y)) + pen / 2 - low[1] * scale
     for stroke in strokes:
         drawing.add_stroke([(left + x * scale, top + y * scale) for x, y in stroke])
     return drawing

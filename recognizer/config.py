@@ -249,3 +249,16 @@ OFF_SHEET_MIN_DIGITS = 3
 OFF_SHEET_RING = 0.3
 OFF_SHEET_CHROMA = 60.0
 OFF_SHEET_DARKER = 0.9
+
+# --- Tracing digits into pen strokes (recognizer/trace.py) ---------------------------------
+# A digit is skeletonised on a copy enlarged TRACE_SCALE times (cubic), thresholded at
+# TRACE_INK_LEVEL of its peak. Skeleton branches from a loose end to a junction up to
+# TRACE_SPUR_WIDTHS stroke widths long are spurs of a thick stroke's corner, not strokes.
+TRACE_SCALE = 4
+TRACE_INK_LEVEL = 0.5
+TRACE_SPUR_WIDTHS = 1.0
+# The tracer heads along the last TRACE_HEADING_PIXELS pixels of a stroke when it picks the
+# straightest way on at a junction; traced paths are simplified to within TRACE_SIMPLIFY
+# source pixels.
+TRACE_HEADING_PIXELS = 4
+TRACE_SIMPLIFY = 0.1
