@@ -228,6 +228,9 @@ GROUP_OVERLAP = 0.3
 # 7's tick), not a digit of its own.
 FRAGMENT_HEIGHT = 0.4
 FRAGMENT_GAP = 0.25
+# Ink (strokes that touch) whose box's longest side is under DOT_FRACTION of the tallest
+# digit's height is a dot, a tap or a slip of the pen, part of no digit, and is not read.
+DOT_FRACTION = 0.25
 # A digit whose strokes' total length exceeds this many times its box's longest side is a
 # scribble (a digit written once stays under about 4), and is shown as unsure.
 SCRIBBLE_INK_LENGTH = 6.0

@@ -256,6 +256,18 @@ def _merge_fragment(groups: list[list[Stroke]]) -> bool:
     return False
 
 
+def _drop_dots(groups: list[list[Stroke]]) -> list[list[Stroke]]:
+    """The groups without those whose ink is nowhere as long as DOT_FRACTION of the tallest
+    group's height: a tap, a dot or a slip of the pen beside a digit is no digit."""
+    extents = [_extent(g) for g in groups]
+    tallest = max((bottom - top for _, _, top, bottom in extents), default=0.0)
+    return [
+        group
+        for group, (left, right, top, bottom) in zip(groups, extents)
+        if max(right - left, bottom - top) >= config.DOT_FRACTION * tallest
+    ]
+
+
 def group_strokes(strokes: Sequence[Stroke]) -> list[list[Stroke]]:
     """Split strokes into digits, left to right.
 
@@ -263,13 +275,14 @@ def group_strokes(strokes: Sequence[Stroke]) -> list[list[Stroke]]:
     horizontal extents overlap by GROUP_OVERLAP of the narrower one (a 4 drawn in two
     strokes), and a group far shorter than its nearest neighbour joins it (a 5's detached
     top bar, a 7's tick). Merging repeats until nothing changes, so the result does not
-    depend on the order the strokes were drawn in. Digits of a number are written apart, as
+    depend on the order the strokes were drawn in. Dots and slips of the pen, far smaller
+    than the tallest digit (DOT_FRACTION), are part of no digit and are left out. Digits of a number are written apart, as
     on a form; digits that touch are read as one.
     """
     by_ink: dict[int, list[Stroke]] = {}
     for stroke, ink_id in zip(strokes, touching_groups(strokes)):
         by_ink.setdefault(ink_id, []).append(stroke)
-    groups = list(by_ink.values())
+    groups = _drop_dots(list(by_ink.values()))
     while _merge_overlapping(groups) or _merge_fragment(groups):
         pass
     return sorted(groups, key=lambda g: sum(_extent(g)[:2]))

@@ -176,6 +176,18 @@ def test_a_number_with_multi_stroke_digits_keeps_each_digit_whole():
     assert [len(group) for group in groups] == [2, 2, 1]
 
 
+def test_dots_and_slips_of_the_pen_beside_a_digit_are_no_digit():
+    dot = [[(300, 150)]]  # a tap: one point
+    dash = [[(60, 240), (66, 262)]]  # a short slip, left of and below the 1
+    groups = group_strokes(strokes_of(one(200), dot, dash))
+    assert len(groups) == 1 and groups[0][0].points == tuple(one(200)[0])
+    # A small digit is still a digit: the bound is DOT_FRACTION of the tallest one's height.
+    small_one = one(400, top=200, bottom=200 + 0.3 * 200)
+    assert len(group_strokes(strokes_of(one(200), small_one))) == 2
+    # Alone on the canvas a dot is the tallest ink there, and still read.
+    assert len(group_strokes(strokes_of(dot))) == 1
+
+
 def test_no_strokes_no_groups():
     assert group_strokes([]) == []
 
@@ -219,6 +231,11 @@ def test_multi_stroke_digits_are_read_as_the_digit(recognizer):
     )
     reading = read_strokes(strokes, recognizer)
     assert reading.number == "458"
+
+
+def test_a_digit_with_a_stray_dot_reads_as_the_digit(recognizer):
+    reading = read_strokes(strokes_of(seven(200), [[(420, 120)]], [[(80, 280)]]), recognizer)
+    assert reading.number == "7" and reading.is_confident()
 
 
 def test_an_empty_drawing_says_draw_a_digit(recognizer):
