@@ -255,11 +255,14 @@ OFF_SHEET_DARKER = 0.9
 
 # --- Tracing digits into pen strokes (recognizer/trace.py) ---------------------------------
 # A digit is skeletonised on a copy enlarged TRACE_SCALE times (cubic), thresholded at
-# TRACE_INK_LEVEL of its peak. Skeleton branches from a loose end to a junction up to
-# TRACE_SPUR_WIDTHS stroke widths long are spurs of a thick stroke's corner, not strokes.
+# TRACE_INK_LEVEL of its peak. A skeleton branch from a loose end to a junction whose ink
+# reaches at most TRACE_SPUR_WIDTHS stroke widths beyond the junction's is a spur, not a
+# stroke. A quarter drops the skeleton's specks at blunt ends; a whole width would also cut
+# a 2's short foot and round a 4's corner into a 9's loop (checked by eye, and by how well
+# the redrawn strokes cover the digit's ink: IoU 0.806 at a quarter, 0.800 at one width).
 TRACE_SCALE = 4
 TRACE_INK_LEVEL = 0.5
-TRACE_SPUR_WIDTHS = 1.0
+TRACE_SPUR_WIDTHS = 0.25
 # The tracer heads along the last TRACE_HEADING_PIXELS pixels of a stroke when it picks the
 # straightest way on at a junction; traced paths are simplified to within TRACE_SIMPLIFY
 # source pixels.

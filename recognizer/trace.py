@@ -55,10 +55,10 @@ def skeleton_edges(skeleton: np.ndarray) -> dict[Pixel, set[Pixel]]:
     return graph
 
 
-def _spurs(graph: dict[Pixel, set[Pixel]], longest: float) -> list[list[Pixel]]:
-    """Branches of at most `longest` pixels from a loose end to a junction, loose end first
-    (the junction itself not included)."""
-    spurs = []
+def _branches(graph: dict[Pixel, set[Pixel]], longest: float) -> list[tuple[list[Pixel], Pixel]]:
+    """Branches of at most `longest` pixels from a loose end to a junction: (the branch's
+    pixels, loose end first, and the junction)."""
+    branches = []
     for start, neighbours in graph.items():
         if len(neighbours) != 1:
             continue
@@ -69,26 +69,39 @@ def _spurs(graph: dict[Pixel, set[Pixel]], longest: float) -> list[list[Pixel]]:
                 break
             previous, current = current, following[0]
             if len(graph[current]) >= 3:  # reached a junction
-                spurs.append(branch)
+                branches.append((branch, current))
                 break
             branch.append(current)
-    return spurs
+    return branches
 
 
-def prune_spurs(skeleton: np.ndarray, longest: float) -> np.ndarray:
-    """Remove skeletonisation's spurs: branches of at most `longest` pixels from a loose end
-    to a junction (a pen does not make them; a thick stroke's corner does).
+def _reach(branch: list[Pixel], junction: Pixel, radius: np.ndarray) -> float:
+    """How far a branch's ink reaches beyond the ink disc at its junction: a thick corner's
+    spur hardly does, however long it is; a short stroke does by its length."""
+    pixels = np.asarray(branch)
+    distance = np.hypot(pixels[:, 0] - junction[0], pixels[:, 1] - junction[1])
+    return float((distance + radius[pixels[:, 0], pixels[:, 1]]).max() - radius[junction])
 
-    The shortest goes first, and a branch is a spur only while its junction still joins
-    three ways: where a short stroke and a corner's spur meet (a 2's short foot), the spur
-    goes and the stroke stays.
+
+def prune_spurs(skeleton: np.ndarray, radius: np.ndarray, longest: float) -> np.ndarray:
+    """Remove skeletonisation's spurs: branches from a loose end to a junction whose ink
+    reaches at most `longest` pixels beyond the junction's (a pen does not make them; a thick
+    stroke's corner does). `radius` is the ink's distance transform.
+
+    The least reaching goes first, and a branch is a spur only while its junction still
+    joins three ways: where a short stroke and a corner's spur meet (a 2's short foot), the
+    spur goes and the stroke stays.
     """
     pruned = skeleton.copy()
     while True:
-        spurs = _spurs(skeleton_edges(pruned), longest)
+        reaches = [
+            (_reach(branch, junction, radius), branch)
+            for branch, junction in _branches(skeleton_edges(pruned), 3 * longest)
+        ]
+        spurs = [(reach, branch) for reach, branch in reaches if reach <= longest]
         if not spurs:
             return pruned
-        for y, x in min(spurs, key=len):
+        for y, x in min(spurs, key=lambda spur: spur[0])[1]:
             pruned[y, x] = False
 
 
@@ -169,12 +182,13 @@ def digit_strokes(digit: np.ndarray, scale: int = config.TRACE_SCALE) -> list[Po
     if not ink.any():
         return []
     skeleton = skeletonize(ink)
-    # Spurs grow from a thick stroke's corners and are about as long as the stroke is wide
-    # (2 * area / perimeter, exact for long strokes).
+    # Spurs are measured against the stroke width: 2 * area / perimeter, exact for long
+    # strokes.
     contours, _ = cv2.findContours(ink.astype(np.uint8), cv2.RETR_LIST, cv2.CHAIN_APPROX_NONE)
     perimeter = sum(cv2.arcLength(c, True) for c in contours)
     width = 2.0 * float(ink.sum()) / max(perimeter, 1.0)
-    skeleton = prune_spurs(skeleton, config.TRACE_SPUR_WIDTHS * width)
+    radius = cv2.distanceTransform(ink.astype(np.uint8), cv2.DIST_L2, 5)
+    skeleton = prune_spurs(skeleton, radius, config.TRACE_SPUR_WIDTHS * width)
     return [_smooth(path, scale) for path in trace_skeleton(skeleton)]
 
 

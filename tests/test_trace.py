@@ -87,14 +87,28 @@ def test_a_t_junction_keeps_its_three_arms_in_at_most_two_strokes():
         assert max(distance_to_polylines(p, strokes) for p in sample(line)[3:-3]) < 1.0
 
 
-def test_prune_spurs_removes_short_branches_only():
+def test_prune_spurs_removes_branches_that_add_no_ink_only():
     skeleton = np.zeros((20, 30), bool)
     skeleton[10, 2:28] = True  # a long stroke
-    skeleton[7:10, 15] = True  # a 3-pixel spur off its middle
-    skeleton[10:19, 8] = True  # a 9-pixel branch: a stroke, kept
-    pruned = prune_spurs(skeleton, longest=4)
+    skeleton[7:10, 15] = True  # a 3-pixel branch off its middle, inside a thick junction
+    skeleton[10:19, 8] = True  # a 9-pixel branch: a stroke of its own, kept
+    # The ink is thick around the middle junction and the branch runs into its corner, where
+    # the ink's radius shrinks as fast as the branch goes on.
+    radius = np.full(skeleton.shape, 1.0, np.float32)
+    radius[10, 15], radius[9, 15], radius[8, 15], radius[7, 15] = 4.0, 3.0, 2.0, 1.0
+    pruned = prune_spurs(skeleton, radius, longest=1.0)
     assert not pruned[7:10, 15].any()
     assert pruned[10, 2:28].all() and pruned[11:19, 8].all()
+    # Where the ink is thin, the same 3-pixel branch reaches beyond the junction: a stroke.
+    assert prune_spurs(skeleton, np.ones(skeleton.shape, np.float32), longest=1.0)[7:10, 15].all()
+
+
+def test_a_short_foot_at_a_thick_corner_survives():
+    """A 2's short foot meets the diagonal at a thick corner whose own spur is as long: the
+    foot reaches out of the corner's ink, the spur does not."""
+    two = thick_polyline([(8, 8), (14, 5), (19, 9), (8, 22), (13, 22)], width=4)
+    strokes = digit_strokes(two)
+    assert max(x for stroke in strokes for x, y in stroke if y > 19) > 13
 
 
 def test_trace_skeleton_covers_every_pixel_once_per_edge():
