@@ -11,8 +11,7 @@ inference call); a drawing counts as right only when it is read as exactly its o
 the same run the same drawings go through the tutorial's recipe: the whole canvas resized to
 28x28 and divided by 255, no cropping, no centring (literally, so black on white; and once
 more inverted to white on black, to be fair to it). For reference the model also reads the
-original MNIST images of the same digits. (`train_mnist.py --pen` traces the *training*
-digits the same way; no test digit is ever trained on.)
+original MNIST images of the same digits.
 
     .venv/bin/python benchmarks/bench_drawing.py                 # 2,000 digits
     .venv/bin/python benchmarks/bench_drawing.py --count 10000   # the whole test set

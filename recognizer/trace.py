@@ -2,9 +2,8 @@
 
 This is how an MNIST digit (scanned pencil) becomes a drawing as a user would make it with
 the drawing app's pen: the centre lines of its strokes, to be redrawn by
-`recognizer.strokes`. The drawing benchmark redraws the official *test* digits this way, and
-`train_mnist.py --pen` the *training* digits, so that the model learns what digits drawn
-with an even round pen look like after the app's own rendering and `to_mnist`.
+`recognizer.strokes`. The drawing benchmark redraws the official test digits this way to
+measure how well the app reads digits drawn with an even round pen.
 
 The digit is skeletonised on a smoothly enlarged copy (TRACE_SCALE): at 28 px a skeleton is
 a staircase of whole pixels whose corners sprout spurs, at 4x it follows the strokes' centre
@@ -191,15 +190,3 @@ def digit_strokes(digit: np.ndarray, scale: int = config.TRACE_SCALE) -> list[Po
     skeleton = prune_spurs(skeleton, radius, config.TRACE_SPUR_WIDTHS * width)
     return [_smooth(path, scale) for path in trace_skeleton(skeleton)]
 
-
-def pen_patch(digit: np.ndarray) -> np.ndarray | None:
-    """The digit as the drawing app reads it when a user draws it with its pen: traced into
-    strokes, redrawn by the app's own renderer (`render_digit`) and put through `to_mnist`.
-    float32 28x28 in [0, 1], or None for a blank image."""
-    from recognizer.strokes import Stroke, render_digit
-    from recognizer.preprocess import to_mnist
-
-    polylines = digit_strokes(digit)
-    if not polylines:
-        return None
-    return to_mnist(render_digit([Stroke(points=tuple(p), width=1) for p in polylines]))
