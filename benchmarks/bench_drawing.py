@@ -31,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from recognizer import config  # noqa: E402
 from recognizer.predict import Recognizer  # noqa: E402
 from recognizer.strokes import Drawing, pen_width_for, read_drawing  # noqa: E402
-from recognizer.trace import digit_strokes  # noqa: E402
+from recognizer.trace import digit_strokes, ink_mask  # noqa: E402
 
 DEFAULT_MNIST = config.PROJECT_ROOT.parent / "shared" / "data" / "mnist" / "mnist.npz"
 # Drawn digit height as a fraction of the canvas height: users draw big and small.
@@ -48,7 +48,7 @@ def draw_digit(
         return None
     width, height = canvas
     drawing = Drawing(width, height)
-    rows = np.nonzero((digit > 0.5 * digit.max()).any(axis=1))[0]
+    rows = np.nonzero(ink_mask(digit, scale=1).any(axis=1))[0]
     scale = rng.uniform(*DRAWN_HEIGHT) * height / (rows[-1] - rows[0] + 1)
     points = np.concatenate([np.asarray(stroke) for stroke in strokes])
     # Place the strokes' centre lines so that the drawn ink, half a pen wider on each side,

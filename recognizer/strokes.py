@@ -276,8 +276,8 @@ def group_strokes(strokes: Sequence[Stroke]) -> list[list[Stroke]]:
     strokes), and a group far shorter than its nearest neighbour joins it (a 5's detached
     top bar, a 7's tick). Merging repeats until nothing changes, so the result does not
     depend on the order the strokes were drawn in. Dots and slips of the pen, far smaller
-    than the tallest digit (DOT_FRACTION), are part of no digit and are left out. Digits of a number are written apart, as
-    on a form; digits that touch are read as one.
+    than the tallest digit (DOT_FRACTION), are part of no digit and are left out. Digits of
+    a number are written apart, as on a form; digits that touch are read as one.
     """
     by_ink: dict[int, list[Stroke]] = {}
     for stroke, ink_id in zip(strokes, touching_groups(strokes)):

@@ -54,15 +54,15 @@ def skeleton_edges(skeleton: np.ndarray) -> dict[Pixel, set[Pixel]]:
     return graph
 
 
-def _branches(graph: dict[Pixel, set[Pixel]], longest: float) -> list[tuple[list[Pixel], Pixel]]:
-    """Branches of at most `longest` pixels from a loose end to a junction: (the branch's
-    pixels, loose end first, and the junction)."""
+def _branches(graph: dict[Pixel, set[Pixel]]) -> list[tuple[list[Pixel], Pixel]]:
+    """Every branch from a loose end to a junction: (the branch's pixels, loose end first,
+    and the junction)."""
     branches = []
     for start, neighbours in graph.items():
         if len(neighbours) != 1:
             continue
         branch, previous, current = [start], None, start
-        while len(branch) <= longest:
+        while True:
             following = [n for n in graph[current] if n != previous]
             if len(following) != 1:
                 break
@@ -95,13 +95,27 @@ def prune_spurs(skeleton: np.ndarray, radius: np.ndarray, longest: float) -> np.
     while True:
         reaches = [
             (_reach(branch, junction, radius), branch)
-            for branch, junction in _branches(skeleton_edges(pruned), 3 * longest)
+            for branch, junction in _branches(skeleton_edges(pruned))
         ]
         spurs = [(reach, branch) for reach, branch in reaches if reach <= longest]
         if not spurs:
             return pruned
         for y, x in min(spurs, key=lambda spur: spur[0])[1]:
             pruned[y, x] = False
+
+
+def _straightest(options: set[Pixel], at: Pixel, heading: tuple[int, int]) -> Pixel:
+    """The neighbour of `at` among `options` that turns least from `heading` (ties: the
+    smallest pixel, so that tracing is deterministic)."""
+
+    def turn(pixel: Pixel) -> tuple[float, Pixel]:
+        step = (pixel[0] - at[0], pixel[1] - at[1])
+        cosine = (step[0] * heading[0] + step[1] * heading[1]) / (
+            np.hypot(*step) * np.hypot(*heading)
+        )
+        return -cosine, pixel
+
+    return min(options, key=turn)
 
 
 def _walk(unused: dict[Pixel, set[Pixel]], start: Pixel) -> list[Pixel]:
@@ -112,14 +126,7 @@ def _walk(unused: dict[Pixel, set[Pixel]], start: Pixel) -> list[Pixel]:
         if direction is None:
             following = min(unused[current])
         else:
-            def bend(pixel: Pixel) -> tuple[float, Pixel]:
-                step = (pixel[0] - current[0], pixel[1] - current[1])
-                cosine = (step[0] * direction[0] + step[1] * direction[1]) / (
-                    np.hypot(*step) * np.hypot(*direction)
-                )
-                return -cosine, pixel
-
-            following = min(unused[current], key=bend)
+            following = _straightest(unused[current], current, direction)
         unused[current].discard(following)
         unused[following].discard(current)
         # The heading over the last few pixels: a pixel grid's single steps zigzag.
