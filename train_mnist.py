@@ -4,7 +4,9 @@ Reads top to bottom: load the data, build the model, train, evaluate, save.
 
     python train_mnist.py                                   # Keras's own MNIST download
     python train_mnist.py --data ../shared/data/mnist/mnist.npz
-    python train_mnist.py --data mnist.npz --augment --epochs 30   # the shipped model
+    python train_mnist.py --data mnist.npz --augment --epochs 20   # the shipped model's base
+    python train_mnist.py --data mnist.npz --augment --pen --init models/mnist_cnn.keras \
+        --epochs 3                                                # ... fine-tuned (shipped)
 
 By default it reproduces the tutorial exactly (10 epochs, batch 128, Adadelta). It writes
 into --out: mnist_cnn.keras, mnist_cnn.tflite, metrics.json, training.png, confusion.png.

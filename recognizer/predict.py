@@ -77,7 +77,8 @@ def _missing_model_message(path: Path) -> str:
     return (
         f"model file not found: {path}\n"
         "Train one with:  python train_mnist.py --data ../shared/data/mnist/mnist.npz --augment "
-        "--epochs 30\n(or without --data to download MNIST), or point --model / "
+        "--epochs 20\n(or without --data to download MNIST; models/README.md has the shipped "
+        "model's recipe), or point --model / "
         f"${config.MODEL_ENV_VAR} at an existing .tflite or .keras file."
     )
 
