@@ -30,8 +30,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from recognizer import config  # noqa: E402
 from recognizer.predict import Recognizer  # noqa: E402
-from recognizer.strokes import Drawing, pen_width_for, read_drawing  # noqa: E402
-from recognizer.trace import digit_strokes, ink_mask  # noqa: E402
+from recognizer.strokes import Drawing, Stroke, pen_width_for, read_drawing, render_strokes  # noqa: E402,E501
+from recognizer.trace import digit_strokes, ink_mask, stroke_width  # noqa: E402
 
 DEFAULT_MNIST = config.PROJECT_ROOT.parent / "shared" / "data" / "mnist" / "mnist.npz"
 # Drawn digit height as a fraction of the canvas height: users draw big and small.
@@ -61,6 +61,23 @@ def draw_digit(
     for stroke in strokes:
         drawing.add_stroke([(left + x * scale, top + y * scale) for x, y in stroke])
     return drawing
+
+
+def trace_fidelity(digit: np.ndarray, scale: int = config.TRACE_SCALE) -> float:
+    """How faithfully tracing keeps a digit's shape, without asking the model: the traced
+    strokes redrawn with a round pen as wide as the digit's own strokes, against the digit's
+    ink, as intersection over union (on the tracer's enlarged copy)."""
+    ink = ink_mask(digit, scale)
+    if not ink.any():
+        return 0.0
+    width = max(1, round(stroke_width(ink)))
+    strokes = [
+        Stroke(points=tuple(((x + 0.5) * scale - 0.5, (y + 0.5) * scale - 0.5) for x, y in line),
+               width=width)
+        for line in digit_strokes(digit, scale)
+    ]
+    redrawn = render_strokes(strokes, (ink.shape[1], ink.shape[0])) < 128
+    return float((redrawn & ink).sum() / (redrawn | ink).sum())
 
 
 def tutorial_patch(image: np.ndarray, invert: bool) -> np.ndarray:
@@ -97,6 +114,7 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     drawings = [draw_digit(digit, canvas, rng) for digit in x_test]
     render_seconds = time.perf_counter() - started
+    fidelity = np.array([trace_fidelity(digit) for digit in x_test])
 
     read_drawing(drawings[0], recognizer)  # warm-up: first interpreter call allocates
     times, right, split, failures = [], 0, 0, []
@@ -136,6 +154,10 @@ def main(argv: list[str] | None = None) -> int:
         f"drawings: {count} MNIST test digits, canvas {canvas[0]}x{canvas[1]}, pen "
         f"{pen_width_for(*canvas)} px, drawn {DRAWN_HEIGHT[0]:.0%}-{DRAWN_HEIGHT[1]:.0%} of "
         f"the height (rendered in {render_seconds:.1f} s)"
+    )
+    print(
+        f"tracing: the traced strokes cover each digit's ink with IoU {fidelity.mean():.3f} "
+        f"mean, {np.percentile(fidelity, 5):.3f} at the 5th percentile"
     )
     print(f"{'path':44s} {'accuracy':>9s}")
     print(f"{'app (strokes -> to_mnist -> model)':44s} {right / count:9.2%}")

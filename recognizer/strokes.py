@@ -234,7 +234,7 @@ def _merge_overlapping(groups: list[list[Stroke]]) -> bool:
 def _merge_fragment(groups: list[list[Stroke]]) -> bool:
     """Merge the shortest group into its horizontally nearest neighbour when it is far
     shorter than that neighbour (FRAGMENT_HEIGHT) and close to it (FRAGMENT_GAP of the
-    neighbour's height): a bar, a tick or a dot is part of a digit, not a digit."""
+    neighbour's height): a bar or a tick is part of a digit, not a digit."""
     if len(groups) < 2:
         return False
     extents = [_extent(g) for g in groups]
@@ -257,15 +257,19 @@ def _merge_fragment(groups: list[list[Stroke]]) -> bool:
 
 
 def _drop_dots(groups: list[list[Stroke]]) -> list[list[Stroke]]:
-    """The groups without those whose ink is nowhere as long as DOT_FRACTION of the tallest
-    group's height: a tap, a dot or a slip of the pen beside a digit is no digit."""
+    """The groups without dots: ink whose box's longest side is under DOT_FRACTION of the
+    tallest group's height, or under DOT_PEN_WIDTHS widths of its own pen. A tap, a dot or a
+    slip of the pen, beside a digit or alone, is no digit."""
     extents = [_extent(g) for g in groups]
     tallest = max((bottom - top for _, _, top, bottom in extents), default=0.0)
-    return [
-        group
-        for group, (left, right, top, bottom) in zip(groups, extents)
-        if max(right - left, bottom - top) >= config.DOT_FRACTION * tallest
-    ]
+    kept = []
+    for group, (left, right, top, bottom) in zip(groups, extents):
+        pen = max(stroke.width for stroke in group)
+        if max(right - left, bottom - top) >= max(
+            config.DOT_FRACTION * tallest, config.DOT_PEN_WIDTHS * pen
+        ):
+            kept.append(group)
+    return kept
 
 
 def group_strokes(strokes: Sequence[Stroke]) -> list[list[Stroke]]:

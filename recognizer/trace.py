@@ -9,7 +9,8 @@ The digit is skeletonised on a smoothly enlarged copy (TRACE_SCALE): at 28 px a 
 a staircase of whole pixels whose corners sprout spurs, at 4x it follows the strokes' centre
 lines to a quarter pixel (the drawing benchmark reads more digits right traced at 4x than
 at 1x or 2x).
-Needs scikit-image (the `test` extra), imported only when a digit is traced.
+The drawing benchmark and the tests use it; the app itself never traces. It needs
+scikit-image (the `test` extra), imported only when a digit is traced.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import numpy as np
 
 from recognizer import config
 
-# Neighbour offsets of the 8-connected skeleton, orthogonal first (the tracer prefers them).
+# Neighbour offsets of the 8-connected skeleton.
 _NEIGHBOURS = ((0, 1), (1, 0), (0, -1), (-1, 0), (1, 1), (1, -1), (-1, 1), (-1, -1))
 
 Pixel = tuple[int, int]
@@ -129,8 +130,11 @@ def _walk(unused: dict[Pixel, set[Pixel]], start: Pixel) -> list[Pixel]:
             following = _straightest(unused[current], current, direction)
         unused[current].discard(following)
         unused[following].discard(current)
-        # The heading over the last few pixels: a pixel grid's single steps zigzag.
+        # The heading over the last few pixels: a pixel grid's single steps zigzag. Where the
+        # walk has come back to where it was then (round a tiny loop), the last step.
         back = path[-min(len(path), config.TRACE_HEADING_PIXELS)]
+        if back == following:
+            back = current
         direction = (following[0] - back[0], following[1] - back[1])
         path.append(following)
         current = following
@@ -179,6 +183,14 @@ def _smooth(path: list[Pixel], scale: int) -> Polyline:
     return [(float(x), float(y)) for x, y in points]
 
 
+def stroke_width(ink: np.ndarray) -> float:
+    """The mean stroke width of a bool ink mask, in its pixels: 2 * area / perimeter, exact
+    for long strokes."""
+    contours, _ = cv2.findContours(ink.astype(np.uint8), cv2.RETR_LIST, cv2.CHAIN_APPROX_NONE)
+    perimeter = sum(cv2.arcLength(c, True) for c in contours)
+    return 2.0 * float(ink.sum()) / max(perimeter, 1.0)
+
+
 def digit_strokes(digit: np.ndarray, scale: int = config.TRACE_SCALE) -> list[Polyline]:
     """The pen strokes of a digit image (light ink on dark, as MNIST): (x, y) polylines in the
     image's pixel coordinates, [] for a blank image."""
@@ -188,12 +200,7 @@ def digit_strokes(digit: np.ndarray, scale: int = config.TRACE_SCALE) -> list[Po
     if not ink.any():
         return []
     skeleton = skeletonize(ink)
-    # Spurs are measured against the stroke width: 2 * area / perimeter, exact for long
-    # strokes.
-    contours, _ = cv2.findContours(ink.astype(np.uint8), cv2.RETR_LIST, cv2.CHAIN_APPROX_NONE)
-    perimeter = sum(cv2.arcLength(c, True) for c in contours)
-    width = 2.0 * float(ink.sum()) / max(perimeter, 1.0)
     radius = cv2.distanceTransform(ink.astype(np.uint8), cv2.DIST_L2, 5)
-    skeleton = prune_spurs(skeleton, radius, config.TRACE_SPUR_WIDTHS * width)
+    skeleton = prune_spurs(skeleton, radius, config.TRACE_SPUR_WIDTHS * stroke_width(ink))
     return [_smooth(path, scale) for path in trace_skeleton(skeleton)]
 

@@ -181,11 +181,22 @@ def test_dots_and_slips_of_the_pen_beside_a_digit_are_no_digit():
     dash = [[(60, 240), (66, 262)]]  # a short slip, left of and below the 1
     groups = group_strokes(strokes_of(one(200), dot, dash))
     assert len(groups) == 1 and groups[0][0].points == tuple(one(200)[0])
-    # A small digit is still a digit: the bound is DOT_FRACTION of the tallest one's height.
-    small_one = one(400, top=200, bottom=200 + 0.3 * 200)
-    assert len(group_strokes(strokes_of(one(200), small_one))) == 2
-    # Alone on the canvas a dot is the tallest ink there, and still read.
-    assert len(group_strokes(strokes_of(dot))) == 1
+    # The bound is DOT_FRACTION of the tallest digit's height (200 px plus the pen's caps,
+    # 219 px): a 1 just taller than a quarter of that is a digit, one just shorter is not.
+    tall_enough = one(400, top=200, bottom=200 + (config.DOT_FRACTION + 0.02) * 219 - 19)
+    too_small = one(400, top=200, bottom=200 + (config.DOT_FRACTION - 0.02) * 219 - 19)
+    assert len(group_strokes(strokes_of(one(200), tall_enough))) == 2
+    assert len(group_strokes(strokes_of(one(200), too_small))) == 1
+
+
+def test_a_drawing_of_dots_alone_has_no_digit(recognizer):
+    taps = [[(100, 100)], [(200, 120)], [(300, 90), (305, 92)]]
+    assert group_strokes(strokes_of(taps)) == []
+    reading = read_strokes(strokes_of(taps), recognizer)
+    assert reading.is_empty and reading.label() == EMPTY_MESSAGE
+    # A small digit alone is still a digit, once it is more than DOT_PEN_WIDTHS pens long.
+    small = (config.DOT_PEN_WIDTHS + 0.2) * 19 - 19
+    assert len(group_strokes(strokes_of(one(100, top=100, bottom=100 + small)))) == 1
 
 
 def test_no_strokes_no_groups():

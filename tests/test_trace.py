@@ -37,7 +37,9 @@ def distance_to_polylines(point, polylines):
 
 def sample(points, closed=False, step=0.5):
     """Points every `step` px along a polyline."""
-    points = [np.asarray(p, float) for p in points] + ([np.asarray(points[0], float)] if closed else [])
+    points = [np.asarray(p, float) for p in points]
+    if closed:
+        points.append(points[0])
     out = []
     for a, b in zip(points, points[1:]):
         n = max(1, int(np.hypot(*(b - a)) / step))
@@ -110,6 +112,19 @@ def test_a_short_foot_at_a_thick_corner_survives():
     two = thick_polyline([(8, 8), (14, 5), (19, 9), (8, 22), (13, 22)], width=4)
     strokes = digit_strokes(two)
     assert max(x for stroke in strokes for x, y in stroke if y > 19) > 13
+
+
+def test_a_walk_round_a_tiny_loop_keeps_a_heading():
+    """Round a 4-pixel loop the walk comes back to where its heading was measured from; it
+    must still pick its way on by a real direction, not 0/0."""
+    skeleton = np.zeros((8, 8), bool)
+    skeleton[4:6, 4:6] = True
+    skeleton[4, 0:4] = True
+    skeleton[0:4, 4] = True
+    with np.errstate(all="raise"):
+        paths = trace_skeleton(skeleton)
+    covered = {p for path in paths for p in path}
+    assert covered == {(int(y), int(x)) for y, x in zip(*np.nonzero(skeleton))}
 
 
 def test_trace_skeleton_covers_every_pixel_once_per_edge():
