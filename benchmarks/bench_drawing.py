@@ -30,7 +30,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from recognizer import config  # noqa: E402
 from recognizer.predict import Recognizer  # noqa: E402
-from recognizer.strokes import Drawing, Stroke, pen_width_for, read_drawing, render_strokes  # noqa: E402,E501
+from recognizer.strokes import (  # noqa: E402
+    Drawing,
+    Stroke,
+    pen_width_for,
+    read_drawing,
+    render_strokes,
+)
 from recognizer.trace import digit_strokes, ink_mask, stroke_width  # noqa: E402
 
 DEFAULT_MNIST = config.PROJECT_ROOT.parent / "shared" / "data" / "mnist" / "mnist.npz"
@@ -39,11 +45,14 @@ DRAWN_HEIGHT = (0.45, 0.9)
 
 
 def draw_digit(
-    digit: np.ndarray, canvas: tuple[int, int], rng: np.random.Generator
+    digit: np.ndarray,
+    strokes: list[list[tuple[float, float]]],
+    canvas: tuple[int, int],
+    rng: np.random.Generator,
 ) -> Drawing | None:
-    """One MNIST digit traced into strokes and redrawn with the app's pen at a random size
-    (DRAWN_HEIGHT of the canvas, by the digit's ink height) and place on the canvas."""
-    strokes = digit_strokes(digit)
+    """One MNIST digit, traced into `strokes` (`digit_strokes`), redrawn with the app's pen
+    at a random size (DRAWN_HEIGHT of the canvas, by the digit's ink height) and place on
+    the canvas."""
     if not strokes:
         return None
     width, height = canvas
@@ -63,10 +72,14 @@ def draw_digit(
     return drawing
 
 
-def trace_fidelity(digit: np.ndarray, scale: int = config.TRACE_SCALE) -> float:
-    """How faithfully tracing keeps a digit's shape, without asking the model: the traced
-    strokes redrawn with a round pen as wide as the digit's own strokes, against the digit's
-    ink, as intersection over union (on the tracer's enlarged copy)."""
+def trace_fidelity(
+    digit: np.ndarray,
+    strokes: list[list[tuple[float, float]]],
+    scale: int = config.TRACE_SCALE,
+) -> float:
+    """How faithfully tracing keeps a digit's shape, without asking the model: its traced
+    `strokes` redrawn with a round pen as wide as the digit's own strokes, against the
+    digit's ink, as intersection over union (on the tracer's enlarged copy)."""
     ink = ink_mask(digit, scale)
     if not ink.any():
         return 0.0
@@ -74,7 +87,7 @@ def trace_fidelity(digit: np.ndarray, scale: int = config.TRACE_SCALE) -> float:
     strokes = [
         Stroke(points=tuple(((x + 0.5) * scale - 0.5, (y + 0.5) * scale - 0.5) for x, y in line),
                width=width)
-        for line in digit_strokes(digit, scale)
+        for line in strokes
     ]
     redrawn = render_strokes(strokes, (ink.shape[1], ink.shape[0])) < 128
     return float((redrawn & ink).sum() / (redrawn | ink).sum())
@@ -112,9 +125,10 @@ def main(argv: list[str] | None = None) -> int:
     canvas = (args.canvas, args.canvas)
 
     started = time.perf_counter()
-    drawings = [draw_digit(digit, canvas, rng) for digit in x_test]
+    traced = [digit_strokes(digit) for digit in x_test]
+    drawings = [draw_digit(d, strokes, canvas, rng) for d, strokes in zip(x_test, traced)]
     render_seconds = time.perf_counter() - started
-    fidelity = np.array([trace_fidelity(digit) for digit in x_test])
+    fidelity = np.array([trace_fidelity(d, strokes) for d, strokes in zip(x_test, traced)])
 
     read_drawing(drawings[0], recognizer)  # warm-up: first interpreter call allocates
     times, right, split, failures = [], 0, 0, []
