@@ -37,7 +37,8 @@ from recognizer.strokes import (  # noqa: E402
     read_drawing,
     render_strokes,
 )
-from recognizer.trace import digit_strokes, ink_mask, stroke_width  # noqa: E402
+from recognizer.preprocess import stroke_width  # noqa: E402
+from recognizer.trace import digit_strokes, ink_mask  # noqa: E402
 
 DEFAULT_MNIST = config.PROJECT_ROOT.parent / "shared" / "data" / "mnist" / "mnist.npz"
 # Drawn digit height as a fraction of the canvas height: users draw big and small.

@@ -114,13 +114,10 @@ def extract_ink(image: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray
     return ink
 
 
-def _thicken(ink: np.ndarray) -> np.ndarray:
-    """Thicken thin strokes (a fine pen on a big canvas) towards MNIST's stroke width.
-
-    Width is estimated as 2 * area / perimeter of the ink, which is exact for long strokes.
-    """
-    binary = (ink > 0.5).astype(np.uint8)
-    area = int(binary.sum())
+def stroke_width(binary: np.ndarray) -> float:
+    """The mean stroke width of a binary ink mask, in its pixels: 2 * area / perimeter, which
+    is exact for long strokes; 0 where there is no ink outline to measure."""
+    binary = np.asarray(binary).astype(np.uint8)
     # imported here: imutils pulls in urllib (45 ms), which start-up need not pay for.
     import imutils
 
@@ -129,9 +126,16 @@ def _thicken(ink: np.ndarray) -> np.ndarray:
         cv2.findContours(binary, cv2.RETR_LIST, cv2.CHAIN_APPROX_NONE)
     )
     perimeter = sum(cv2.arcLength(c, True) for c in contours)
-    if area == 0 or perimeter == 0:
+    if perimeter == 0:
+        return 0.0
+    return 2.0 * float(np.count_nonzero(binary)) / perimeter
+
+
+def _thicken(ink: np.ndarray) -> np.ndarray:
+    """Thicken thin strokes (a fine pen on a big canvas) towards MNIST's stroke width."""
+    width = stroke_width(ink > 0.5)
+    if width == 0:
         return ink
-    width = 2.0 * area / perimeter
     if width >= config.THIN_FACTOR * config.TARGET_STROKE:
         return ink
     size = max(1, int(round(config.TARGET_STROKE - width))) | 1  # odd: the stroke grows evenly

@@ -9,6 +9,7 @@ The digit is skeletonised on a smoothly enlarged copy (TRACE_SCALE): at 28 px a 
 a staircase of whole pixels whose corners sprout spurs, at 4x it follows the strokes' centre
 lines to a quarter pixel (the drawing benchmark reads more digits right traced at 4x than
 at 1x or 2x).
+
 The drawing benchmark and the tests use it; the app itself never traces. It needs
 scikit-image (the `test` extra), imported only when a digit is traced.
 """
@@ -19,6 +20,7 @@ import cv2
 import numpy as np
 
 from recognizer import config
+from recognizer.preprocess import stroke_width
 
 # Neighbour offsets of the 8-connected skeleton.
 _NEIGHBOURS = ((0, 1), (1, 0), (0, -1), (-1, 0), (1, 1), (1, -1), (-1, 1), (-1, -1))
@@ -181,14 +183,6 @@ def _smooth(path: list[Pixel], scale: int) -> Polyline:
     # Pixel centres: pixel i of the enlarged copy covers source pixels [i/scale, (i+1)/scale).
     points = (points + 0.5) / scale - 0.5
     return [(float(x), float(y)) for x, y in points]
-
-
-def stroke_width(ink: np.ndarray) -> float:
-    """The mean stroke width of a bool ink mask, in its pixels: 2 * area / perimeter, exact
-    for long strokes."""
-    contours, _ = cv2.findContours(ink.astype(np.uint8), cv2.RETR_LIST, cv2.CHAIN_APPROX_NONE)
-    perimeter = sum(cv2.arcLength(c, True) for c in contours)
-    return 2.0 * float(ink.sum()) / max(perimeter, 1.0)
 
 
 def digit_strokes(digit: np.ndarray, scale: int = config.TRACE_SCALE) -> list[Polyline]:
