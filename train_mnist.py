@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from recognizer.config import (
+from recognizer.core.config import (
     ADADELTA_LEARNING_RATE,
     BATCH_SIZE,
     EPOCHS,
@@ -140,7 +140,7 @@ def pen_style(x: np.ndarray, seed: int) -> np.ndarray:
     import cv2
     from skimage.morphology import skeletonize
 
-    from recognizer.preprocess import to_mnist
+    from recognizer.core.preprocess import to_mnist
 
     rng = np.random.default_rng(seed)
     scale = 3  # skeletonise at 3x, so that the redrawn stroke is smooth at 28 px
@@ -210,7 +210,7 @@ def save_keras(model, path: Path) -> None:
     stored as float32 with zeroed low bits and zip-compressed, the file is ~40% smaller
     (models/ stays under 12 MB) and loads as an ordinary .keras model.
     """
-    from recognizer.model import build_model
+    from recognizer.core.model import build_model
 
     copy = build_model()
     copy.set_weights([w.astype(np.float16).astype(np.float32) for w in model.get_weights()])
@@ -236,7 +236,8 @@ def export_tflite(model, path: Path) -> None:
 
 def saved_accuracy(path: Path, backend: str, x: np.ndarray, y: np.ndarray) -> float | None:
     """Test accuracy of a saved model file, read back through the core, as users will run it."""
-    from recognizer.predict import Recognizer, RecognizerError
+    from recognizer.core.errors import RecognizerError
+    from recognizer.core.predict import Recognizer
 
     try:
         probabilities = Recognizer(path, backend=backend).predict_probabilities(x)
@@ -315,7 +316,7 @@ def main(argv=None) -> int:
     y_test_1hot = keras.utils.to_categorical(y_test, NUM_CLASSES)
 
     # The model: the tutorial's CNN, compiled as the tutorial did.
-    from recognizer.model import build_model
+    from recognizer.core.model import build_model
 
     model = build_model()
     if args.init is not None:
@@ -323,7 +324,7 @@ def main(argv=None) -> int:
             model.set_weights(keras.saving.load_model(args.init, compile=False).get_weights())
         except (ValueError, OSError) as exc:
             print(f"train_mnist.py: error: --init {args.init} is not a model of this "
-                  f"architecture (recognizer/model.py) ({exc})", file=sys.stderr)
+                  f"architecture (recognizer/core/model.py) ({exc})", file=sys.stderr)
             return 1
     model.compile(
         loss="categorical_crossentropy",

@@ -24,7 +24,7 @@ sys.path.insert(0, str(ROOT))
 STARTUP_CHILD = """
 import sys, time
 t0 = float(sys.argv[1])
-from recognizer.predict import Recognizer
+from recognizer.core.predict import Recognizer
 recognizer = Recognizer(backend=sys.argv[2])
 loaded = time.time()
 print(loaded - t0, 'tensorflow' in sys.modules, recognizer.backend)
@@ -81,8 +81,8 @@ def main() -> int:
     args = parser.parse_args()
 
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    from recognizer.predict import Recognizer
-    from recognizer.preprocess import to_mnist
+    from recognizer.core.predict import Recognizer
+    from recognizer.core.preprocess import to_mnist
 
     digits = load_digits(args.data, 64)
     one, batch = digits[0], list(digits[:32])

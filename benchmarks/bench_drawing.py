@@ -2,8 +2,8 @@
 
 Users draw with a thick round pen on a big canvas, not like MNIST's scanned pencil. This
 script turns official MNIST test digits into pen drawings made through the app's own stroke
-renderer (`recognizer.strokes.Drawing`): each digit is traced into strokes by
-`recognizer.trace` (skeletonised on a 4x enlarged copy, spurs pruned, the skeleton walked
+renderer (`recognizer.drawing.strokes.Drawing`): each digit is traced into strokes by
+`recognizer.drawing.trace` (skeletonised on a 4x enlarged copy, spurs pruned, the skeleton walked
 into pen strokes), and the strokes are drawn at a random size (DRAWN_HEIGHT of the canvas)
 and place on a canvas as tall as the app's, with its pen. Each drawing is then read through
 the app's recognition path (`read_drawing`: segmentation into digits, `to_mnist`, one batched
@@ -28,17 +28,17 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from recognizer import config  # noqa: E402
-from recognizer.predict import Recognizer  # noqa: E402
-from recognizer.strokes import (  # noqa: E402
+from recognizer.core import config  # noqa: E402
+from recognizer.core.predict import Recognizer  # noqa: E402
+from recognizer.drawing.strokes import (  # noqa: E402
     Drawing,
     Stroke,
     pen_width_for,
     read_drawing,
     render_strokes,
 )
-from recognizer.preprocess import stroke_width  # noqa: E402
-from recognizer.trace import digit_strokes, ink_mask  # noqa: E402
+from recognizer.core.preprocess import stroke_width  # noqa: E402
+from recognizer.drawing.trace import digit_strokes, ink_mask  # noqa: E402
 
 DEFAULT_MNIST = config.PROJECT_ROOT.parent / "shared" / "data" / "mnist" / "mnist.npz"
 # Drawn digit height as a fraction of the canvas height: users draw big and small.

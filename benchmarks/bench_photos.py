@@ -30,10 +30,9 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from recognizer import config  # noqa: E402
-from recognizer.photos import RunOptions, find_images, read_files  # noqa: E402
-from recognizer.predict import Recognizer  # noqa: E402
-from recognizer.score import by_folder, read_labels, score_files, summarise  # noqa: E402
+from recognizer.apps.photos import RunOptions, find_images, read_files  # noqa: E402
+from recognizer.core.predict import Recognizer  # noqa: E402
+from recognizer.apps.score import by_folder, read_labels, score_files, summarise  # noqa: E402
 
 
 def accuracy(images: Path, labels_csv: Path, recognizer: Recognizer) -> list[tuple]:

@@ -3,7 +3,7 @@
 
 In one run:
 1. per-frame time at 640x480 and 1280x720 with 0, 5, 10 and 20 digits (MNIST test digits
-   on generated paper): this pipeline (`webcam.process_frame`: detect, one batched LiteRT
+   on generated paper): this pipeline (`process_frame`: detect, one batched LiteRT
    call, track and vote; and with the overlay drawn too) against the tutorial way on the
    same frames and the same crops (one Keras `model.predict` per crop);
 2. accuracy on samples/demo.mp4 against samples/demo_truth.json: a truth digit counts as
@@ -32,11 +32,13 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from recognizer import config, webcam  # noqa: E402
-from recognizer.detect import find_digits  # noqa: E402
-from recognizer.predict import Recognizer  # noqa: E402
-from recognizer.sources import open_video  # noqa: E402
-from recognizer.tracking import box_iou  # noqa: E402
+from recognizer.apps.webcam.overlay import ViewState, draw_overlay  # noqa: E402
+from recognizer.apps.webcam.processing import process_frame  # noqa: E402
+from recognizer.core import config  # noqa: E402
+from recognizer.detection.detector import find_digits  # noqa: E402
+from recognizer.core.predict import Recognizer  # noqa: E402
+from recognizer.apps.webcam.sources import open_video  # noqa: E402
+from recognizer.detection.tracking import box_iou  # noqa: E402
 
 MNIST = config.PROJECT_ROOT.parent / "shared" / "data" / "mnist" / "mnist.npz"
 DEMO = config.PROJECT_ROOT / "samples" / "demo.mp4"
@@ -127,12 +129,12 @@ def bench_speed(recognizer, keras_model, images, repeats: int, tutorial_repeats:
                 state = {"tracker": None}
 
                 def run(frame):
-                    result = webcam.process_frame(
+                    result = process_frame(
                         frame, recognizer, state["tracker"], reread_every=reread_every
                     )
                     state["tracker"] = result.tracker
                     if overlay:
-                        webcam.draw_overlay(frame, result, webcam.ViewState(fps=30.0))
+                        draw_overlay(frame, result, ViewState(fps=30.0))
                     return result
 
                 return run
@@ -154,23 +156,23 @@ def bench_speed(recognizer, keras_model, images, repeats: int, tutorial_repeats:
 
 def bench_breakdown(recognizer, images, repeats: int):
     """Where a 640x480 frame with 10 digits spends its time, stage by stage (median ms)."""
-    from recognizer.tracking import TrackerState, update_tracks
+    from recognizer.detection.tracking import TrackerState, update_tracks
 
     rng = np.random.default_rng(2)
     frames = [page(images, 10, (640, 480), rng) for _ in range(4)]
     found = [find_digits(f) for f in frames]
-    read = [webcam.process_frame(f, recognizer) for f in frames]
+    read = [process_frame(f, recognizer) for f in frames]
     stages = {
         "find_digits (threshold, contours, crops, to_mnist)": lambda i: find_digits(frames[i]),
         "predict_patches (one LiteRT call)": lambda i: recognizer.predict_patches(
             [d.patch for d in found[i].digits]
         ),
         "update_tracks (match + vote)": lambda i: update_tracks(TrackerState(), read[i].raw.digits),
-        "draw_overlay (no inset)": lambda i: webcam.draw_overlay(
-            frames[i], read[i], webcam.ViewState(fps=30.0)
+        "draw_overlay (no inset)": lambda i: draw_overlay(
+            frames[i], read[i], ViewState(fps=30.0)
         ),
-        "draw_overlay (with inset)": lambda i: webcam.draw_overlay(
-            frames[i], read[i], webcam.ViewState(fps=30.0, show_inset=True)
+        "draw_overlay (with inset)": lambda i: draw_overlay(
+            frames[i], read[i], ViewState(fps=30.0, show_inset=True)
         ),
     }
     return {name: time_per_frame(lambda f, fn=fn: fn(f), list(range(4)), repeats)
@@ -199,7 +201,7 @@ def bench_accuracy(recognizer, reread_every: int = config.TRACK_REREAD_EVERY):
     source = open_video(DEMO)
     expected_numbers = [n for line in truth["lines"] for n in line]
     for frame, frame_truth in zip(source.frames, truth["frames"]):
-        result = webcam.process_frame(frame, recognizer, tracker, reread_every=reread_every)
+        result = process_frame(frame, recognizer, tracker, reread_every=reread_every)
         tracker = result.tracker
         latencies.append(result.latency_ms)
         frames += 1
@@ -238,15 +240,15 @@ def bench_memory(recognizer, images, count: int):
     frames = [page(images, 10, (640, 480), rng) for _ in range(8)]
     tracker = None
     for frame in frames * 10:  # warm-up: interpreters, caches, allocator pools
-        tracker = webcam.process_frame(frame, recognizer, tracker).tracker
+        tracker = process_frame(frame, recognizer, tracker).tracker
     start_rss = rss_mb()
     samples = []
     start = time.perf_counter()
     for i in range(count):
         frame = frames[i % len(frames)]
-        result = webcam.process_frame(frame, recognizer, tracker)
+        result = process_frame(frame, recognizer, tracker)
         tracker = result.tracker
-        webcam.draw_overlay(frame, result, webcam.ViewState(fps=30.0, show_inset=i % 2 == 0))
+        draw_overlay(frame, result, ViewState(fps=30.0, show_inset=i % 2 == 0))
         if i % 1000 == 999:
             samples.append(rss_mb())
     elapsed = time.perf_counter() - start

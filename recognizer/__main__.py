@@ -2,6 +2,6 @@
 
 import sys
 
-from recognizer.cli import main
+from recognizer.apps.cli import main
 
 sys.exit(main())

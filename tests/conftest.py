@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from recognizer import config
+from recognizer.core import config
 
 PROJECT_ROOT = config.PROJECT_ROOT
 SHARED_DIR = Path(os.environ.get("RECOGNIZER_SHARED", PROJECT_ROOT.parent / "shared"))
@@ -22,7 +22,7 @@ REAL_PHOTOS = SHARED_DIR / "data" / "real_photos"
 @pytest.fixture(scope="session")
 def recognizer():
     """The shipped model, loaded once (LiteRT where installed)."""
-    from recognizer.predict import Recognizer
+    from recognizer.core.predict import Recognizer
 
     return Recognizer()
 

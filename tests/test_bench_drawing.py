@@ -9,7 +9,7 @@ import pytest
 
 pytest.importorskip("skimage", reason="tracing needs scikit-image: pip install -e '.[test]'")
 
-from recognizer import config  # noqa: E402
+from recognizer.core import config  # noqa: E402
 
 sys.path.insert(0, str(config.PROJECT_ROOT / "benchmarks"))
 

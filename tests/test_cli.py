@@ -9,7 +9,8 @@ import sys
 
 import pytest
 
-from recognizer import __version__, config
+from recognizer import __version__
+from recognizer.core import config
 
 SAMPLES = sorted((config.PROJECT_ROOT / "samples" / "digits").glob("digit_*.jpg"))
 
@@ -53,7 +54,7 @@ def test_predict_json_and_blank_and_unreadable(tmp_path):
     assert records[0]["digit"] == 3 and records[0]["confident"] is True
     assert len(records[0]["probabilities"]) == 10
     assert records[1] == {"file": str(blank), "digit": None, "confidence": None,
-                          "confident": False}
+                          "confident": False, "box": [0, 0, 60, 60], "line": 0, "number": 0}
     assert records[2]["file"] == str(junk) and "not an image" in records[2]["error"]
 
 
@@ -78,7 +79,7 @@ def test_missing_model_is_one_clear_error(tmp_path):
 
 def test_litert_serving_never_imports_tensorflow():
     pytest.importorskip("ai_edge_litert")
-    code = ("import sys; from recognizer.predict import Recognizer; r = Recognizer(); "
+    code = ("import sys; from recognizer.core.predict import Recognizer; r = Recognizer(); "
             "r.predict_digit(__import__('numpy').eye(28, dtype='uint8') * 255); "
             "print(r.backend, 'tensorflow' in sys.modules, 'keras' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import cv2
 import numpy as np
-import pytest
 
-from recognizer import config
-from recognizer.annotate import draw_digits
-from recognizer.detect import Detections, find_digits, read_digits
+from recognizer.core import config
+from recognizer.detection.annotate import draw_digits
+from recognizer.detection.detector import Detections, find_digits, read_digits
 
 
 def paste_digits(digits, places, size=(480, 640), digit_px=60, light=None):

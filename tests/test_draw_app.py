@@ -12,7 +12,7 @@ import cv2
 import numpy as np
 import pytest
 
-from recognizer import config
+from recognizer.core import config
 
 pytestmark = pytest.mark.slow
 
@@ -29,7 +29,7 @@ ZERO = [arc(480, 160, 45, 95)]
 
 @pytest.fixture()
 def app(xvfb_display, recognizer):
-    from recognizer.draw_app import DrawApp, open_root
+    from recognizer.drawing.app import DrawApp, open_root
 
     root = open_root()
     window = DrawApp(root, recognizer)
@@ -153,7 +153,7 @@ def test_ctrl_s_saves_the_drawing_as_png(app, tmp_path, recognizer):
 
 
 def test_below_the_threshold_the_label_says_not_sure(xvfb_display, recognizer):
-    from recognizer.draw_app import DrawApp, open_root
+    from recognizer.drawing.app import DrawApp, open_root
 
     root = open_root()
     try:
@@ -221,7 +221,7 @@ def test_without_a_display_one_line_points_to_the_headless_commands(tmp_path):
 
 
 def test_on_a_high_dpi_screen_everything_is_scaled_up(xvfb_display, recognizer):
-    from recognizer.draw_app import DrawApp, open_root
+    from recognizer.drawing.app import DrawApp, open_root
 
     root = open_root()
     try:

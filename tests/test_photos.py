@@ -13,9 +13,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from recognizer import photos
-from recognizer.annotate import to_bgr8
-from recognizer.cli import main
+from recognizer.apps import photos
+from recognizer.detection.annotate import to_bgr8
+from recognizer.apps.cli import main
 from tests.test_detect import paste_digits, pick
 
 
@@ -227,7 +227,7 @@ def test_huge_photo_detected_on_reduced_copy_boxes_in_full_pixels(mnist_test, re
     frame = paste_digits(pick(mnist_test, [2, 5]), [(900, 1200), (1300, 1210)],
                          size=(3000, 4000), digit_px=300)
     options = photos.RunOptions(root="", out=None)
-    from recognizer.detect import read_digits
+    from recognizer.detection.detector import read_digits
 
     result = read_digits(frame, recognizer, whole_frame_fallback=True)
     assert [d.prediction.digit for d in result.digits] == [2, 5]
@@ -242,7 +242,7 @@ def test_keras_backend_with_two_jobs_does_not_deadlock(tmp_path):
     import subprocess
     import sys
 
-    from recognizer import config
+    from recognizer.core import config
 
     folder = tmp_path / "photos"
     folder.mkdir()

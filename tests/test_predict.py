@@ -5,16 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from recognizer import config
-from recognizer.predict import (
-    ModelLoadError,
-    ModelNotFoundError,
-    RecognizerError,
-    Prediction,
-    Recognizer,
-    predict_digit,
-)
-from recognizer.preprocess import to_mnist
+from recognizer.core import config
+from recognizer.core.errors import ModelLoadError, ModelNotFoundError, RecognizerError
+from recognizer.core.predict import Prediction, Recognizer, predict_digit
+from recognizer.core.preprocess import to_mnist
 
 SAMPLE = 500
 

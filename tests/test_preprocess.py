@@ -6,7 +6,7 @@ import cv2
 import numpy as np
 import pytest
 
-from recognizer.preprocess import deskew, extract_ink, to_gray, to_mnist
+from recognizer.core.preprocess import deskew, extract_ink, to_gray, to_mnist
 
 
 def make_seven(size: int = 28, thickness: int = 2) -> np.ndarray:

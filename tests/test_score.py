@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from recognizer.cli import main
-from recognizer.score import (
+from recognizer.apps.cli import main
+from recognizer.apps.score import (
     FileScore, by_folder, edit_distance, read_labels, read_predictions, score_files, worst_files,
 )
 

@@ -6,17 +6,16 @@ import cv2
 import numpy as np
 import pytest
 
-from recognizer import sources
-from recognizer.sources import (
+from recognizer.apps.webcam import sources
+from recognizer.apps.webcam.frame_size import FrameSize, parse_size
+from recognizer.apps.webcam.sources import (
     CameraNotAvailableError,
-    FrameSize,
     VideoFileError,
     fit_frame,
     list_source,
     open_camera,
     open_source,
     open_video,
-    parse_size,
 )
 
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from recognizer import config
-from recognizer.predict import Prediction
-from recognizer.strokes import (
+from recognizer.core import config
+from recognizer.core.predict import Prediction
+from recognizer.core.records import Digit
+from recognizer.drawing.strokes import (
     EMPTY_MESSAGE,
-    DigitReading,
     Drawing,
     NumberReading,
     Stroke,
@@ -263,7 +263,7 @@ def reading_of(*confidences_and_digits):
         probabilities = [(1 - confidence) / 9] * 10
         probabilities[digit] = confidence
         digits.append(
-            DigitReading(
+            Digit(
                 box=(0, 0, 1, 1),
                 patch=np.zeros((28, 28), np.float32),
                 prediction=Prediction.from_probabilities(probabilities),
@@ -296,7 +296,7 @@ def test_a_scribble_is_not_read_with_confidence(recognizer):
 
 
 def test_ink_length_tells_a_digit_from_a_scribble():
-    from recognizer.strokes import Stroke, ink_length
+    from recognizer.drawing.strokes import Stroke, ink_length
 
     one = [Stroke(((100.0, 50.0), (100.0, 250.0)), 19)]
     zero = [Stroke(tuple((100 + 60 * np.cos(t), 150 + 100 * np.sin(t))

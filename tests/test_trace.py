@@ -8,9 +8,9 @@ import pytest
 
 pytest.importorskip("skimage", reason="tracing needs scikit-image: pip install -e '.[test]'")
 
-from recognizer.preprocess import to_mnist  # noqa: E402
-from recognizer.strokes import Stroke, render_digit  # noqa: E402
-from recognizer.trace import digit_strokes, prune_spurs, trace_skeleton  # noqa: E402
+from recognizer.core.preprocess import to_mnist  # noqa: E402
+from recognizer.drawing.strokes import Stroke, render_digit  # noqa: E402
+from recognizer.drawing.trace import digit_strokes, prune_spurs, trace_skeleton  # noqa: E402
 
 
 def thick_polyline(points, width=3, size=28, closed=False):

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 import numpy as np
 import pytest
 
-from recognizer.predict import Prediction
-from recognizer.tracking import TrackerState, box_iou, count_flips, digits_to_read, update_tracks
+from recognizer.core.predict import Prediction
+from recognizer.detection.tracking import TrackerState, box_iou, count_flips, digits_to_read, update_tracks
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ import sys
 import numpy as np
 import pytest
 
-from recognizer import config
+from recognizer.core import config
 
 SCRIPT = config.PROJECT_ROOT / "train_mnist.py"
 
@@ -40,7 +40,7 @@ def test_quick_training_run_writes_every_file(tmp_path, mnist_test):
     assert metrics["options"]["epochs"] == 1 and metrics["options"]["limit"] == 2000
     assert "tensorflow" in metrics["versions"] and metrics["seconds"] > 0
     # The written model serves the core.
-    from recognizer.predict import Recognizer
+    from recognizer.core.predict import Recognizer
 
     x_test, y_test = mnist_test
     prediction = Recognizer(out / "mnist_cnn.tflite").predict_digit(x_test[0])

@@ -9,6 +9,7 @@ import json
 import shutil
 import subprocess
 import threading
+import sys
 import time
 from pathlib import Path
 
@@ -16,11 +17,12 @@ import cv2
 import numpy as np
 import pytest
 
-from recognizer import config, webcam
-from recognizer.annotate import CONFIDENT_COLOUR
-from recognizer.cli import main
-from recognizer.sources import FrameSource, list_source, open_video
-from recognizer.tracking import box_iou, count_flips
+from recognizer.apps.webcam import display, loops, outputs, overlay, processing
+from recognizer.core import config
+from recognizer.detection.annotate import CONFIDENT_COLOUR
+from recognizer.apps.cli import main
+from recognizer.apps.webcam.sources import FrameSource, list_source, open_video
+from recognizer.detection.tracking import box_iou, count_flips
 
 # What the generated page says: two lines, three numbers.
 LAYOUT = (((60, 70), "12"), ((330, 70), "345"), ((60, 250), "67890"))
@@ -82,7 +84,7 @@ def match(truth_box, digits):
 
 def test_process_frame_finds_places_and_reads_every_digit(clean_digits, recognizer):
     frame, truth = paper_frame(clean_digits)
-    result = webcam.process_frame(frame, recognizer)
+    result = processing.process_frame(frame, recognizer)
     assert len(result.detections.digits) == len(truth)
     for box, digit in truth:
         found = match(box, result.detections.digits)
@@ -95,7 +97,7 @@ def test_process_frame_finds_places_and_reads_every_digit(clean_digits, recogniz
 
 def test_process_frame_on_an_empty_page(recognizer):
     frame = np.full((480, 640, 3), 220, np.uint8)
-    result = webcam.process_frame(frame, recognizer)
+    result = processing.process_frame(frame, recognizer)
     assert result.detections.digits == () and result.numbers() == []
 
 
@@ -107,7 +109,7 @@ def test_labels_are_stable_over_a_shaky_noisy_sequence(clean_digits, recognizer)
         frame, truth = paper_frame(clean_digits, shift=shift)
         noisy = np.clip(frame + rng.normal(0, 8, frame.shape), 0, 255).astype(np.uint8)
         noisy = cv2.GaussianBlur(noisy, (0, 0), float(rng.uniform(0.5, 1.5)))
-        result = webcam.process_frame(noisy, recognizer, tracker)
+        result = processing.process_frame(noisy, recognizer, tracker)
         tracker = result.tracker
         assert len(result.detections.digits) == 10
         for track in result.tracks:
@@ -136,7 +138,7 @@ def test_steady_page_is_read_sparingly_and_a_changed_digit_still_shows(clean_dig
     after, _ = paper_frame(clean_digits, layout=(((60, 70), "12"), ((330, 70), "385")))
     tracker, shown = None, []
     for frame in [before] * 20 + [after] * 12:
-        result = webcam.process_frame(frame, counting, tracker, reread_every=3)
+        result = processing.process_frame(frame, counting, tracker, reread_every=3)
         tracker = result.tracker
         shown.append(result.numbers())
     assert shown[19] == ["12", "345"]
@@ -153,7 +155,7 @@ def test_a_one_frame_blip_is_never_shown_but_a_lasting_digit_is(clean_digits, re
     sequence = [page, page, blip] + [page] * (config.TRACK_MAX_MISSED + 1) + [blip] * 4
     tracker, shown, found = None, [], []
     for frame in sequence:
-        result = webcam.process_frame(frame, recognizer, tracker)
+        result = processing.process_frame(frame, recognizer, tracker)
         tracker = result.tracker
         shown.append("".join(result.numbers()))
         found.append(len(result.raw.digits))
@@ -165,9 +167,9 @@ def test_a_one_frame_blip_is_never_shown_but_a_lasting_digit_is(clean_digits, re
 def test_overlay_draws_boxes_status_hint_and_inset(clean_digits, recognizer):
     frame, truth = paper_frame(clean_digits)
     before = frame.copy()
-    result = webcam.process_frame(frame, recognizer)
-    view = webcam.ViewState(fps=29.5)
-    plain = webcam.draw_overlay(frame, result, view)
+    result = processing.process_frame(frame, recognizer)
+    view = overlay.ViewState(fps=29.5)
+    plain = overlay.draw_overlay(frame, result, view)
     assert np.array_equal(frame, before)  # pure: the input is untouched
     assert plain.shape == frame.shape
     # Each digit's box is drawn in the confident colour along its left edge.
@@ -179,21 +181,21 @@ def test_overlay_draws_boxes_status_hint_and_inset(clean_digits, recognizer):
     assert plain[:20].mean() < frame[:20].mean() - 60
     assert plain[-10:].mean() < frame[-10:].mean() - 60
     # The inset (mask + patches) appears top right only when toggled on.
-    inset = webcam.draw_overlay(frame, result, webcam.ViewState(fps=29.5, show_inset=True))
+    inset = overlay.draw_overlay(frame, result, overlay.ViewState(fps=29.5, show_inset=True))
     x0 = frame.shape[1] - int(frame.shape[1] * config.INSET_WIDTH_FRACTION)
     region = (slice(60, 300), slice(x0, None))
     assert np.abs(inset[region].astype(int) - plain[region]).mean() > 20
     assert np.array_equal(inset[200:400, :200], plain[200:400, :200])
     # Patches are light strokes on black, as the model saw them.
-    patch_view = webcam.patch_to_bgr(result.detections.digits[0].patch, 56)
+    patch_view = overlay.patch_to_bgr(result.detections.digits[0].patch, 56)
     assert patch_view.shape == (56, 56, 3) and patch_view.max() > 200 and patch_view[0, 0, 0] == 0
 
 
 def test_status_shows_paused_and_threshold_changes_labels(clean_digits, recognizer):
     frame, _ = paper_frame(clean_digits)
-    result = webcam.process_frame(frame, recognizer)
-    paused = webcam.draw_overlay(frame, result, webcam.ViewState(paused=True))
-    running = webcam.draw_overlay(frame, result, webcam.ViewState(paused=False))
+    result = processing.process_frame(frame, recognizer)
+    paused = overlay.draw_overlay(frame, result, overlay.ViewState(paused=True))
+    running = overlay.draw_overlay(frame, result, overlay.ViewState(paused=False))
     top_right = (slice(0, 30), slice(frame.shape[1] - 120, None))
     assert not np.array_equal(paused[top_right], running[top_right])
     # Above every possible confidence every digit is unsure; at 0 every digit is sure.
@@ -202,26 +204,26 @@ def test_status_shows_paused_and_threshold_changes_labels(clean_digits, recogniz
 
 
 def test_keys_map_to_actions():
-    view = webcam.ViewState(min_confidence=0.7)
-    assert webcam.handle_key(ord("q"), view)[1] == "quit"
-    assert webcam.handle_key(27, view)[1] == "quit"
-    assert webcam.handle_key(ord("s"), view)[1] == "snapshot"
-    assert webcam.handle_key(ord(" "), view)[0].paused is True
-    assert webcam.handle_key(ord("t"), view)[0].show_inset is True
-    assert webcam.handle_key(ord("+"), view)[0].min_confidence == pytest.approx(0.75)
-    assert webcam.handle_key(ord("-"), view)[0].min_confidence == pytest.approx(0.65)
-    assert webcam.handle_key(0xFFAB, view)[0].min_confidence == pytest.approx(0.75)  # keypad +
-    assert webcam.handle_key(0x100071, view)[1] == "quit"  # q with a modifier bit set
-    assert webcam.handle_key(-1, view) == (view, None)
-    high = webcam.ViewState(min_confidence=0.99)
-    assert webcam.handle_key(ord("+"), high)[0].min_confidence == 0.99
+    view = overlay.ViewState(min_confidence=0.7)
+    assert loops.handle_key(ord("q"), view)[1] == "quit"
+    assert loops.handle_key(27, view)[1] == "quit"
+    assert loops.handle_key(ord("s"), view)[1] == "snapshot"
+    assert loops.handle_key(ord(" "), view)[0].paused is True
+    assert loops.handle_key(ord("t"), view)[0].show_inset is True
+    assert loops.handle_key(ord("+"), view)[0].min_confidence == pytest.approx(0.75)
+    assert loops.handle_key(ord("-"), view)[0].min_confidence == pytest.approx(0.65)
+    assert loops.handle_key(0xFFAB, view)[0].min_confidence == pytest.approx(0.75)  # keypad +
+    assert loops.handle_key(0x100071, view)[1] == "quit"  # q with a modifier bit set
+    assert loops.handle_key(-1, view) == (view, None)
+    high = overlay.ViewState(min_confidence=0.99)
+    assert loops.handle_key(ord("+"), high)[0].min_confidence == 0.99
 
 
 def test_snapshot_saves_annotated_raw_and_crops(clean_digits, recognizer, tmp_path):
     frame, truth = paper_frame(clean_digits)
-    result = webcam.process_frame(frame, recognizer)
-    annotated = webcam.draw_overlay(frame, result, webcam.ViewState())
-    folder = webcam.save_snapshot(tmp_path, frame, annotated, result)
+    result = processing.process_frame(frame, recognizer)
+    annotated = overlay.draw_overlay(frame, result, overlay.ViewState())
+    folder = outputs.save_snapshot(tmp_path, frame, annotated, result)
     assert np.array_equal(cv2.imread(str(folder / "raw.png")), frame)
     assert cv2.imread(str(folder / "annotated.png")).shape == frame.shape
     crops = sorted(folder.glob("crop_*.png"))
@@ -251,7 +253,7 @@ def test_headless_writes_annotated_video_and_json_lines(clean_digits, recognizer
         def write(self, text):
             log.append(text)
 
-    count = webcam.run_headless(
+    count = loops.run_headless(
         list_source(frames, name="page"), recognizer, video_path=out, progress=False, out=Out()
     )
     assert count == 6
@@ -284,7 +286,7 @@ def interrupted_after(frames, count):
 
 def test_camera_recording_plays_at_the_rate_the_loop_reached(tmp_path):
     ticks = iter(np.arange(0, 100, 0.1))  # the loop manages 10 frames a second
-    recorder = webcam.Recorder(tmp_path / "cam.mp4", 30.0, measure=True, clock=lambda: next(ticks))
+    recorder = outputs.Recorder(tmp_path / "cam.mp4", 30.0, measure=True, clock=lambda: next(ticks))
     for i in range(config.RECORD_MEASURE_FRAMES + 5):
         recorder.write(np.full((48, 64, 3), i * 10 % 255, np.uint8))
     recorder.close()
@@ -292,7 +294,7 @@ def test_camera_recording_plays_at_the_rate_the_loop_reached(tmp_path):
     assert capture.get(cv2.CAP_PROP_FPS) == pytest.approx(10.0, abs=0.5)
     capture.release()
     assert len(read_video(tmp_path / "cam.mp4")) == config.RECORD_MEASURE_FRAMES + 5
-    short = webcam.Recorder(tmp_path / "short.mp4", 30.0, measure=True)
+    short = outputs.Recorder(tmp_path / "short.mp4", 30.0, measure=True)
     short.write(np.zeros((48, 64, 3), np.uint8))
     short.close()  # stopped before the rate was measured: still a playable file
     assert len(read_video(tmp_path / "short.mp4")) == 1
@@ -303,7 +305,7 @@ def test_ctrl_c_headless_leaves_a_playable_video(clean_digits, recognizer, tmp_p
     source, state = interrupted_after([frame] * 10, 4)
     out = tmp_path / "cut.mp4"
     with pytest.raises(KeyboardInterrupt):
-        webcam.run_headless(source, recognizer, video_path=out, progress=False)
+        loops.run_headless(source, recognizer, video_path=out, progress=False)
     assert state["closed"]
     assert len(read_video(out)) == 4
 
@@ -323,7 +325,7 @@ def test_cli_without_display_runs_headless_into_out_webcam(clean_digits, tmp_pat
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("DISPLAY", raising=False)
     monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
-    monkeypatch.setattr(webcam.sys, "platform", "linux")
+    monkeypatch.setattr(sys, "platform", "linux")
     assert main(["webcam", "--source", str(video), "--max-frames", "3"]) == 0
     captured = capsys.readouterr()
     assert "no display found" in captured.err and "running headless" in captured.err
@@ -418,10 +420,10 @@ def test_window_shows_frames_and_closes_at_end_of_video(xvfb_display, clean_digi
         def write(self, text):
             lines.append(text)
 
-    count = webcam.run_window(open_video(video), recognizer, record=record, out=Out(), title="t1")
+    count = loops.run_window(open_video(video), recognizer, record=record, out=Out(), title="t1")
     assert count == 8
     assert "window.mp4: end of video" in "".join(lines)
-    assert webcam.window_closed("t1")  # destroyed on the way out
+    assert loops.window_closed("t1")  # destroyed on the way out
     recorded = read_video(record)
     assert len(recorded) == 8 and recorded[0].shape == (480, 640, 3)
 
@@ -455,7 +457,7 @@ def test_window_keys_and_screenshot(xvfb_display, clean_digits, recognizer, tmp_
 
     thread = threading.Thread(target=user, daemon=True)
     thread.start()
-    count = webcam.run_window(open_video(video), recognizer, snapshot_dir=snapshots, title="t2")
+    count = loops.run_window(open_video(video), recognizer, snapshot_dir=snapshots, title="t2")
     thread.join(timeout=30)
     assert 0 < count < 400  # q quit before the end
     screen = cv2.imread(str(shot))
@@ -482,7 +484,7 @@ def test_closing_the_window_stops_the_loop_and_keeps_the_recording(
 
     thread = threading.Thread(target=user, daemon=True)
     thread.start()
-    count = webcam.run_window(open_video(video), recognizer, record=record, title="t3")
+    count = loops.run_window(open_video(video), recognizer, record=record, title="t3")
     thread.join(timeout=30)
     assert 0 < count < 400
     assert len(read_video(record)) == count
@@ -494,32 +496,32 @@ def test_ctrl_c_in_window_releases_source_and_keeps_recording(xvfb_display, clea
     source, state = interrupted_after([frame] * 10, 5)
     record = tmp_path / "rec.mp4"
     with pytest.raises(KeyboardInterrupt):
-        webcam.run_window(source, recognizer, record=record, title="t4")
+        loops.run_window(source, recognizer, record=record, title="t4")
     assert state["closed"]
-    assert webcam.window_closed("t4")
+    assert loops.window_closed("t4")
     assert len(read_video(record)) == 5
 
 
 def test_a_display_that_does_not_answer_means_headless(monkeypatch, tmp_path):
     # A stale DISPLAY (a closed ssh session) must not reach Qt, which would abort.
     number = next(n for n in range(250, 300) if not Path(f"/tmp/.X11-unix/X{n}").exists())
-    monkeypatch.setattr(webcam.sys, "platform", "linux")
+    monkeypatch.setattr(sys, "platform", "linux")
     monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
     monkeypatch.setenv("DISPLAY", f":{number}")
-    assert webcam.display_available() is False
+    assert display.display_available() is False
     monkeypatch.delenv("DISPLAY")
-    assert webcam.display_available() is False
+    assert display.display_available() is False
 
 
 @pytest.mark.slow
 def test_a_running_x_server_counts_as_a_display(xvfb_display, monkeypatch):
-    monkeypatch.setattr(webcam.sys, "platform", "linux")
-    assert webcam.display_available() is True
+    monkeypatch.setattr(sys, "platform", "linux")
+    assert display.display_available() is True
 
 
 def test_snapshot_into_an_unwritable_place_is_a_clear_error(tmp_path):
-    from recognizer.detect import Detections
-    from recognizer.webcam import OutputError, save_snapshot
+    from recognizer.detection.detector import Detections
+    from recognizer.apps.webcam.outputs import OutputError, save_snapshot
 
     blocker = tmp_path / "file"
     blocker.write_text("not a folder")

@@ -1,6 +1,6 @@
 """The CNN of the tutorial, defined once so that training and the Keras fallback share it."""
 
-from recognizer.config import IMAGE_SIZE, NUM_CLASSES
+from recognizer.core.config import IMAGE_SIZE, NUM_CLASSES
 
 
 def build_model():

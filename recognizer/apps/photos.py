@@ -1,18 +1,19 @@
 """`recognizer photos DIR --out OUTDIR`: read every handwritten digit in a folder of photos.
 
-Walks DIR for images, reads each one's digits with the shared detector (`recognizer.detect`)
-and writes `predictions.csv`, `annotated/<relative path>.png` and `summary.json` into OUTDIR.
-A bad file (not an image, truncated, empty, unreadable, absurdly large, gone) is reported on
-stderr and in the summary and the run goes on; the exit status says whether all files were
-read (0) or some failed (2).
+Walks DIR for images, loads each with the core's loader (`recognizer.core.images`), reads
+its digits with the shared detector (`recognizer.detection`) and writes `predictions.csv`,
+`annotated/<relative path>.png` and `summary.json` into OUTDIR. A bad file (not an image,
+truncated, empty, unreadable, absurdly large, gone) is reported on stderr and in the summary
+and the run goes on; the exit status says whether all files were read (0) or some failed (2).
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
-import io
 import json
+import math
+import multiprocessing
 import os
 import sys
 import time
@@ -20,51 +21,21 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Iterable, Iterator
 
+import cv2
 import numpy as np
+from tqdm import tqdm
 
-from recognizer import config
+from recognizer.core import config
+from recognizer.core.errors import ImageLoadError, OutputError
+from recognizer.core.images import load_image, to_bgr8
+from recognizer.core.predict import Recognizer
+from recognizer.core.records import Digit
+from recognizer.detection.annotate import draw_digits
+from recognizer.detection.detector import read_digits
 
 EXIT_OK = 0
 EXIT_SOME_FAILED = 2
 CSV_COLUMNS = ("file", "digit", "confidence", "x", "y", "w", "h", "line")
-
-HELP_EPILOG = """\
-outputs (in OUTDIR, created if needed; never inside DIR, inputs are never overwritten):
-  predictions.csv        file,digit,confidence,x,y,w,h,line - one row per digit read, each
-                         file's rows in reading order; file relative to DIR; box in the
-                         original image's pixels; line numbers a file's lines from 0
-  annotated/REL.png      each photo with boxes, digits and confidences drawn (REL = the
-                         path relative to DIR; at most 1024 px on the longest side, tiny
-                         crops enlarged to at least 256 px)
-  summary.json           files read, digits found, files with errors and why, seconds, options
-
-exit status:
-  0  every image was read (also when DIR holds no images: that is said on stderr)
-  1  the model could not be loaded
-  2  some files could not be read (each one reported on stderr and in summary.json), or DIR
-     or OUTDIR is unusable (missing, not a folder, not writable, OUTDIR inside DIR)
-
-example:
-  recognizer photos samples/photos --out out/photos
-  recognizer score out/photos/predictions.csv samples/photos/labels.csv"""
-
-
-class PhotoError(Exception):
-    """A file that cannot be read as a photo; the message says why, for the report."""
-
-
-@dataclass(frozen=True)
-class DigitRow:
-    """One digit read in a photo, as written to predictions.csv."""
-
-    digit: int
-    confidence: float
-    x: int
-    y: int
-    w: int
-    h: int
-    line: int
-    number: int
 
 
 @dataclass(frozen=True)
@@ -72,7 +43,7 @@ class FileResult:
     """What reading one file gave: its digits in reading order, or the error that stopped it."""
 
     file: str  # relative to DIR, forward slashes
-    digits: tuple[DigitRow, ...] = ()
+    digits: tuple[Digit, ...] = ()  # the digits read, without their patches
     numbers: tuple[str, ...] = ()
     error: str | None = None
     width: int = 0
@@ -108,7 +79,7 @@ class RunSummary:
     options: dict = field(default_factory=dict)
 
 
-# --- Finding and loading images ------------------------------------------------------------
+# --- Finding images -----------------------------------------------------------------------
 
 
 def find_images(root: Path, exclude: Path | None = None) -> Iterator[str]:
@@ -129,87 +100,6 @@ def find_images(root: Path, exclude: Path | None = None) -> Iterator[str]:
                 yield (Path(folder) / name).relative_to(root).as_posix()
 
 
-def _check_complete(data: bytes) -> None:
-    """Raise PhotoError for a JPEG or PNG whose end is missing (decoders often hide it)."""
-    tail = data[-4096:].rstrip(b"\x00\r\n ")
-    if data[:3] == b"\xff\xd8\xff" and not tail.endswith(b"\xff\xd9") and b"\xff\xd9" not in tail:
-        raise PhotoError("truncated JPEG: the file ends before the image does")
-    if data[:8] == b"\x89PNG\r\n\x1a\n" and b"IEND" not in tail:
-        raise PhotoError("truncated PNG: the file ends before the image does")
-
-
-def _orientation_and_size(data: bytes) -> tuple[int, tuple[int, int]]:
-    """EXIF orientation (1 when absent) and (width, height) from the header, without decoding."""
-    from PIL import Image, UnidentifiedImageError
-
-    Image.MAX_IMAGE_PIXELS = None  # our own limit applies, with our own message
-    try:
-        with Image.open(io.BytesIO(data)) as image:
-            size = image.size
-            try:
-                orientation = int(image.getexif().get(0x0112, 1) or 1)
-            except (ValueError, TypeError, OSError, SyntaxError):
-                orientation = 1  # a broken EXIF block: the pixels may still be fine
-    except UnidentifiedImageError as exc:
-        raise PhotoError("not an image (unknown or corrupt format)") from exc
-    except (OSError, ValueError, SyntaxError) as exc:
-        raise PhotoError(f"corrupt image header ({exc})") from exc
-    return orientation, size
-
-
-def apply_orientation(image: np.ndarray, orientation: int) -> np.ndarray:
-    """Rotate/flip decoded pixels as the EXIF orientation tag (1-8) says, so 'up' is up."""
-    import cv2
-
-    if orientation == 2:
-        return cv2.flip(image, 1)
-    if orientation == 3:
-        return cv2.rotate(image, cv2.ROTATE_180)
-    if orientation == 4:
-        return cv2.flip(image, 0)
-    if orientation == 5:
-        return cv2.transpose(image)
-    if orientation == 6:
-        return cv2.rotate(image, cv2.ROTATE_90_CLOCKWISE)
-    if orientation == 7:
-        return cv2.flip(cv2.transpose(image), -1)
-    if orientation == 8:
-        return cv2.rotate(image, cv2.ROTATE_90_COUNTERCLOCKWISE)
-    return image
-
-
-def load_image(path: Path) -> np.ndarray:
-    """Decode an image file as stored (gray, BGR or BGRA; 8 or 16 bit), upright per EXIF.
-
-    Raises PhotoError with the reason for anything that is not a complete, sane image.
-    """
-    import cv2
-
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError as exc:
-        raise PhotoError("file vanished before it could be read") from exc
-    except PermissionError as exc:
-        raise PhotoError("permission denied: the file is not readable") from exc
-    except OSError as exc:
-        raise PhotoError(f"cannot read the file ({exc.strerror or exc})") from exc
-    if not data:
-        raise PhotoError("empty file (0 bytes)")
-    orientation, (width, height) = _orientation_and_size(data)
-    if width * height > config.MAX_PHOTO_PIXELS:
-        raise PhotoError(
-            f"image too large: {width}x{height} = {width * height / 1e6:.0f} megapixels "
-            f"(the limit is {config.MAX_PHOTO_PIXELS / 1e6:.0f}); scale it down first"
-        )
-    _check_complete(data)
-    image = cv2.imdecode(np.frombuffer(data, dtype=np.uint8), cv2.IMREAD_UNCHANGED)
-    if image is None or image.size == 0:
-        raise PhotoError("corrupt image: the decoder could not read its pixels")
-    if image.ndim == 3 and image.shape[2] == 1:
-        image = image[:, :, 0]
-    return apply_orientation(image, orientation)
-
-
 # --- Reading one file (runs in a worker) -----------------------------------------------------
 
 _worker_recognizer = None
@@ -218,8 +108,6 @@ _worker_recognizer = None
 def _init_worker(options: RunOptions) -> None:
     """Load the model once per process."""
     global _worker_recognizer
-    from recognizer.predict import Recognizer
-
     _worker_recognizer = Recognizer(options.model, backend=options.backend)
 
 
@@ -229,22 +117,13 @@ def annotated_path(out: Path, relative: str) -> Path:
 
 
 def _write_annotated(path: Path, image: np.ndarray, detections, min_confidence: float) -> None:
-    import math
-    from dataclasses import replace
-
-    import cv2
-
-    from recognizer.annotate import draw_digits, to_bgr8
-    from recognizer.detect import Detections
-
     longest = max(image.shape[:2])
     if longest < config.ANNOTATED_MIN_SIDE:
         # A tiny crop (a 28 x 28 MNIST image) is enlarged so that its labels can be read.
         factor = math.ceil(config.ANNOTATED_MIN_SIDE / longest)
         image = cv2.resize(to_bgr8(image), None, fx=factor, fy=factor,
                            interpolation=cv2.INTER_NEAREST)
-        digits = tuple(replace(d, box=tuple(v * factor for v in d.box)) for d in detections.digits)
-        detections = Detections(digits=digits, mask=detections.mask)
+        detections = detections.scaled(factor)
     drawn = draw_digits(image, detections, min_confidence)
     longest = max(drawn.shape[:2])
     if longest > config.ANNOTATED_MAX_SIDE:
@@ -258,31 +137,20 @@ def _write_annotated(path: Path, image: np.ndarray, detections, min_confidence: 
     ]
     ok, encoded = cv2.imencode(".png", drawn, params)
     if not ok:
-        raise PhotoError("could not encode the annotated image")
+        raise OutputError("could not encode the annotated image")
     path.write_bytes(encoded.tobytes())
 
 
 def read_file(relative: str, options: RunOptions, recognizer=None) -> FileResult:
     """Read one photo's digits (and write its annotated copy); errors become the result."""
-    from recognizer.detect import read_digits
-
     start = time.perf_counter()
     recognizer = recognizer if recognizer is not None else _worker_recognizer
     try:
         image = load_image(Path(options.root) / relative)
-    except PhotoError as exc:
+    except ImageLoadError as exc:
         return FileResult(relative, error=str(exc), seconds=time.perf_counter() - start)
     detections = read_digits(image, recognizer, whole_frame_fallback=True, refine=True)
-    rows = tuple(
-        DigitRow(
-            digit=d.prediction.digit,
-            confidence=round(d.prediction.confidence, 4),
-            x=d.box[0], y=d.box[1], w=d.box[2], h=d.box[3],
-            line=d.line, number=d.number,
-        )
-        for d in detections.digits
-        if d.prediction is not None
-    )
+    digits = tuple(d.without_patch() for d in detections.digits if d.prediction is not None)
     error = None
     if options.out is not None and options.annotate:
         try:
@@ -290,11 +158,11 @@ def read_file(relative: str, options: RunOptions, recognizer=None) -> FileResult
                 annotated_path(Path(options.out), relative), image, detections,
                 options.min_confidence,
             )
-        except (OSError, PhotoError) as exc:
+        except (OSError, OutputError) as exc:
             error = f"digits read, but the annotated image could not be written ({exc})"
     height, width = image.shape[:2]
     return FileResult(
-        relative, rows, tuple(detections.numbers(options.min_confidence)), error,
+        relative, digits, tuple(detections.numbers(options.min_confidence)), error,
         width, height, time.perf_counter() - start,
     )
 
@@ -314,8 +182,6 @@ def read_files(
         for relative in files:
             yield read_file(relative, options, recognizer)
         return
-    import multiprocessing
-
     # fork starts workers in milliseconds and each worker builds its own interpreter in its
     # initializer. But a process that has imported TensorFlow (the Keras backend checked the
     # model in the parent) deadlocks when forked, so then the workers are spawned.
@@ -337,10 +203,10 @@ def write_predictions(path: Path, results: Iterable[FileResult]) -> None:
         writer = csv.writer(stream)
         writer.writerow(CSV_COLUMNS)
         for result in results:
-            for row in result.digits:
+            for digit in result.digits:
                 writer.writerow(
-                    (result.file, row.digit, f"{row.confidence:.4f}", row.x, row.y, row.w,
-                     row.h, row.line)
+                    (result.file, digit.prediction.digit, f"{digit.prediction.confidence:.4f}",
+                     *digit.box, digit.line)
                 )
 
 
@@ -349,9 +215,7 @@ def _result_json(result: FileResult, min_confidence: float) -> dict:
         "file": result.file,
         "error": result.error,
         "numbers": list(result.numbers),
-        "digits": [
-            {**asdict(d), "confident": d.confidence >= min_confidence} for d in result.digits
-        ],
+        "digits": [d.to_dict(min_confidence) for d in result.digits],
     }
 
 
@@ -382,8 +246,6 @@ def run_photos(
     progress: bool | None = None, recognizer=None,
 ) -> int:
     """Read every photo under root; write the outputs; return the exit status."""
-    from tqdm import tqdm
-
     start = time.perf_counter()
     problem = _check_folders(root, out)
     if problem:
@@ -403,8 +265,6 @@ def run_photos(
     if recognizer is None and files:
         # Load the model here first so that a missing or corrupt model is one clear error
         # (exit 1) before any file is read; with --jobs each worker then loads its own copy.
-        from recognizer.predict import Recognizer
-
         recognizer = Recognizer(model, backend=backend)
         if jobs > 1:
             recognizer = None
@@ -423,7 +283,7 @@ def run_photos(
         summary.files_with_errors += result.error is not None
         summary.files_read += result.width > 0  # decoded (an annotation may still have failed)
         summary.digits_found += len(result.digits)
-        summary.unsure_digits += sum(d.confidence < min_confidence for d in result.digits)
+        summary.unsure_digits += sum(not d.is_confident(min_confidence) for d in result.digits)
         if result.error:
             summary.errors.append({"file": result.file, "error": result.error})
     summary.seconds = round(seconds, 3)
@@ -452,41 +312,8 @@ def run_photos(
     return status
 
 
-# --- The command -------------------------------------------------------------------------------
-
-
-def add_parser(subparsers) -> None:
-    from recognizer.cli import add_model_arguments
-
-    parser = subparsers.add_parser(
-        "photos",
-        help="read every handwritten digit in a folder of photos",
-        description="Read every handwritten digit in the photos under DIR (recursively; jpg,\n"
-        "jpeg, png, bmp, tif, tiff, webp, any case): sheets of digits, numbers on forms,\n"
-        "single digits on paper, tight crops, white-on-black MNIST-style images. EXIF\n"
-        "orientation is respected; gray, colour, alpha and 16-bit images of any size are\n"
-        "handled (large photos are analysed on a reduced copy and cropped at full size).",
-        epilog=HELP_EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    parser.add_argument("directory", metavar="DIR", help="folder of photos (walked recursively)")
-    parser.add_argument("--out", metavar="OUTDIR", default=None,
-                        help="output folder (required unless --json)")
-    parser.add_argument("--jobs", "-j", type=int, default=1, metavar="N",
-                        help="processes to use (default: 1)")
-    parser.add_argument("--json", action="store_true",
-                        help="print the results as JSON on stdout instead of a one-line summary")
-    add_model_arguments(
-        parser, unsure="a digit is marked unsure: '?' in the annotations and numbers"
-    )
-    parser.set_defaults(func=run, parser=parser)
-
-
 def run(args: argparse.Namespace) -> int:
-    if args.out is None and not args.json:
-        args.parser.error("--out OUTDIR is required (or use --json to print the results)")
-    if args.jobs < 1:
-        args.parser.error("--jobs must be at least 1")
+    """The `photos` subcommand (its arguments are defined in `recognizer.apps.cli`)."""
     return run_photos(
         Path(args.directory), Path(args.out) if args.out else None, jobs=args.jobs,
         min_confidence=args.min_confidence, model=args.model, backend=args.backend,

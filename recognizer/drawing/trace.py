@@ -2,7 +2,7 @@
 
 This is how an MNIST digit (scanned pencil) becomes a drawing as a user would make it with
 the drawing app's pen: the centre lines of its strokes, to be redrawn by
-`recognizer.strokes`. The drawing benchmark redraws the official test digits this way to
+`recognizer.drawing.strokes`. The drawing benchmark redraws the official test digits this way to
 measure how well the app reads digits drawn with an even round pen.
 
 The digit is skeletonised on a smoothly enlarged copy (TRACE_SCALE): at 28 px a skeleton is
@@ -19,8 +19,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from recognizer import config
-from recognizer.preprocess import stroke_width
+from recognizer.core import config
+from recognizer.core.preprocess import stroke_width
 
 # Neighbour offsets of the 8-connected skeleton.
 _NEIGHBOURS = ((0, 1), (1, 0), (0, -1), (-1, 0), (1, 1), (1, -1), (-1, 1), (-1, -1))

@@ -5,34 +5,15 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from recognizer import config
-from recognizer.detect import Detections
-from recognizer.preprocess import to_gray
+from recognizer.core import config
+from recognizer.core.images import to_bgr8
+from recognizer.detection.results import Detections
 
 # BGR colours: confident (green), unsure (orange), not read (grey); number readings (blue).
 CONFIDENT_COLOUR = (40, 170, 40)
 UNSURE_COLOUR = (0, 140, 255)
 UNREAD_COLOUR = (150, 150, 150)
 NUMBER_COLOUR = (200, 80, 0)
-
-
-def to_bgr8(image: np.ndarray) -> np.ndarray:
-    """A new uint8 BGR copy of any gray/BGR/BGRA image (uint8, uint16 or float)."""
-    image = np.asarray(image)
-    if image.dtype == np.uint8 and image.ndim == 3 and image.shape[2] == 3:
-        return image.copy()
-    if image.dtype == np.uint8 and image.ndim == 2:
-        return cv2.cvtColor(image, cv2.COLOR_GRAY2BGR)
-    if image.ndim == 3 and image.shape[2] in (3, 4) and image.dtype in (np.uint8, np.uint16):
-        colour = image[:, :, :3].astype(np.float32)
-        if image.dtype == np.uint16:
-            colour /= 257.0
-        if image.shape[2] == 4:
-            alpha = image[:, :, 3:4].astype(np.float32) / (65535.0 if image.dtype == np.uint16 else 255.0)
-            colour = colour * alpha + 255.0 * (1.0 - alpha)
-        return np.clip(colour + 0.5, 0, 255).astype(np.uint8)
-    gray = np.clip(to_gray(image) * 255.0 + 0.5, 0, 255).astype(np.uint8)
-    return cv2.cvtColor(gray, cv2.COLOR_GRAY2BGR)
 
 
 def _colour(digit, min_confidence: float) -> tuple[int, int, int]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from recognizer import config
+from recognizer.core import config
 
 # MNIST's mean centre of mass, in pixel-index coordinates (measured on 5,000 training images).
 _MNIST_CENTRE = 14.0

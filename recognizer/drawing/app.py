@@ -1,9 +1,12 @@
 """`recognizer draw`: a Tk window to draw a digit or a number and see it read live.
 
-Wiring and widgets only: the pen's strokes go into `recognizer.strokes.Drawing` (an offscreen
-image, no screen grabbing) and are read by `recognizer.strokes.read_drawing` with the shared
-`Recognizer`. Keys: Enter recognises, Escape/Delete clears, Ctrl+Z undoes the last stroke,
-Ctrl+S saves the drawing as a PNG.
+Wiring and widgets only: the pen's strokes go into `strokes.Drawing` (an offscreen image, no
+screen grabbing) and are read by `strokes.read_drawing` with the shared `Recognizer`. Keys:
+Enter recognises, Escape/Delete clears, Ctrl+Z undoes the last stroke, Ctrl+S saves the
+drawing as a PNG.
+
+tkinter is imported where a window is opened, not at the top: on a Python built without Tk
+the import itself fails, and `open_root` turns that into one line saying what to install.
 """
 
 from __future__ import annotations
@@ -14,15 +17,19 @@ import sys
 import time
 from pathlib import Path
 
-from recognizer import config
-from recognizer.predict import RecognizerError
+import cv2
+import numpy as np
+
+from recognizer.core import config
+from recognizer.core.errors import RecognizerError
+from recognizer.core.predict import Recognizer
+from recognizer.drawing.strokes import Drawing, Stroke, read_drawing, read_strokes
 
 TITLE = "recognizer - draw a digit or a number"
 NO_DISPLAY_HINT = (
     "the drawing app needs a display ({reason}); without one, use 'recognizer photos FOLDER' "
     "or 'recognizer webcam --headless'"
 )
-KEYS_HINT = "Enter: recognise   Esc/Delete: clear   Ctrl+Z: undo   Ctrl+S: save PNG"
 BAR_COLOUR = "#9db4d0"
 TOP_BAR_COLOUR = "#2a6fc9"
 UNSURE_COLOUR = "#c07a00"
@@ -71,8 +78,6 @@ def dpi_scale(root) -> float:
 
 def patch_photo(tkinter_module, patch, zoom: int):
     """A Tk PhotoImage of a 28x28 float patch (white ink on black, as the model saw it)."""
-    import numpy as np
-
     pixels = (np.clip(patch, 0.0, 1.0) * 255).astype(np.uint8)
     height, width = pixels.shape
     header = f"P5 {width} {height} 255\n".encode("ascii")
@@ -86,8 +91,6 @@ class DrawApp:
     def __init__(self, root, recognizer, min_confidence: float = config.MIN_CONFIDENCE):
         import tkinter as tk
         from tkinter import font as tkfont
-
-        from recognizer.strokes import Drawing
 
         self.tk = tk
         self.root = root
@@ -150,7 +153,7 @@ class DrawApp:
         self.chart.pack(anchor="w")
         self.bar_values: tuple[float, ...] = ()
 
-        self.status = tk.Label(root, text=KEYS_HINT, anchor="w", fg="#555555")
+        self.status = tk.Label(root, text=config.DRAW_KEYS_HINT, anchor="w", fg="#555555")
         self.status.grid(row=1, column=0, columnspan=2, sticky="ew", padx=pad, pady=(0, pad))
 
         self.canvas.bind("<ButtonPress-1>", self._on_press)
@@ -172,9 +175,6 @@ class DrawApp:
     def _warm_up(self) -> None:
         """Read a dummy stroke and run the model once per batch size a few digits need, once
         the window shows, so that the first readings are as quick as the rest."""
-        import numpy as np
-
-        from recognizer.strokes import Stroke, read_strokes
 
         read_strokes([Stroke(((10.0, 10.0), (10.0, 50.0)), 4)], self.recognizer)
         for size in WARM_UP_BATCHES:
@@ -226,7 +226,6 @@ class DrawApp:
 
     def recognise(self):
         """Read the drawing now and show the result (the Recognise button, Enter)."""
-        from recognizer.strokes import read_drawing
 
         if self._pending is not None:
             self.root.after_cancel(self._pending)
@@ -260,7 +259,6 @@ class DrawApp:
 
     def save(self) -> Path | None:
         """Save the drawing as a PNG, black on white, as drawn (Ctrl+S)."""
-        import cv2
 
         path = self.choose_save_path()
         if not path:
@@ -344,27 +342,10 @@ class DrawApp:
             )
 
 
-def add_parser(subparsers) -> None:
-    from recognizer.cli import add_model_arguments
-
-    parser = subparsers.add_parser(
-        "draw",
-        help="draw a digit or a number with the mouse and see it read live",
-        description="Open a window to draw digits with the mouse: the reading updates as you "
-        "draw, with the ten probabilities and the 28x28 image the model saw. Several digits "
-        "side by side are read as a number. " + KEYS_HINT.replace("   ", "; ") + ". Needs a "
-        "display; without one use 'recognizer photos' or 'recognizer webcam --headless'.",
-    )
-    add_model_arguments(parser)
-    parser.set_defaults(func=run)
-
-
 def run(args: argparse.Namespace) -> int:
-    from recognizer.cli import load_recognizer
-
     root = open_root()  # before the model: no display is the first thing to report
     try:
-        recognizer = load_recognizer(args)
+        recognizer = Recognizer(args.model, backend=args.backend)
     except RecognizerError:
         root.destroy()
         raise

@@ -2,8 +2,11 @@
 
 `Recognizer` runs the exported `.tflite` with LiteRT (TensorFlow's on-device runtime, which
 starts in a fraction of a second) and falls back to the `.keras` model when LiteRT is not
-installed. Every frontend reads digits through `predict_digit` / `predict_batch`, which run
-the one preprocessing path of `recognizer.preprocess` first.
+installed. Whole images are read by `predict_digit` / `predict_batch`, which run the one
+preprocessing path of `recognizer.core.preprocess` first; the detector and the drawing app
+preprocess their crops through the same path themselves and read them all at once with
+`predict_patches`. Its errors (`ModelNotFoundError`, `ModelLoadError`) are in
+`recognizer.core.errors`.
 """
 
 from __future__ import annotations
@@ -17,20 +20,9 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
-from recognizer import config
-from recognizer.preprocess import to_mnist
-
-
-class RecognizerError(Exception):
-    """Base class of the errors the core raises with a message meant for the user."""
-
-
-class ModelNotFoundError(RecognizerError, FileNotFoundError):
-    """No model file where one was expected."""
-
-
-class ModelLoadError(RecognizerError):
-    """A model file exists but cannot be loaded (corrupt, truncated, wrong format)."""
+from recognizer.core import config
+from recognizer.core.errors import ModelLoadError, ModelNotFoundError, RecognizerError
+from recognizer.core.preprocess import to_mnist
 
 
 @dataclass(frozen=True)

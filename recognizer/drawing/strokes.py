@@ -18,9 +18,9 @@ from typing import Sequence
 import cv2
 import numpy as np
 
-from recognizer import config
-from recognizer.predict import Prediction
-from recognizer.preprocess import to_mnist
+from recognizer.core import config
+from recognizer.core.records import Digit
+from recognizer.core.preprocess import to_mnist
 
 BACKGROUND = 255  # white paper
 INK = 0  # black pen
@@ -345,32 +345,10 @@ def ink_length(strokes: Sequence[Stroke]) -> float:
 
 
 @dataclass(frozen=True)
-class DigitReading:
-    """One digit of a drawing: where it is, the 28x28 patch the model saw, what it read.
-
-    scribble: its strokes run far longer than any digit's (SCRIBBLE_INK_LENGTH), so the
-    reading is shown as unsure whatever the model's confidence.
-    """
-
-    box: tuple[int, int, int, int]
-    patch: np.ndarray
-    prediction: Prediction
-    scribble: bool = False
-
-    def is_confident(self, min_confidence: float = config.MIN_CONFIDENCE) -> bool:
-        return not self.scribble and self.prediction.is_confident(min_confidence)
-
-    def label(self, min_confidence: float = config.MIN_CONFIDENCE) -> str:
-        """"7, 98%", or "not sure: 4? 41%" when unsure or a scribble."""
-        # No confidence is enough for a scribble: the model's own label then says "not sure".
-        return self.prediction.label(float("inf") if self.scribble else min_confidence)
-
-
-@dataclass(frozen=True)
 class NumberReading:
-    """A drawing read left to right: one DigitReading per digit (none for an empty canvas)."""
+    """A drawing read left to right: one `Digit` record per digit (none for an empty canvas)."""
 
-    digits: tuple[DigitReading, ...]
+    digits: tuple[Digit, ...]
 
     @property
     def is_empty(self) -> bool:
@@ -384,7 +362,7 @@ class NumberReading:
     def is_confident(self, min_confidence: float = config.MIN_CONFIDENCE) -> bool:
         return bool(self.digits) and all(d.is_confident(min_confidence) for d in self.digits)
 
-    def least_confident(self) -> DigitReading | None:
+    def least_confident(self) -> Digit | None:
         """The digit most worth a second look (the only one, for a single digit)."""
         if not self.digits:
             return None
@@ -414,7 +392,7 @@ def read_strokes(strokes: Sequence[Stroke], recognizer) -> NumberReading:
     patches = [to_mnist(render_digit(group)) for group in groups]
     predictions = recognizer.predict_patches(patches)
     digits = tuple(
-        DigitReading(
+        Digit(
             box=box,
             patch=patch,
             prediction=prediction,

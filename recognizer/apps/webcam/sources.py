@@ -8,7 +8,6 @@ garbage-collected, so Ctrl+C never leaves a camera busy.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
@@ -16,8 +15,9 @@ from typing import Callable, Iterable, Iterator
 import cv2
 import numpy as np
 
-from recognizer import config
-from recognizer.predict import RecognizerError
+from recognizer.apps.webcam.frame_size import FrameSize
+from recognizer.core import config
+from recognizer.core.errors import RecognizerError
 
 
 class SourceError(RecognizerError):
@@ -30,17 +30,6 @@ class CameraNotAvailableError(SourceError):
 
 class VideoFileError(SourceError):
     """The video file is missing or cannot be decoded."""
-
-
-@dataclass(frozen=True)
-class FrameSize:
-    """A frame size in pixels, as `--size WxH` gives it."""
-
-    width: int
-    height: int
-
-    def __str__(self) -> str:
-        return f"{self.width}x{self.height}"
 
 
 @dataclass(frozen=True)
@@ -69,20 +58,6 @@ class FrameSource:
         if self.live:
             return f"{self.name} stopped sending frames (unplugged or used by another program?)"
         return f"{self.name}: end of video"
-
-
-_SIZE_PATTERN = re.compile(r"^\s*(\d+)\s*[xX×]\s*(\d+)\s*$")
-
-
-def parse_size(text: str) -> FrameSize:
-    """'640x480' -> FrameSize(640, 480); ValueError with the expected form otherwise."""
-    match = _SIZE_PATTERN.match(text)
-    if not match:
-        raise ValueError(f"size must look like 640x480 (width x height), not {text!r}")
-    width, height = int(match.group(1)), int(match.group(2))
-    if not (16 <= width <= 7680 and 16 <= height <= 4320):
-        raise ValueError(f"size {width}x{height} is outside 16x16 .. 7680x4320")
-    return FrameSize(width, height)
 
 
 def fit_frame(frame: np.ndarray, size: FrameSize | None) -> np.ndarray:

@@ -3,7 +3,7 @@
 from pathlib import Path
 
 # --- Model files --------------------------------------------------------------------------
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 MODELS_DIR = PROJECT_ROOT / "models"
 MODEL_STEM = "mnist_cnn"
 KERAS_MODEL = MODELS_DIR / f"{MODEL_STEM}.keras"
@@ -48,9 +48,12 @@ EPOCHS = 10
 # Keras 2's Adadelta default, which the tutorial relied on (Keras 3 defaults to 0.001).
 ADADELTA_LEARNING_RATE = 1.0
 
-# --- Webcam loop (issue 5) ----------------------------------------------------------------
+# --- Webcam loop (recognizer/apps/webcam/) --------------------------------------------------
 # Camera opened when neither --camera nor --source is given.
 DEFAULT_CAMERA = 0
+# --size WxH must lie within these (width, height) bounds.
+MIN_FRAME_SIZE = (16, 16)
+MAX_FRAME_SIZE = (7680, 4320)
 # Frames per second assumed for a recording when the source does not report its rate.
 DEFAULT_FPS = 30.0
 # Tracking: a detection continues a track when their boxes overlap by at least this IoU.
@@ -90,7 +93,7 @@ INSET_MAX_PATCHES = 24
 # Frame rate shown on screen: exponential moving average with this weight for a new frame.
 FPS_SMOOTHING = 0.1
 
-# --- Detector and photo folder mode (recognizer/detect.py, photos.py, score.py) ------------
+# --- Detector (recognizer/detection/) and photo folder mode (recognizer/apps/photos.py) -----
 # Frames larger than this (longest side, px) are analysed on a reduced copy; crops are still
 # taken from the full frame, so a 12-megapixel photo costs about what a webcam frame does.
 DETECT_MAX_SIDE = 1024
@@ -112,6 +115,17 @@ POLARITY_MARGIN = 1.5
 POLARITY_CONTRAST_MARGIN = 0.15
 # ... the light-ink reading is tried on a copy at most this big first (only its count matters).
 POLARITY_MAX_SIDE = 320
+# ... the ring around the ink that contrast is measured against is POLARITY_RING of the
+# median candidate's height wide.
+POLARITY_RING = 0.1
+# Photo mode (refine): strokes are measured on a copy reduced by REFINE_MEASURE_SCALE (frames
+# whose shorter side is under REFINE_MEASURE_MIN_SIDE px are measured as they are); a kernel
+# fitted to them is used when under REFINE_MAX_KERNEL x BACKGROUND_KERNEL_FRACTION.
+REFINE_MEASURE_SCALE = 0.5
+REFINE_MEASURE_MIN_SIDE = 256
+REFINE_MAX_KERNEL = 0.7
+# A digit is cropped with a margin of CROP_PAD x its longest side around its box.
+CROP_PAD = 0.08
 # Ink threshold on the flattened paper, with hysteresis: a pixel darker than the paper by
 # max(WEAK_INK, WEAK_SIGMAS x the paper's noise) is ink when its piece holds a pixel darker by
 # max(STRONG_INK, STRONG_SIGMAS x noise). Darkness is a fraction of white.
@@ -146,10 +160,24 @@ MAX_ASPECT_WIDE = 6.0
 MAX_ASPECT_TALL = 12.0
 MIN_FILL = 0.03
 MAX_FILL = 0.92
+# A piece cut by the border (see CUT_MIN_HEIGHT) fills CUT_MIN_FILL to CUT_MAX_FILL of its
+# box: a stroke's fill, not a line's or a shadow's.
+CUT_MIN_FILL = 3 * MIN_FILL
+CUT_MAX_FILL = 0.6
+# A tall thin stroke at least VERTICAL_STROKE_MIN_HEIGHT of the frame's height, clear of its
+# sides, may be a close-up's 1 rather than the paper's edge (the whole-frame fallback reads it).
+VERTICAL_STROKE_MIN_HEIGHT = 0.3
+# The typical digit height is the area-weighted median of blobs at least TYPICAL_MIN_HEIGHT
+# of the tallest one's height.
+TYPICAL_MIN_HEIGHT = 0.5
 # A blob emptier than CONTAINER_MAX_FILL whose box holds the box of a blob of digit height at
 # most 1/CONTAINER_MIN_RATIO its height is an outline (a form's box, the sheet's edge).
 CONTAINER_MAX_FILL = 0.6
 CONTAINER_MIN_RATIO = 1.15
+# Only blobs at least CONTAINER_MIN_HEIGHT x the smallest digit height can be outlines, and
+# at most CONTAINER_CHECKS of the blobs inside one are checked for being enclosed.
+CONTAINER_MIN_HEIGHT = 2.0
+CONTAINER_CHECKS = 3
 # Photo mode: at most CLOSE_UP_MAX_PIECES candidates that together span CLOSE_UP_MIN_HEIGHT of
 # the frame's height and are at most CLOSE_UP_MAX_ASPECT as wide as tall are one close-up digit.
 CLOSE_UP_MAX_PIECES = 4
@@ -166,6 +194,9 @@ LINE_PIECE_MAX_HEIGHT = 2.0
 LINE_RUN = 1.2
 # ... and vertical runs BOX_SIDE_RUN heights tall in such pieces are a box's sides.
 BOX_SIDE_RUN = 1.5
+# A piece with line runs within BOX_LINE_EDGE of its height from both its top and its bottom
+# is a box around a field (its vertical sides are erased too).
+BOX_LINE_EDGE = 0.25
 # Ruled lines are looked for at these angles (degrees from horizontal).
 LINE_ANGLES = (-10.0, -5.0, 0.0, 5.0, 10.0)
 # Blobs within this many px of the frame's edge are cut off (or are the paper's edge).
@@ -177,20 +208,26 @@ MERGE_OVERLAP = 0.4
 MERGE_GAP = 0.25
 MERGE_MAX_HEIGHT = 1.4
 MERGE_MAX_ASPECT = 1.3
+# ... (wider than that only when the smaller piece has under MERGE_SIDE_AREA of the larger's
+# ink: a digit beside a digit is not one digit).
+MERGE_SIDE_AREA = 0.3
 # A fragment lower than PIECE_FRAGMENT_HEIGHT x typical within PIECE_FRAGMENT_GAP x typical of a
 # bigger blob (in any direction) is part of it, if the two still make a digit's shape.
 PIECE_FRAGMENT_HEIGHT = 0.5
 PIECE_FRAGMENT_GAP = 0.15
-# A piece at most UNDERLINE_MAX_HEIGHT x the digit height tall, twice as wide as tall, whose
+# A piece at most UNDERLINE_MAX_HEIGHT x the digit height tall, UNDERLINE_MIN_ASPECT x as wide as tall, whose
 # top is below the digit's bottom (less UNDERLINE_OVERLAP of its height) is a ruled line's.
 UNDERLINE_MAX_HEIGHT = 0.3
 UNDERLINE_OVERLAP = 0.1
+UNDERLINE_MIN_ASPECT = 2.0
 # Splitting touching digits: a blob wider than SPLIT_MIN_ASPECT x its height is split into
 # round(width / (SPLIT_DIGIT_ASPECT x height)) parts at the thinnest columns.
 # The cut column may hold at most SPLIT_MAX_CUT_INK x the height in ink pixels (a clear neck).
 SPLIT_MIN_ASPECT = 1.5
 SPLIT_DIGIT_ASPECT = 0.7
 SPLIT_MAX_CUT_INK = 0.3
+# Each cut is searched for within SPLIT_SEARCH of a part's width around its even position.
+SPLIT_SEARCH = 0.35
 # Reading order: neighbours overlapping vertically by LINE_OVERLAP of the smaller height and
 # at most LINE_LINK_GAP heights apart share a line; a gap over NUMBER_GAP heights ends a number.
 LINE_OVERLAP = 0.35
@@ -210,6 +247,8 @@ PNG_COMPRESSION = 1
 SCORE_WORST_FILES = 10
 
 # --- Drawing app --------------------------------------------------------------------------
+# The app's keys, as its status line and `recognizer draw --help` show them.
+DRAW_KEYS_HINT = "Enter: recognise   Esc/Delete: clear   Ctrl+Z: undo   Ctrl+S: save PNG"
 # Default canvas size in pixels at 96 dpi; scaled up on high-DPI screens. Wide enough for
 # a number of several digits, tall enough to draw one digit comfortably.
 CANVAS_WIDTH = 640
@@ -244,7 +283,7 @@ PATCH_ZOOM = 4
 DIGIT_RENDER_BOX = 72
 DIGIT_STROKE_FRACTION = 0.12
 
-# --- Detector: off-the-sheet filter (recognizer/detect.py) --------------------------------
+# --- Detector: off-the-sheet filter (recognizer/detection/filters.py) ----------------------
 # With at least OFF_SHEET_MIN_DIGITS candidates in a colour frame, a candidate is on the desk
 # or table around the sheet, not on it, when the paper around it (a ring OFF_SHEET_RING x its
 # height wide) is more saturated than the median candidate's surroundings by OFF_SHEET_CHROMA
@@ -254,8 +293,10 @@ OFF_SHEET_MIN_DIGITS = 3
 OFF_SHEET_RING = 0.3
 OFF_SHEET_CHROMA = 60.0
 OFF_SHEET_DARKER = 0.9
+# ... the ring is sampled every OFF_SHEET_RING_STEP pixels (plenty for a mean).
+OFF_SHEET_RING_STEP = 2
 
-# --- Tracing digits into pen strokes (recognizer/trace.py) ---------------------------------
+# --- Tracing digits into pen strokes (recognizer/drawing/trace.py) -------------------------
 # A digit is skeletonised on a copy enlarged TRACE_SCALE times (cubic), thresholded at
 # TRACE_INK_LEVEL of its peak. A skeleton branch from a loose end to a junction whose ink
 # reaches at most TRACE_SPUR_WIDTHS stroke widths beyond the junction's is a spur, not a

@@ -1,6 +1,6 @@
 """Ink on paper: flatten the paper's light, threshold the ink, decide its polarity.
 
-The detector (`recognizer.detect`) finds digits in the mask `threshold_ink` makes, and hands
+The detector (`recognizer.detection.detector`) finds digits in the mask `threshold_ink` makes, and hands
 each digit's crop to `preprocess.to_mnist` through `paper_to_white`. Both measure ink against
 the paper around it rather than against one global level, so shadows, dark corners, gradients
 of light and dim photos do not turn into ink or hide it.
@@ -11,8 +11,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from recognizer import config
-from recognizer.preprocess import to_gray
+from recognizer.core import config
+from recognizer.core.preprocess import to_gray
 
 
 def odd_size(value: float, minimum: int = 3) -> int:

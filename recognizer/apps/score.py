@@ -15,8 +15,6 @@ import sys
 from dataclasses import asdict, dataclass
 from pathlib import Path, PurePosixPath
 
-from recognizer import config
-
 
 class ScoreInputError(ValueError):
     """A predictions or labels file that cannot be scored; the message says what is wrong."""
@@ -157,23 +155,6 @@ def format_report(groups: list[GroupScore], worst: list[FileScore], unlabelled: 
     if unlabelled:
         lines += ["", f"({unlabelled} predicted file(s) have no label and were not scored)"]
     return "\n".join(lines)
-
-
-def add_parser(subparsers) -> None:
-    parser = subparsers.add_parser(
-        "score",
-        help="score a photos run's predictions.csv against a labels CSV",
-        description="Score PREDICTIONS.csv (from 'recognizer photos') against LABELS.csv "
-        "(columns file,label; label = the file's digits in reading order). Prints digit "
-        "accuracy (1 - edit distance / label length) and exact-match rate per folder and "
-        "overall, and the worst files. Exit status 2 if a CSV cannot be read.",
-    )
-    parser.add_argument("predictions", metavar="PREDICTIONS.csv")
-    parser.add_argument("labels", metavar="LABELS.csv")
-    parser.add_argument("--worst", type=int, default=config.SCORE_WORST_FILES, metavar="N",
-                        help=f"list the N worst files (default: {config.SCORE_WORST_FILES})")
-    parser.add_argument("--json", action="store_true", help="print the scores as JSON")
-    parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:

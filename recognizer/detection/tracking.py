@@ -19,8 +19,8 @@ from typing import Protocol, Sequence
 
 import numpy as np
 
-from recognizer import config
-from recognizer.predict import Prediction
+from recognizer.core import config
+from recognizer.core.predict import Prediction
 
 Box = tuple[int, int, int, int]
 

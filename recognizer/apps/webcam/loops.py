@@ -1,0 +1,268 @@
+"""`recognizer webcam`: hold handwritten digits up to a camera and see them read live.
+
+The loops only wire a `FrameSource` (`sources`) to `process_frame` (`processing`),
+`draw_overlay` (`overlay`) and a window, a recording or files (`outputs`):
+
+- `run_window`: an OpenCV window with keys: q or Esc quit, space pause, s snapshot,
+  t inset, + / - threshold (`handle_key`, pure, maps a key to the new view);
+- `run_headless`: no window; an annotated video and one JSON line per frame.
+
+`run` is what the `webcam` subcommand calls.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from dataclasses import replace
+from pathlib import Path
+from typing import TextIO
+
+import cv2
+from tqdm import tqdm
+
+from recognizer.apps.webcam.display import display_available
+from recognizer.apps.webcam.outputs import Recorder, detection_record, save_snapshot
+from recognizer.apps.webcam.overlay import ViewState, draw_overlay
+from recognizer.apps.webcam.processing import process_frame
+from recognizer.apps.webcam.sources import FrameSource, open_source
+from recognizer.core import config
+from recognizer.core.errors import OutputError
+from recognizer.core.predict import Recognizer
+
+
+def clamp_confidence(value: float) -> float:
+    low, high = config.CONFIDENCE_BOUNDS
+    return round(min(high, max(low, value)), 2)
+
+
+# waitKeyEx codes of the keypad's + and - (X11 keysyms; Qt on Linux passes them through).
+_NUMPAD_KEYS = {0xFFAB: ord("+"), 0xFFAD: ord("-")}
+
+
+def handle_key(key: int, view: ViewState) -> tuple[ViewState, str | None]:
+    """Apply a key press to the view. Returns the new view and an action for the loop:
+    'quit', 'snapshot' or None. Pure, so the key map is testable without a window."""
+    if key < 0:
+        return view, None
+    key = _NUMPAD_KEYS.get(key, key & 0xFF)
+    if key in (ord("q"), ord("Q"), 27):
+        return view, "quit"
+    if key == ord(" "):
+        return replace(view, paused=not view.paused), None
+    if key in (ord("s"), ord("S")):
+        return view, "snapshot"
+    if key in (ord("t"), ord("T")):
+        return replace(view, show_inset=not view.show_inset), None
+    if key in (ord("+"), ord("="), ord("-"), ord("_")):
+        step = config.CONFIDENCE_STEP if key in (ord("+"), ord("=")) else -config.CONFIDENCE_STEP
+        return replace(view, min_confidence=clamp_confidence(view.min_confidence + step)), None
+    return view, None
+
+
+def _smoothed(previous: float | None, interval: float) -> float | None:
+    if interval <= 0:
+        return previous
+    rate = 1.0 / interval
+    if previous is None:
+        return rate
+    return previous + config.FPS_SMOOTHING * (rate - previous)
+
+
+def _wait_ms(source: FrameSource, view: ViewState, frame_start: float) -> int:
+    """How long to wait for a key: a video file plays at its own frame rate (a camera
+    sets its pace itself); while paused, poll the keys a few times a second."""
+    if view.paused:
+        return 30
+    if source.live or not source.fps:
+        return 1
+    remaining = 1.0 / source.fps - (time.perf_counter() - frame_start)
+    return max(1, int(remaining * 1000))
+
+
+def _quiet_qt_fonts() -> None:
+    """OpenCV's Qt build looks for fonts in its own (empty) folder and complains on every
+    start; point it at the system's fonts where they exist."""
+    if "QT_QPA_FONTDIR" not in os.environ:
+        for folder in ("/usr/share/fonts/truetype/dejavu", "/usr/share/fonts"):
+            if Path(folder).is_dir():
+                os.environ["QT_QPA_FONTDIR"] = folder
+                break
+
+
+def window_closed(title: str) -> bool:
+    """True once the user closed the window with its close button."""
+    try:
+        return cv2.getWindowProperty(title, cv2.WND_PROP_VISIBLE) < 1
+    except cv2.error:
+        return True
+
+
+def run_window(
+    source: FrameSource,
+    recognizer: Recognizer,
+    view: ViewState = ViewState(),
+    record: Path | None = None,
+    snapshot_dir: Path = config.SNAPSHOT_DIR,
+    max_frames: int | None = None,
+    title: str = config.WINDOW_TITLE,
+    out: TextIO = sys.stdout,
+) -> int:
+    """The live loop in an OpenCV window. Returns the number of frames processed.
+
+    Releases the source, destroys the window and closes the recording however it ends:
+    q/Esc, the window's close button, end of stream, Ctrl+C, or an error.
+    """
+    recorder = Recorder(record, source.fps, measure=source.live)
+    frames = iter(source.frames)
+    processed = 0
+    tracker = None
+    frame = annotated = result = None
+    message_until = 0.0
+    last = time.perf_counter()
+    try:
+        _quiet_qt_fonts()
+        cv2.namedWindow(title, cv2.WINDOW_NORMAL | cv2.WINDOW_KEEPRATIO | cv2.WINDOW_GUI_NORMAL)
+        sized = False
+        while max_frames is None or processed < max_frames:
+            if not view.paused or frame is None:
+                frame_start = time.perf_counter()
+                frame = next(frames, None)
+                if frame is None:
+                    print(source.end_message, file=out)
+                    break
+                result = process_frame(frame, recognizer, tracker)
+                tracker = result.tracker
+                processed += 1
+                now = time.perf_counter()
+                view = replace(view, fps=_smoothed(view.fps, now - last))
+                last = now
+            if view.message and time.perf_counter() > message_until:
+                view = replace(view, message="")
+            annotated = draw_overlay(frame, result, view)
+            if not view.paused:
+                recorder.write(annotated)
+            if not sized:  # open at the frame's own size; the user may resize it
+                cv2.resizeWindow(title, annotated.shape[1], annotated.shape[0])
+                sized = True
+            cv2.imshow(title, annotated)
+            key = cv2.waitKeyEx(_wait_ms(source, view, frame_start))
+            if window_closed(title):
+                break
+            view, action = handle_key(key, view)
+            if action == "quit":
+                break
+            if action == "snapshot":
+                try:  # a full disk must not end a live session: say so and go on
+                    message = f"snapshot saved to {save_snapshot(snapshot_dir, frame, annotated, result)}"
+                except OutputError as exc:
+                    message = f"snapshot failed: {exc}"
+                print(message, file=out)
+                view = replace(view, message=message)
+                message_until = time.perf_counter() + 2.0
+            if view.paused:
+                last = time.perf_counter()  # a pause is not a slow frame
+    finally:
+        source.close()
+        recorder.close()
+        cv2.destroyAllWindows()
+        cv2.waitKey(1)  # let HighGUI process the destroy on GTK/Qt
+        if record is not None and recorder.frames:
+            print(f"recording saved to {record} ({recorder.frames} frames)", file=out)
+    return processed
+
+
+def default_output_stem(source: FrameSource) -> str:
+    return Path(source.name).stem.replace(" ", "") or "webcam"
+
+
+def run_headless(
+    source: FrameSource,
+    recognizer: Recognizer,
+    min_confidence: float = config.MIN_CONFIDENCE,
+    video_path: Path | None = None,
+    jsonl_path: Path | None = None,
+    max_frames: int | None = None,
+    progress: bool = True,
+    out: TextIO = sys.stdout,
+) -> int:
+    """Process the source without a window: annotated video + JSON lines per frame.
+
+    Returns the number of frames processed; progress goes to stderr (tqdm).
+    """
+    stem = default_output_stem(source)
+    video_path = video_path or config.WEBCAM_OUTPUT_DIR / f"{stem}_annotated.mp4"
+    if jsonl_path is None:
+        name = video_path.stem.removesuffix("_annotated")
+        jsonl_path = video_path.with_name(f"{name}_detections.jsonl")
+    jsonl_path.parent.mkdir(parents=True, exist_ok=True)
+    recorder = Recorder(video_path, source.fps, measure=source.live)
+    view = ViewState(min_confidence=min_confidence)
+    tracker = None
+    processed = 0
+    bar = tqdm(
+        total=None, unit="frame", desc=source.name, disable=not progress, file=sys.stderr,
+        dynamic_ncols=True,
+    )
+    last = time.perf_counter()
+    try:
+        with open(jsonl_path, "w", encoding="utf-8") as jsonl:
+            for frame in source.frames:
+                result = process_frame(frame, recognizer, tracker)
+                tracker = result.tracker
+                now = time.perf_counter()
+                view = replace(view, fps=_smoothed(view.fps, now - last))
+                last = now
+                recorder.write(draw_overlay(frame, result, view))
+                jsonl.write(json.dumps(detection_record(processed, result, min_confidence)) + "\n")
+                processed += 1
+                bar.update(1)
+                bar.set_postfix_str(" ".join(result.numbers(min_confidence))[:40], refresh=False)
+                if max_frames is not None and processed >= max_frames:
+                    break
+            else:
+                bar.close()
+                print(source.end_message, file=out)
+    finally:
+        bar.close()
+        source.close()
+        recorder.close()
+        if processed:
+            print(f"annotated video: {video_path}\ndetections (JSON lines): {jsonl_path}",
+                  file=out)
+    return processed
+
+
+def run(args: argparse.Namespace) -> int:
+    # The source first: a camera that does not open fails before the model loads.
+    source = open_source(camera=args.camera, source=args.source, size=args.size)
+    try:
+        recognizer = Recognizer(args.model, backend=args.backend)
+    except BaseException:
+        source.close()
+        raise
+    headless = args.headless or not display_available()
+    if not args.headless and headless:
+        print("no display found (DISPLAY unset or not answering): running headless",
+              file=sys.stderr)
+    if not headless:
+        try:
+            run_window(
+                source, recognizer, ViewState(min_confidence=args.min_confidence),
+                record=args.record, max_frames=args.max_frames,
+            )
+            return 0
+        except cv2.error as exc:
+            if "display" not in str(exc).lower() and "gtk" not in str(exc).lower():
+                raise
+            print(f"cannot open a window ({exc.args[0] if exc.args else exc}); running "
+                  "headless", file=sys.stderr)
+            source = open_source(camera=args.camera, source=args.source, size=args.size)
+    run_headless(
+        source, recognizer, args.min_confidence, video_path=args.record,
+        max_frames=args.max_frames,
+    )
+    return 0

@@ -1,0 +1,67 @@
+"""One frame of the live loop: find and read its digits, fold them into the tracks.
+
+`process_frame` is pure apart from the model call: no window, no state outside its
+arguments (the next tracker state is part of the result; the clock that times it is a
+parameter), so tests and benchmarks run it on generated frames.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+from recognizer.core import config
+from recognizer.core.predict import Recognizer
+from recognizer.detection.detector import find_digits
+from recognizer.detection.results import Detections
+from recognizer.detection.tracking import (
+    TrackedReading,
+    TrackerState,
+    digits_to_read,
+    update_tracks,
+)
+
+
+@dataclass(frozen=True, eq=False)
+class FrameResult:
+    """One processed frame: what to show (confirmed tracks with their voted predictions),
+    everything the detector found with this frame's own readings, the tracker state to
+    pass to the next frame, and the time it took."""
+
+    detections: Detections  # shown: digits of confirmed tracks, carrying the voted prediction
+    raw: Detections  # all digits found in this frame, with this frame's own readings
+    tracks: tuple[TrackedReading, ...]  # per raw digit, same order: track id, vote, confirmed
+    tracker: TrackerState  # give this to the next process_frame call
+    latency_ms: float  # detection + reading + tracking, wall time
+
+    def numbers(self, min_confidence: float = config.MIN_CONFIDENCE) -> list[str]:
+        return self.detections.numbers(min_confidence)
+
+
+def process_frame(
+    frame: np.ndarray,
+    recognizer: Recognizer,
+    tracker: TrackerState | None = None,
+    clock: Callable[[], float] = time.perf_counter,
+    reread_every: int = config.TRACK_REREAD_EVERY,
+) -> FrameResult:
+    """Find, read (one batched call) and track the digits of one BGR frame.
+
+    Digits of settled tracks are read only every `reread_every` frames (their vote stands
+    in between; `raw` then holds None for them); 1 reads every digit in every frame.
+    """
+    start = clock()
+    found = find_digits(frame)
+    need = digits_to_read(tracker, [digit.box for digit in found.digits], reread_every)
+    predictions = recognizer.predict_patches(
+        [digit.patch if read else None for digit, read in zip(found.digits, need)]
+    )
+    raw = found.with_predictions(predictions)
+    tracker, tracks = update_tracks(tracker or TrackerState(), raw.digits)
+    detections = raw.with_predictions(
+        [reading.prediction for reading in tracks], keep=[reading.confirmed for reading in tracks]
+    )
+    return FrameResult(detections, raw, tracks, tracker, (clock() - start) * 1000.0)

@@ -1,0 +1,226 @@
+"""Find handwritten digits on paper in a frame, in reading order, and read them in one batch.
+
+The tutorial way (one global threshold, external contours, one `predict` per crop) fails on
+real paper: uneven light and shadows, ruled lines and specks, a 5 whose top bar is a separate
+stroke, digits that touch. This detector:
+
+1. thresholds the ink against the paper around it (`ink`: the paper's light is estimated
+   locally and divided out, then a noise-adaptive threshold with hysteresis); a mostly dark
+   image is tried both ways round (`polarity`: light ink on a board, or a dim sheet);
+2. finds the connected ink pieces (`blobs`) and drops what is not a digit (`filters`) by
+   size relative to the frame and to the typical digit, aspect ratio and fill: the sheet's
+   edge and a form's boxes (outlines that surround digits), ruled lines (erased where digits
+   touch them), specks, blobs cut by the frame's border, the desk around the sheet;
+3. merges pieces of one digit (`merging`: a 5's detached bar, a stroke the threshold broke)
+   and splits a wide blob of touching digits at its thinnest columns;
+4. groups digits into lines (chains of vertically overlapping neighbours, so slanted rows
+   hold together) and numbers (side by side with small gaps), in reading order (`order`);
+5. crops every digit from the full-resolution frame with its own mask, so neighbours do not
+   leak in, through `core.preprocess.to_mnist`; `read_digits` reads them all in one call.
+
+This module runs those stages; each lives in the module named beside it. Large frames are
+analysed on a reduced copy (at most DETECT_MAX_SIDE px) and cropped from the full one. The
+thresholds are named constants in `recognizer.core.config`.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from recognizer.core import config
+from recognizer.core.predict import Recognizer
+from recognizer.core.preprocess import to_mnist
+from recognizer.detection.blobs import Blob, InkReading, components, typical_height
+from recognizer.detection.filters import (
+    candidates,
+    containers,
+    cut_by_border,
+    drop_off_sheet,
+    erase_ruled_lines,
+    is_line_or_edge,
+    is_vertical_stroke,
+)
+from recognizer.detection.ink import (
+    fitted_kernel_fraction,
+    maybe_light_on_dark,
+    paper_to_white,
+    threshold_ink,
+    working_gray,
+)
+from recognizer.detection.merging import (
+    merge_close_up,
+    merge_pieces,
+    split_touching,
+    whole_frame_blob,
+)
+from recognizer.detection.order import reading_order, renumber
+from recognizer.detection.polarity import reads_light_on_dark, reads_light_on_dark_tie
+from recognizer.detection.results import Detections, Digit
+
+
+def find_digits(
+    frame: np.ndarray, *, whole_frame_fallback: bool = False, refine: bool = False
+) -> Detections:
+    """Find digit candidates (no model): boxes, patches, lines, numbers; predictions None.
+
+    frame: gray, BGR or BGRA (uint8, uint16 or float), any size.
+    whole_frame_fallback: when nothing digit-like is found apart from the frame's border
+    (a tight crop of one digit touches the edges), read the whole frame as one digit. The
+    photo mode sets it; a live camera does not, so an empty frame stays empty.
+    refine: when strokes are fine, threshold a second time against a paper estimate fitted
+    to them (sharper around shadow edges; costs a few ms, so the photo mode sets it).
+    """
+    gray, scale = working_gray(frame)
+    reading = _read_ink(gray, False, refine)
+    light_on_dark = False
+    if maybe_light_on_dark(gray):
+        # Mostly dark: light ink on a dark ground (MNIST style, chalk), or a dim photo of
+        # paper, or a sheet on a dark table. Try both readings. The light reading is first
+        # tried on a copy at most POLARITY_MAX_SIDE px: its count is mostly enough.
+        factor = min(1.0, config.POLARITY_MAX_SIDE / max(gray.shape))
+        trial_gray = gray if factor >= 1.0 else cv2.resize(
+            gray, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA)
+        trial = _read_ink(trial_gray, True)
+        light = None
+        if len(trial.digits) == len(reading.digits) and reading.digits:
+            light = trial if factor >= 1.0 else _read_ink(gray, True, refine)
+            choose_light = reads_light_on_dark_tie(gray, light, reading)
+        else:
+            choose_light = reads_light_on_dark(trial, reading)
+        if choose_light or not (trial.digits or reading.digits):
+            light_on_dark = True
+            if light is None:
+                light = trial if factor >= 1.0 else _read_ink(gray, True, refine)
+            reading = light
+    mask, labels = reading.mask, reading.labels
+    digits_found = drop_off_sheet(frame, gray, scale, mask, reading.digits)
+    if whole_frame_fallback:
+        digits_found = merge_close_up(digits_found, reading.pieces, gray.shape)
+    if not digits_found and whole_frame_fallback:
+        whole = whole_frame_blob(reading.pieces, gray.shape)
+        if whole is not None:
+            digits_found = [whole]
+
+    digits = []
+    for blob, line, number in reading_order(digits_found):
+        box, patch = _crop_patch(frame, labels, blob, scale, light_on_dark)
+        if patch is not None:
+            digits.append(Digit(box=box, patch=patch, line=line, number=number))
+    digits = renumber(digits)
+    if scale != 1.0:
+        full = np.asarray(frame).shape[:2]
+        mask = cv2.resize(mask, (full[1], full[0]), interpolation=cv2.INTER_NEAREST)
+    return Detections(digits=tuple(digits), mask=mask)
+
+
+def read_digits(
+    frame: np.ndarray,
+    recognizer: Recognizer,
+    *,
+    whole_frame_fallback: bool = False,
+    refine: bool = False,
+) -> Detections:
+    """find_digits + ONE batched recognizer.predict_patches call; Detections with predictions."""
+    found = find_digits(frame, whole_frame_fallback=whole_frame_fallback, refine=refine)
+    if not found.digits:
+        return found
+    return found.with_predictions(recognizer.predict_patches([d.patch for d in found.digits]))
+
+
+def _read_ink(gray: np.ndarray, light_on_dark: bool, refine: bool = False) -> InkReading:
+    """Threshold, filter, merge and split for one reading of the ink's polarity.
+
+    refine (photo mode) also fits the paper estimate to fine strokes and keeps digits that
+    the frame's border cuts (see `find_digits`)."""
+    cut_digits = refine
+    frame_shape = gray.shape
+    fraction = config.BACKGROUND_KERNEL_FRACTION
+    if refine:
+        # The paper estimate must be wider than a stroke, but the wider it is, the further
+        # a sharp shadow's edge bleeds into the paper as false ink: with fine strokes, use
+        # a kernel fitted to them (their width is measured on a reduced copy).
+        small = gray if min(gray.shape) < config.REFINE_MEASURE_MIN_SIDE else cv2.resize(
+            gray, None, fx=config.REFINE_MEASURE_SCALE, fy=config.REFINE_MEASURE_SCALE,
+            interpolation=cv2.INTER_AREA)
+        fitted = fitted_kernel_fraction(threshold_ink(small, light_on_dark))
+        if fitted < config.BACKGROUND_KERNEL_FRACTION * config.REFINE_MAX_KERNEL:
+            fraction = fitted
+    mask = threshold_ink(gray, light_on_dark, fraction)
+    labels, pieces = components(mask)
+    min_side = min(frame_shape)
+    min_height = max(config.MIN_DIGIT_PIXELS, config.MIN_DIGIT_FRACTION * min_side)
+    kept, typical = candidates(pieces, labels, frame_shape, min_height)
+    outlines = set(id(p) for p in containers(pieces, labels, min_height))
+    lined = [p for p in pieces if id(p) not in outlines]
+    if typical and erase_ruled_lines(mask, labels, lined, typical):
+        labels, pieces = components(mask)
+        kept, typical = candidates(pieces, labels, frame_shape, min_height)
+    strokes = [p for p in pieces if is_vertical_stroke(p, frame_shape)]
+    pieces = [p for p in pieces if not is_line_or_edge(p, frame_shape)] + strokes
+    blobs = merge_pieces(kept, typical)
+    typical = typical_height([b for b in blobs if b.h >= min_height]) or typical
+
+    sized = [b for b in blobs if b.h >= max(min_height, config.MIN_RELATIVE_HEIGHT * typical)]
+    if cut_digits and typical and len(sized) >= 2:
+        sized += [
+            cut for cut in cut_by_border(pieces, frame_shape, typical)
+            if any(  # in line with the other digits: part of the same row
+                min(cut.y1, b.y1) - max(cut.y0, b.y0) >= config.LINE_OVERLAP * min(cut.h, b.h)
+                for b in sized
+            )
+        ]
+    median_area = float(np.median([b.area for b in sized])) if sized else 0.0
+    digits_found: list[Blob] = []
+    for blob in sized:
+        if blob.area < config.MIN_RELATIVE_AREA * median_area:
+            continue  # a speck or a stray mark of digit height but little ink
+        fill = blob.area / float(max(1, blob.w * blob.h))
+        if fill > config.MAX_FILL or blob.w > config.MAX_DIGIT_FRACTION * frame_shape[1]:
+            continue
+        if blob.h > config.MAX_DIGIT_FRACTION * frame_shape[0]:
+            continue
+        digits_found.extend(split_touching(blob, labels, typical))
+    return InkReading(mask, labels, digits_found, pieces)
+
+
+def _crop_patch(
+    frame: np.ndarray, labels: np.ndarray, blob: Blob, scale: float, light_on_dark: bool
+):
+    """The blob's box in frame pixels and its 28x28 model input (None if nothing to read).
+
+    The crop is handed to `to_mnist` as dark ink on paper scaled to white (the paper level
+    is the crop's bright part outside the digit's mask): `to_mnist` guesses polarity from
+    the crop's border, which a dim photo of paper (grey paper below 50%) would fool.
+    """
+    height, width = frame.shape[:2]
+    pad = max(1, int(round(config.CROP_PAD * max(blob.w, blob.h))))
+    x0, y0 = max(0, blob.x0 - pad), max(0, blob.y0 - pad)
+    x1, y1 = min(labels.shape[1], blob.x1 + pad), min(labels.shape[0], blob.y1 + pad)
+    window = labels[y0:y1, x0:x1]
+    if len(blob.labels) == 1:
+        region = window == blob.labels[0]
+    else:
+        region = np.isin(window, blob.labels)
+    # Keep only the blob's own columns (a split part must not see its neighbour's ink).
+    region[:, : max(0, blob.x0 - x0)] = False
+    region[:, blob.x1 - x0 :] = False
+    mask = region.astype(np.uint8) * 255
+    mask = cv2.dilate(mask, np.ones((3, 3), np.uint8))
+    if blob.alone:
+        mask[blob.y0 - y0 : blob.y1 - y0, blob.x0 - x0 : blob.x1 - x0] = 255
+    fx0, fy0 = int(x0 / scale), int(y0 / scale)
+    fx1, fy1 = min(width, int(np.ceil(x1 / scale))), min(height, int(np.ceil(y1 / scale)))
+    crop = frame[fy0:fy1, fx0:fx1]
+    if crop.size == 0:
+        return None, None
+    if scale != 1.0:
+        mask = cv2.resize(mask, (crop.shape[1], crop.shape[0]), interpolation=cv2.INTER_NEAREST)
+    patch = to_mnist(paper_to_white(crop, mask, light_on_dark), mask)
+    box = (
+        int(blob.x0 / scale),
+        int(blob.y0 / scale),
+        max(1, int(round(blob.w / scale))),
+        max(1, int(round(blob.h / scale))),
+    )
+    return box, patch

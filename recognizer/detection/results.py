@@ -1,0 +1,53 @@
+"""`Detections`: every digit found in one frame, in reading order, with the mask they came from."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Sequence
+
+import numpy as np
+
+from recognizer.core import config
+from recognizer.core.predict import Prediction
+from recognizer.core.records import Digit
+
+
+@dataclass(frozen=True, eq=False)
+class Detections:
+    """All digits of a frame in reading order, and the threshold mask they were found in."""
+
+    digits: tuple[Digit, ...]  # lines top to bottom, left to right within a line
+    mask: np.ndarray  # uint8 binary threshold mask (255 = ink), same H x W as the frame
+
+    def with_predictions(
+        self, predictions: Sequence[Prediction | None], keep: Sequence[bool] | None = None
+    ) -> "Detections":
+        """The same detections with one prediction per digit attached (in order); with
+        keep, only the digits whose flag is true."""
+        flags = keep if keep is not None else [True] * len(self.digits)
+        pairs = zip(self.digits, predictions, flags)
+        digits = tuple(replace(d, prediction=p) for d, p, k in pairs if k)
+        return Detections(digits=digits, mask=self.mask)
+
+    def scaled(self, factor: int) -> "Detections":
+        """The same detections with every box multiplied by an integer factor (for drawing
+        them on an enlarged copy of the image)."""
+        digits = tuple(replace(d, box=tuple(v * factor for v in d.box)) for d in self.digits)
+        return Detections(digits=digits, mask=self.mask)
+
+    def numbers(self, min_confidence: float = config.MIN_CONFIDENCE) -> list[str]:
+        """Each number's digits as a string, '?' for an unsure digit."""
+        groups: dict[int, list[str]] = {}
+        for digit in self.digits:
+            groups.setdefault(digit.number, []).append(digit.text(min_confidence))
+        return ["".join(groups[key]) for key in sorted(groups)]
+
+    def number_boxes(self) -> list[tuple[int, int, int, int]]:
+        """The box around each number's digits, in the order of `numbers()`."""
+        boxes: dict[int, list[int]] = {}
+        for digit in self.digits:
+            x, y, w, h = digit.box
+            box = boxes.setdefault(digit.number, [x, y, x + w, y + h])
+            box[0], box[1] = min(box[0], x), min(box[1], y)
+            box[2], box[3] = max(box[2], x + w), max(box[3], y + h)
+        return [(b[0], b[1], b[2] - b[0], b[3] - b[1]) for _, b in sorted(boxes.items())]
