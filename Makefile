@@ -2,11 +2,12 @@
 #   make demo   - create .venv, install, run the live loop on the bundled demo video
 #                 (a window where there is a display; headless output in out/webcam/ otherwise)
 #   make test   - create .venv, install with test extras, run the test suite
+#   make test-fast - the same without the tests marked slow (training, real windows)
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test install bench clean
+.PHONY: demo test test-fast install clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +24,9 @@ demo: install
 
 test: install
 	$(BIN)/python -m pytest -ra
+
+test-fast: install
+	$(BIN)/python -m pytest -ra -m "not slow"
 
 clean:
 	rm -rf $(VENV) build *.egg-info

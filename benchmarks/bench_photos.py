@@ -48,7 +48,7 @@ def accuracy(images: Path, labels_csv: Path, recognizer: Recognizer) -> list[tup
     options = RunOptions(root=str(images), out=None)
     readings = {}
     for result in read_files(files, options, jobs=1, recognizer=recognizer):
-        readings[result.file] = "".join(str(d.digit) for d in result.digits)
+        readings[result.file] = "".join(str(d.prediction.digit) for d in result.digits)
     scores = score_files(readings, {f: labels[f] for f in files})
     rows = []
     for kind in sorted(set(kinds[s.file] for s in scores)):

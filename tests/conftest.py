@@ -1,4 +1,5 @@
-"""Shared fixtures: the shipped model, the ../shared data sets, and a private X server."""
+"""Shared fixtures (the shipped model, the ../shared data sets, a private X server) and the
+helpers several test files draw their inputs with."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import subprocess
 import time
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
 
@@ -17,6 +19,38 @@ PROJECT_ROOT = config.PROJECT_ROOT
 SHARED_DIR = Path(os.environ.get("RECOGNIZER_SHARED", PROJECT_ROOT.parent / "shared"))
 MNIST_NPZ = SHARED_DIR / "data" / "mnist" / "mnist.npz"
 REAL_PHOTOS = SHARED_DIR / "data" / "real_photos"
+
+
+# --- Helpers --------------------------------------------------------------------------------
+
+
+def paste_digits(digits, places, size=(480, 640), digit_px=60, light=None):
+    """A light paper frame (BGR uint8) with each 28x28 MNIST digit drawn dark at (x, y)."""
+    height, width = size
+    paper = np.full((height, width), 225.0, dtype=np.float32)
+    if light is not None:  # a gradient of light: darker to the right
+        paper *= np.linspace(1.0, light, width, dtype=np.float32)[np.newaxis, :]
+    for digit, (x, y) in zip(digits, places):
+        ink = cv2.resize(digit.astype(np.float32) / 255.0, (digit_px, digit_px))
+        region = paper[y : y + digit_px, x : x + digit_px]
+        region *= 1.0 - 0.85 * ink
+    frame = np.clip(paper, 0, 255).astype(np.uint8)
+    return cv2.cvtColor(frame, cv2.COLOR_GRAY2BGR)
+
+
+def pick(mnist_test, wanted):
+    """The first MNIST test image of each wanted label."""
+    x_test, y_test = mnist_test
+    return [x_test[int(np.flatnonzero(y_test == label)[0])] for label in wanted]
+
+
+def arc(cx, cy, rx, ry, start=0.0, stop=2 * np.pi, count=40):
+    """Points on an ellipse from angle start to stop (radians, y down): a whole one by default."""
+    angles = np.linspace(start, stop, count)
+    return [(cx + rx * np.cos(a), cy + ry * np.sin(a)) for a in angles]
+
+
+# --- Fixtures -------------------------------------------------------------------------------
 
 
 @pytest.fixture(scope="session")

@@ -85,3 +85,26 @@ def test_litert_serving_never_imports_tensorflow():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          cwd=config.PROJECT_ROOT, timeout=120).stdout.split()
     assert out == ["litert", "False", "False"]
+
+
+def test_help_and_the_package_face_load_no_heavy_modules():
+    """`recognizer --help` and `import recognizer` answer without numpy, OpenCV or a runtime;
+    the face's names load their modules on first use."""
+    code = (
+        "import sys, contextlib, io\n"
+        "import recognizer\n"
+        "from recognizer.apps.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        "    try:\n"
+        "        main(['--help'])\n"
+        "    except SystemExit:\n"
+        "        pass\n"
+        "heavy = [m for m in ('numpy', 'cv2', 'tensorflow', 'ai_edge_litert') if m in sys.modules]\n"
+        "print(','.join(heavy) or 'none')\n"
+        "recognizer.find_digits, recognizer.read_digits, recognizer.to_mnist\n"
+        "print('cv2' in sys.modules)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            timeout=120, cwd=config.PROJECT_ROOT)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["none", "True"]

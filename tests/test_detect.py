@@ -8,28 +8,7 @@ import numpy as np
 from recognizer.core import config
 from recognizer.detection.annotate import draw_digits
 from recognizer.detection.detector import Detections, find_digits, read_digits
-
-
-def paste_digits(digits, places, size=(480, 640), digit_px=60, light=None):
-    """A light paper frame (BGR uint8) with each 28x28 MNIST digit drawn dark at (x, y)."""
-    height, width = size
-    paper = np.full((height, width), 225.0, dtype=np.float32)
-    if light is not None:  # a gradient of light: darker to the right
-        paper *= np.linspace(1.0, light, width, dtype=np.float32)[np.newaxis, :]
-    import cv2
-
-    for digit, (x, y) in zip(digits, places):
-        ink = cv2.resize(digit.astype(np.float32) / 255.0, (digit_px, digit_px))
-        region = paper[y : y + digit_px, x : x + digit_px]
-        region *= 1.0 - 0.85 * ink
-    frame = np.clip(paper, 0, 255).astype(np.uint8)
-    return cv2.cvtColor(frame, cv2.COLOR_GRAY2BGR)
-
-
-def pick(mnist_test, wanted):
-    """The first MNIST test image of each wanted label."""
-    x_test, y_test = mnist_test
-    return [x_test[int(np.flatnonzero(y_test == label)[0])] for label in wanted]
+from tests.conftest import paste_digits, pick
 
 
 def test_blank_paper_has_no_digits():

@@ -13,13 +13,9 @@ import numpy as np
 import pytest
 
 from recognizer.core import config
+from tests.conftest import arc
 
 pytestmark = pytest.mark.slow
-
-
-def arc(cx, cy, rx, ry, count=40):
-    angles = np.linspace(0, 2 * np.pi, count)
-    return [(cx + rx * np.cos(a), cy + ry * np.sin(a)) for a in angles]
 
 
 ONE = [[(120, 60), (120, 260)]]

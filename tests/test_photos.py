@@ -16,7 +16,7 @@ from PIL import Image
 from recognizer.apps import photos
 from recognizer.detection.annotate import to_bgr8
 from recognizer.apps.cli import main
-from tests.test_detect import paste_digits, pick
+from tests.conftest import paste_digits, pick
 
 
 def _png_claiming(width: int, height: int) -> bytes:
@@ -226,13 +226,13 @@ def test_help_explains_exit_status(capsys):
 def test_huge_photo_detected_on_reduced_copy_boxes_in_full_pixels(mnist_test, recognizer):
     frame = paste_digits(pick(mnist_test, [2, 5]), [(900, 1200), (1300, 1210)],
                          size=(3000, 4000), digit_px=300)
-    options = photos.RunOptions(root="", out=None)
     from recognizer.detection.detector import read_digits
 
     result = read_digits(frame, recognizer, whole_frame_fallback=True)
     assert [d.prediction.digit for d in result.digits] == [2, 5]
     assert 880 <= result.digits[0].box[0] <= 1000 and result.digits[0].box[3] > 150
-    assert options.min_confidence > 0
+    assert 1280 <= result.digits[1].box[0] <= 1400  # full-size pixels, not the reduced copy's
+    assert result.mask.shape == frame.shape[:2]  # the mask is brought back to full size too
 
 
 @pytest.mark.slow

@@ -19,12 +19,7 @@ from recognizer.drawing.strokes import (
     read_strokes,
     render_digit,
 )
-
-
-def arc(cx, cy, rx, ry, start, stop, count=40):
-    """Points on an ellipse from angle start to stop (radians, y down)."""
-    angles = np.linspace(start, stop, count)
-    return [(cx + rx * np.cos(a), cy + ry * np.sin(a)) for a in angles]
+from tests.conftest import arc
 
 
 def one(x, top=60, bottom=260):

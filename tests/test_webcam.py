@@ -6,6 +6,7 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import json
+import re
 import shutil
 import subprocess
 import threading
@@ -20,7 +21,7 @@ import pytest
 from recognizer.apps.webcam import display, loops, outputs, overlay, processing
 from recognizer.core import config
 from recognizer.detection.annotate import CONFIDENT_COLOUR
-from recognizer.apps.cli import main
+from recognizer.apps.cli import WEBCAM_KEYS, main
 from recognizer.apps.webcam.sources import FrameSource, list_source, open_video
 from recognizer.detection.tracking import box_iou, count_flips
 
@@ -334,13 +335,22 @@ def test_cli_without_display_runs_headless_into_out_webcam(clean_digits, tmp_pat
     assert len(lines) == 3 and json.loads(lines[0])["numbers"] == ["12", "345", "67890"]
 
 
-def test_help_lists_the_keys(capsys):
+def test_help_lists_every_key_the_window_handles(capsys):
     with pytest.raises(SystemExit):
         main(["webcam", "--help"])
     text = capsys.readouterr().out
-    for key in ("q / Esc", "space", "s ", "t ", "+ / -", "--camera N", "--source FILE",
-                "--size WxH", "--record OUT.mp4", "--headless", "--min-confidence P"):
-        assert key in text
+    for key, what in WEBCAM_KEYS:  # each on its own line: the key, then what it does
+        assert re.search(rf"^\s+{re.escape(key)}\s+{re.escape(what)}$", text, re.MULTILINE), key
+    for option in ("--camera N", "--source FILE", "--size WxH", "--record OUT.mp4",
+                   "--headless", "--min-confidence P"):
+        assert option in text
+    # The keys listed are the keys the loop acts on, and an unlisted key does nothing.
+    listed = [name for key, _ in WEBCAM_KEYS for name in key.split(" / ")]
+    codes = {"Esc": 27, "space": ord(" ")}
+    for name in listed:
+        view, action = loops.handle_key(codes.get(name, ord(name[0])), overlay.ViewState())
+        assert action is not None or view != overlay.ViewState(), name
+    assert loops.handle_key(ord("x"), overlay.ViewState()) == (overlay.ViewState(), None)
 
 
 # --- the real window, under Xvfb -----------------------------------------------------------

@@ -30,14 +30,14 @@ WEBCAM_KEYS = (
     ("+ / -", "raise / lower the confidence threshold"),
 )
 
-PHOTOS_EPILOG = """\
+PHOTOS_EPILOG = f"""\
 outputs (in OUTDIR, created if needed; never inside DIR, inputs are never overwritten):
   predictions.csv        file,digit,confidence,x,y,w,h,line - one row per digit read, each
                          file's rows in reading order; file relative to DIR; box in the
                          original image's pixels; line numbers a file's lines from 0
   annotated/REL.png      each photo with boxes, digits and confidences drawn (REL = the
-                         path relative to DIR; at most 1024 px on the longest side, tiny
-                         crops enlarged to at least 256 px)
+                         path relative to DIR; at most {config.ANNOTATED_MAX_SIDE} px on the longest side, tiny
+                         crops enlarged to at least {config.ANNOTATED_MIN_SIDE} px)
   summary.json           files read, digits found, files with errors and why, seconds, options
 
 exit status:
@@ -109,9 +109,16 @@ def add_model_arguments(
 # --- The subcommands ------------------------------------------------------------------------
 
 
+def _add_command(subparsers, name: str, target: str, **options) -> argparse.ArgumentParser:
+    """A subcommand whose run is `target` ("module:function", imported when it runs)."""
+    parser = subparsers.add_parser(name, **options)
+    parser.set_defaults(run=target)
+    return parser
+
+
 def add_predict(subparsers) -> None:
-    parser = subparsers.add_parser(
-        "predict",
+    parser = _add_command(
+        subparsers, "predict", "recognizer.apps.predict:run",
         help="read the single digit in each image file",
         description="Read the single digit in each image (any size, gray or colour, dark on "
         "light or light on dark). Prints 'FILE: DIGIT, CONFIDENCE%', 'not sure' below "
@@ -121,12 +128,11 @@ def add_predict(subparsers) -> None:
     parser.add_argument("images", nargs="+", metavar="IMAGE", help="image files")
     parser.add_argument("--json", action="store_true", help="print one JSON object per image")
     add_model_arguments(parser)
-    parser.set_defaults(run="recognizer.apps.predict:run")
 
 
 def add_draw(subparsers) -> None:
-    parser = subparsers.add_parser(
-        "draw",
+    parser = _add_command(
+        subparsers, "draw", "recognizer.drawing.app:run",
         help="draw a digit or a number with the mouse and see it read live",
         description="Open a window to draw digits with the mouse: the reading updates as you "
         "draw, with the ten probabilities and the 28x28 image the model saw. Several digits "
@@ -135,7 +141,6 @@ def add_draw(subparsers) -> None:
         "'recognizer webcam --headless'.",
     )
     add_model_arguments(parser)
-    parser.set_defaults(run="recognizer.drawing.app:run")
 
 
 def _webcam_epilog() -> str:
@@ -159,8 +164,8 @@ def _webcam_epilog() -> str:
 
 
 def add_webcam(subparsers) -> None:
-    parser = subparsers.add_parser(
-        "webcam",
+    parser = _add_command(
+        subparsers, "webcam", "recognizer.apps.webcam.loops:run",
         help="read digits live from a camera or a video file",
         description="Hold handwritten digits on paper up to a camera: every digit is boxed "
         "and labelled live with its confidence, numbers are read as a whole, labels are "
@@ -190,18 +195,18 @@ def add_webcam(subparsers) -> None:
         "--max-frames", type=int, metavar="N", default=None, help="stop after N frames"
     )
     add_model_arguments(parser, unsure="a digit is shown as unsure '?'")
-    parser.set_defaults(run="recognizer.apps.webcam.loops:run")
 
 
 def add_photos(subparsers) -> None:
-    parser = subparsers.add_parser(
-        "photos",
+    parser = _add_command(
+        subparsers, "photos", "recognizer.apps.photos:run",
         help="read every handwritten digit in a folder of photos",
-        description="Read every handwritten digit in the photos under DIR (recursively; jpg,\n"
-        "jpeg, png, bmp, tif, tiff, webp, any case): sheets of digits, numbers on forms,\n"
-        "single digits on paper, tight crops, white-on-black MNIST-style images. EXIF\n"
-        "orientation is respected; gray, colour, alpha and 16-bit images of any size are\n"
-        "handled (large photos are analysed on a reduced copy and cropped at full size).",
+        description="Read every handwritten digit in the photos under DIR, walked recursively\n"
+        "for " + ", ".join(e.lstrip(".") for e in config.PHOTO_EXTENSIONS) + " files (any case): "
+        "sheets of digits,\nnumbers on forms, single digits on paper, tight crops, "
+        "white-on-black MNIST-style\nimages. EXIF orientation is respected; gray, colour, "
+        "alpha and 16-bit images of any\nsize are handled (large photos are analysed on a "
+        "reduced copy and cropped at full size).",
         epilog=PHOTOS_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -215,7 +220,7 @@ def add_photos(subparsers) -> None:
     add_model_arguments(
         parser, unsure="a digit is marked unsure: '?' in the annotations and numbers"
     )
-    parser.set_defaults(run="recognizer.apps.photos:run", check=_check_photos)
+    parser.set_defaults(check=_check_photos)
 
 
 def _check_photos(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
@@ -224,8 +229,8 @@ def _check_photos(parser: argparse.ArgumentParser, args: argparse.Namespace) -> 
 
 
 def add_score(subparsers) -> None:
-    parser = subparsers.add_parser(
-        "score",
+    parser = _add_command(
+        subparsers, "score", "recognizer.apps.score:run",
         help="score a photos run's predictions.csv against a labels CSV",
         description="Score PREDICTIONS.csv (from 'recognizer photos') against LABELS.csv "
         "(columns file,label; label = the file's digits in reading order). Prints digit "
@@ -237,7 +242,6 @@ def add_score(subparsers) -> None:
     parser.add_argument("--worst", type=int, default=config.SCORE_WORST_FILES, metavar="N",
                         help=f"list the N worst files (default: {config.SCORE_WORST_FILES})")
     parser.add_argument("--json", action="store_true", help="print the scores as JSON")
-    parser.set_defaults(run="recognizer.apps.score:run")
 
 
 # Subcommands, in the order --help lists them.

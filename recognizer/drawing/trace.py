@@ -2,16 +2,20 @@
 
 This is how an MNIST digit (scanned pencil) becomes a drawing as a user would make it with
 the drawing app's pen: the centre lines of its strokes, to be redrawn by
-`recognizer.drawing.strokes`. The drawing benchmark redraws the official test digits this way to
-measure how well the app reads digits drawn with an even round pen.
+`recognizer.drawing.strokes`. The drawing benchmark redraws the official test digits this way
+to measure how well the app reads digits drawn with an even round pen.
 
 The digit is skeletonised on a smoothly enlarged copy (TRACE_SCALE): at 28 px a skeleton is
 a staircase of whole pixels whose corners sprout spurs, at 4x it follows the strokes' centre
 lines to a quarter pixel (the drawing benchmark reads more digits right traced at 4x than
 at 1x or 2x).
 
-The drawing benchmark and the tests use it; the app itself never traces. It needs
-scikit-image (the `test` extra), imported only when a digit is traced.
+Why it lives in the package, beside the renderer it inverts, and not in benchmarks/: it is
+how any image of handwriting becomes drawn-style data through the app's own path - the
+drawing benchmark today, and the drawn-style training and evaluation sets (letters and
+shapes for "not a digit", touching numbers) that train_mnist.py and the benchmarks make
+next. The app itself never traces. It needs scikit-image (the `test` extra), imported only
+when a digit is traced, so that the app does not depend on it.
 """
 
 from __future__ import annotations
