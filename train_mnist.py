@@ -6,10 +6,16 @@ Reads top to bottom: load the data, build the model, train, evaluate, save.
     python train_mnist.py --data ../shared/data/mnist/mnist.npz
     python train_mnist.py --data mnist.npz --augment --epochs 20   # the shipped model's base
     python train_mnist.py --data mnist.npz --augment --pen --init models/mnist_cnn.keras \
-        --epochs 3                                                # ... fine-tuned (shipped)
+        --epochs 3                                                # ... fine-tuned
+    python train_mnist.py --data mnist.npz --augment --pen --reject \
+        --init models/mnist_cnn.keras --epochs 4                  # ... with "not a digit"
 
-By default it reproduces the tutorial exactly (10 epochs, batch 128, Adadelta). It writes
-into --out: mnist_cnn.keras, mnist_cnn.tflite, metrics.json, training.png, confusion.png.
+By default it reproduces the tutorial exactly (10 epochs, batch 128, Adadelta). With
+--reject the model learns an eleventh answer, "not a digit", from negatives the project
+makes itself (recognizer.synth), gives logits, and a temperature fitted on held-back data
+calibrates them. It writes into --out: mnist_cnn.keras, mnist_cnn.tflite, mnist_cnn.json
+(the model card: what the outputs are, the temperature), metrics.json, training.png,
+confusion.png and, with --reject, calibration.png.
 """
 
 from __future__ import annotations
@@ -28,11 +34,18 @@ import numpy as np
 from recognizer.core.config import (
     ADADELTA_LEARNING_RATE,
     BATCH_SIZE,
+    CALIBRATION_BINS,
+    CALIBRATION_DIGITS,
+    CALIBRATION_NEGATIVES,
     EPOCHS,
     IMAGE_SIZE,
+    MODEL_CARD_SUFFIX,
     MODEL_STEM,
     MODELS_DIR,
     NUM_CLASSES,
+    REJECT_CLASS,
+    REJECT_NEGATIVES,
+    STYLED_DIGITS,
 )
 
 
@@ -156,6 +169,134 @@ def pen_style(x: np.ndarray, seed: int) -> np.ndarray:
     return copies
 
 
+# --- "Not a digit" -----------------------------------------------------------------------
+
+
+def reject_data(x_train, y_train, seed: int, limit: int | None):
+    """Training and calibration sets for --reject.
+
+    Returns the digits to train on (all but the last CALIBRATION_DIGITS, kept back), the
+    extra training images (the styled digits of recognizer.synth.styles, and negatives of the
+    training kinds labelled REJECT_CLASS) and the calibration set (the kept-back digits and
+    negatives of another seed), each as (x, y).
+    """
+    from recognizer.synth.negatives import make_negatives
+    from recognizer.synth.styles import make_styled_digits
+
+    keep = min(CALIBRATION_DIGITS, len(x_train) // 10)
+    x_cal, y_cal = x_train[len(x_train) - keep:], y_train[len(y_train) - keep:]
+    x_train, y_train = x_train[: len(x_train) - keep], y_train[: len(y_train) - keep]
+    share = 1.0 if limit is None else min(1.0, limit / 60_000)
+    negatives, _ = make_negatives(max(10, int(REJECT_NEGATIVES * share)), seed, x_train, y_train)
+    styled, styled_y, _ = make_styled_digits(max(7, int(STYLED_DIGITS * share)), seed + 1)
+    cal_negatives, _ = make_negatives(max(10, int(CALIBRATION_NEGATIVES * share)), seed + 2,
+                                      x_train, y_train)
+    x_extra = np.concatenate([styled, negatives])
+    y_extra = np.concatenate([styled_y, np.full(len(negatives), REJECT_CLASS, np.uint8)])
+    x_cal = np.concatenate([x_cal, cal_negatives])
+    y_cal = np.concatenate([y_cal, np.full(len(cal_negatives), REJECT_CLASS, np.uint8)])
+    print(f"--reject: {len(negatives)} negatives and {len(styled)} styled digits added; "
+          f"{len(x_cal)} images kept back for calibration")
+    return x_train, y_train, x_extra, y_extra, x_cal, y_cal
+
+
+def init_weights(model, init_path: Path):
+    """Start from a saved model: every layer copied; a 10-class model's last layer is
+    widened for "not a digit" (its digit logits kept, the new one starting at 0)."""
+    import keras
+
+    source = keras.saving.load_model(init_path, compile=False).get_weights()
+    target = model.get_weights()
+    if source[-1].shape != target[-1].shape and source[-1].shape[0] + 1 == target[-1].shape[0]:
+        kernel, bias = source[-2], source[-1]
+        source[-2] = np.concatenate([kernel, np.zeros((len(kernel), 1), kernel.dtype)], axis=1)
+        source[-1] = np.concatenate([bias, np.zeros(1, bias.dtype)])
+    model.set_weights(source)
+
+
+def softmax(logits: np.ndarray, temperature: float = 1.0) -> np.ndarray:
+    scaled = logits.astype(np.float64) / temperature
+    scaled -= scaled.max(axis=1, keepdims=True)
+    exp = np.exp(scaled)
+    return exp / exp.sum(axis=1, keepdims=True)
+
+
+def fit_temperature(logits: np.ndarray, labels: np.ndarray) -> float:
+    """The temperature that minimises the negative log-likelihood (temperature scaling):
+    a coarse log-spaced search, then a finer one around the best."""
+    def nll(t):
+        probs = softmax(logits, t)
+        return -np.mean(np.log(probs[np.arange(len(labels)), labels] + 1e-12))
+
+    grid = np.exp(np.linspace(np.log(0.25), np.log(8.0), 60))
+    best = min(grid, key=nll)
+    fine = np.linspace(best / 1.08, best * 1.08, 41)
+    return float(min(fine, key=nll))
+
+
+def calibration_error(probabilities: np.ndarray, labels: np.ndarray, bins: int = CALIBRATION_BINS):
+    """Expected calibration error (the mean |accuracy - confidence| over equal-width
+    confidence bins, weighted by their share) and the bins' (confidence, accuracy, count)."""
+    confidence = probabilities.max(axis=1)
+    correct = probabilities.argmax(axis=1) == labels
+    edges = np.linspace(0.0, 1.0, bins + 1)
+    which = np.clip(np.digitize(confidence, edges[1:-1]), 0, bins - 1)
+    table, error = [], 0.0
+    for b in range(bins):
+        inside = which == b
+        if inside.any():
+            gap = abs(correct[inside].mean() - confidence[inside].mean())
+            error += gap * inside.mean()
+            table.append((float(confidence[inside].mean()), float(correct[inside].mean()),
+                          int(inside.sum())))
+    return float(error), table
+
+
+def drawn_test_digits(x_test: np.ndarray, count: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Indices and patches of `count` MNIST test digits traced into pen strokes and redrawn
+    with the drawing app's renderer (recognizer.synth.pen), for calibration on drawings."""
+    from recognizer.drawing.trace import digit_strokes
+    from recognizer.synth.pen import drawn
+
+    rng = np.random.default_rng(seed)
+    indices, patches = [], []
+    for i in rng.permutation(len(x_test))[:count]:
+        patch = drawn(digit_strokes(x_test[i]))
+        if patch is not None:
+            indices.append(i)
+            patches.append(patch)
+    return np.array(indices), np.stack(patches)
+
+
+def plot_reliability(tables: dict, path: Path) -> None:
+    """Reliability diagram: accuracy against confidence per bin, one line per data set."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(5.5, 5))
+    ax.plot([0, 1], [0, 1], "--", color="grey", label="perfectly calibrated")
+    for name, (ece, table) in tables.items():
+        confidence, accuracy, _ = zip(*table)
+        ax.plot(confidence, accuracy, "o-", label=f"{name} (ECE {ece * 100:.2f}%)")
+    ax.set_xlabel("confidence shown")
+    ax.set_ylabel("share read right")
+    ax.set_title("Reliability after temperature scaling")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
+def write_card(path: Path, reject: bool, temperature: float = 1.0) -> None:
+    """The model card the core reads beside the model (see recognizer.core.predict)."""
+    card = ({"outputs": "logits", "classes": NUM_CLASSES + 1, "temperature": round(temperature, 4)}
+            if reject else {"outputs": "probabilities", "classes": NUM_CLASSES})
+    path.write_text(json.dumps(card, indent=2) + "\n")
+
+
 # --- Reports ------------------------------------------------------------------------------
 
 
@@ -181,7 +322,7 @@ def plot_history(history: dict, path: Path) -> None:
 
 
 def plot_confusion(confusion: np.ndarray, path: Path) -> None:
-    """The 10 x 10 confusion matrix with counts, true digit by row."""
+    """The confusion matrix with counts, true digit by row (an 11th column: "not a digit")."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -193,7 +334,8 @@ def plot_confusion(confusion: np.ndarray, path: Path) -> None:
         if count:
             colour = "white" if row == col else "black"
             ax.text(col, row, str(count), ha="center", va="center", fontsize=8, color=colour)
-    ax.set_xticks(range(NUM_CLASSES))
+    ax.set_xticks(range(confusion.shape[1]),
+                  [str(d) for d in range(NUM_CLASSES)] + ["no"] * (confusion.shape[1] - NUM_CLASSES))
     ax.set_yticks(range(NUM_CLASSES))
     ax.set_xlabel("predicted")
     ax.set_ylabel("true")
@@ -203,7 +345,7 @@ def plot_confusion(confusion: np.ndarray, path: Path) -> None:
     plt.close(fig)
 
 
-def save_keras(model, path: Path) -> None:
+def save_keras(model, path: Path, reject: bool = False) -> None:
     """Save an uncompiled copy (no optimizer state) with weights at float16 precision.
 
     The values are those the float16 .tflite holds, so the two files give the same readings;
@@ -212,7 +354,7 @@ def save_keras(model, path: Path) -> None:
     """
     from recognizer.core.model import build_model
 
-    copy = build_model()
+    copy = build_model(reject=reject)
     copy.set_weights([w.astype(np.float16).astype(np.float32) for w in model.get_weights()])
     copy.save(path)
     packed = path.with_suffix(".tmp")
@@ -260,6 +402,9 @@ def parse_args(argv=None) -> argparse.Namespace:
                              "default: Keras's own download")
     parser.add_argument("--epochs", type=int, default=EPOCHS)
     parser.add_argument("--batch-size", type=int, default=BATCH_SIZE)
+    parser.add_argument("--learning-rate", type=float, default=ADADELTA_LEARNING_RATE,
+                        help="Adadelta's learning rate (the tutorial's Keras 2 default: 1.0); "
+                             "lower suits fine-tuning")
     parser.add_argument("--limit", type=int, default=None,
                         help="train on the first N training images only (quick runs)")
     parser.add_argument("--augment", action="store_true",
@@ -267,6 +412,10 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--pen", action="store_true",
                         help="also train on pen-style copies of the training digits (each "
                              "thinned and redrawn with an even round pen, as users draw)")
+    parser.add_argument("--reject", action="store_true",
+                        help="also learn 'not a digit' from the project's own negatives "
+                             "(letters, shapes, scribbles, touching digits, paper and desk); "
+                             "the model gives logits, calibrated by a fitted temperature")
     parser.add_argument("--init", type=Path, default=None,
                         help="start from this .keras model's weights (fine-tuning) instead of "
                              "random ones")
@@ -296,15 +445,25 @@ def main(argv=None) -> int:
     if args.init is not None and not args.init.is_file():
         print(f"train_mnist.py: error: --init model not found: {args.init}", file=sys.stderr)
         return 1
-    if args.pen:
+    if args.pen or args.reject:
         try:
-            import skimage  # noqa: F401  (pen_style's skeletonisation)
+            import skimage  # noqa: F401  (skeletons: pen_style's, and tracing --reject's letters)
         except ImportError:
-            print("train_mnist.py: error: --pen needs scikit-image: pip install scikit-image",
+            option = "--pen" if args.pen else "--reject"
+            print(f"train_mnist.py: error: {option} needs scikit-image: pip install scikit-image",
                   file=sys.stderr)
             return 1
+    x_cal = y_cal = None
+    if args.reject:
+        x_train, y_train, x_extra, y_extra, x_cal, y_cal = reject_data(
+            x_train, y_train, args.seed, args.limit)
+    if args.pen:
         x_train = np.concatenate([x_train, pen_style(x_train, args.seed)])
         y_train = np.concatenate([y_train, y_train])
+    if args.reject:
+        x_train = np.concatenate([x_train, x_extra])
+        y_train = np.concatenate([y_train, y_extra])
+    classes = NUM_CLASSES + 1 if args.reject else NUM_CLASSES
     print(f"data: {len(x_train)} training and {len(x_test)} test images")
 
     import keras
@@ -312,25 +471,25 @@ def main(argv=None) -> int:
 
     keras.utils.set_random_seed(args.seed)
     x_train, x_test = to_model_input(x_train), to_model_input(x_test)
-    y_train_1hot = keras.utils.to_categorical(y_train, NUM_CLASSES)
-    y_test_1hot = keras.utils.to_categorical(y_test, NUM_CLASSES)
+    y_train_1hot = keras.utils.to_categorical(y_train, classes)
+    y_test_1hot = keras.utils.to_categorical(y_test, classes)
 
     # The model: the tutorial's CNN, compiled as the tutorial did.
     from recognizer.core.model import build_model
 
-    model = build_model()
+    model = build_model(reject=args.reject)
     if args.init is not None:
         try:
-            model.set_weights(keras.saving.load_model(args.init, compile=False).get_weights())
+            init_weights(model, args.init)
         except (ValueError, OSError) as exc:
             print(f"train_mnist.py: error: --init {args.init} is not a model of this "
                   f"architecture (recognizer/core/model.py) ({exc})", file=sys.stderr)
             return 1
     model.compile(
-        loss="categorical_crossentropy",
+        loss=keras.losses.CategoricalCrossentropy(from_logits=args.reject),
         # Keras 3's Adadelta defaults to learning_rate=0.001, which barely moves in 10 epochs;
         # the tutorial ran on Keras 2, whose default was 1.0. 1.0 reproduces the tutorial.
-        optimizer=keras.optimizers.Adadelta(learning_rate=ADADELTA_LEARNING_RATE),
+        optimizer=keras.optimizers.Adadelta(learning_rate=args.learning_rate),
         metrics=["accuracy"],
     )
 
@@ -351,17 +510,44 @@ def main(argv=None) -> int:
     # Evaluate.
     loss, accuracy = model.evaluate(x_test, y_test_1hot, verbose=0)
     predicted = model.predict(x_test, batch_size=1000, verbose=0).argmax(axis=1)
-    confusion = np.zeros((NUM_CLASSES, NUM_CLASSES), dtype=int)
+    confusion = np.zeros((NUM_CLASSES, classes), dtype=int)
     np.add.at(confusion, (y_test, predicted), 1)
     per_class = confusion.diagonal() / confusion.sum(axis=1).clip(min=1)
     print(f"test accuracy {accuracy:.4f}, test loss {loss:.4f}")
+
+    # Calibrate (--reject): fit the temperature on the kept-back images, then measure.
+    temperature, calibration = 1.0, {}
+    if args.reject:
+        logits = model.predict(to_model_input(x_cal), batch_size=1000, verbose=0)
+        before = calibration_error(softmax(logits), y_cal)[0]
+        temperature = fit_temperature(logits, y_cal.astype(int))
+        test_logits = model.predict(x_test, batch_size=1000, verbose=0)
+        drawn_index, drawn = drawn_test_digits((x_test[..., 0] * 255).astype(np.uint8),
+                                               min(2000, len(x_test)), args.seed)
+        drawn_logits = model.predict(to_model_input(drawn), batch_size=1000, verbose=0)
+        tables = {
+            "MNIST test": calibration_error(softmax(test_logits, temperature), y_test),
+            "drawn test digits": calibration_error(softmax(drawn_logits, temperature),
+                                                   y_test[drawn_index]),
+        }
+        calibration = {
+            "temperature": round(temperature, 4),
+            "calibration_set_ece_before": round(before, 5),
+            "ece": {name: round(ece, 5) for name, (ece, _) in tables.items()},
+            "drawn_test_digits": int(len(drawn)),
+            "rejected_mnist_test": float((test_logits.argmax(axis=1) == REJECT_CLASS).mean()),
+        }
+        args.out.mkdir(parents=True, exist_ok=True)
+        plot_reliability(tables, args.out / "calibration.png")
+        print(f"temperature {temperature:.3f}; ECE {calibration['ece']}")
 
     # Save the two model files, then read each back and check that it kept the accuracy.
     args.out.mkdir(parents=True, exist_ok=True)
     keras_path = args.out / f"{MODEL_STEM}.keras"
     tflite_path = args.out / f"{MODEL_STEM}.tflite"
-    save_keras(model, keras_path)
+    save_keras(model, keras_path, reject=args.reject)
     export_tflite(model, tflite_path)
+    write_card(keras_path.with_suffix(MODEL_CARD_SUFFIX), args.reject, temperature)
     keras_saved_accuracy = saved_accuracy(keras_path, "keras", x_test, y_test)
     tflite_accuracy = saved_accuracy(tflite_path, "litert", x_test, y_test)
     print(f"saved .keras test accuracy {keras_saved_accuracy}, .tflite test accuracy {tflite_accuracy}")
@@ -384,10 +570,12 @@ def main(argv=None) -> int:
             "limit": args.limit,
             "augment": args.augment,
             "pen": args.pen,
+            "reject": args.reject,
             "init": str(args.init) if args.init else None,
             "seed": args.seed,
-            "optimizer": f"Adadelta(learning_rate={ADADELTA_LEARNING_RATE})",
+            "optimizer": f"Adadelta(learning_rate={args.learning_rate})",
         },
+        "calibration": calibration,
         "history": {k: [round(float(v), 5) for v in vals] for k, vals in history.history.items()},
         "seconds": round(time.perf_counter() - started, 1),
         "versions": {
@@ -398,7 +586,8 @@ def main(argv=None) -> int:
         },
     }
     (args.out / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
-    print(f"wrote {keras_path}, {tflite_path}, metrics.json, training.png, confusion.png "
+    print(f"wrote {keras_path}, {tflite_path}, {MODEL_STEM}{MODEL_CARD_SUFFIX}, metrics.json, "
+          f"training.png, confusion.png{', calibration.png' if args.reject else ''} "
           f"to {args.out} in {metrics['seconds']} s")
     return 0
 

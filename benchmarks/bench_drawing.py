@@ -132,14 +132,15 @@ def main(argv: list[str] | None = None) -> int:
     fidelity = np.array([trace_fidelity(d, strokes) for d, strokes in zip(x_test, traced)])
 
     read_drawing(drawings[0], recognizer)  # warm-up: first interpreter call allocates
-    times, right, split, failures = [], 0, 0, []
+    times, right, split, rejected, failures = [], 0, 0, 0, []
     for index, (drawing, label) in enumerate(zip(drawings, y_test)):
         started = time.perf_counter()
         reading = read_drawing(drawing, recognizer)
         times.append(time.perf_counter() - started)
         if len(reading.digits) != 1:
             split += 1
-        if reading.number == str(label):
+        rejected += reading.is_rejected
+        if reading.number == str(label) and not reading.is_rejected:
             right += 1
         else:
             failures.append((index, int(label), reading.number))
@@ -184,6 +185,7 @@ def main(argv: list[str] | None = None) -> int:
         f"{np.median(times_ms):.2f} ms, p95 {np.percentile(times_ms, 95):.2f} ms"
     )
     print(f"drawings not read as exactly one digit: {split}")
+    print(f"drawings read as 'not a digit': {rejected} ({rejected / count:.2%})")
     if failures:
         shown = ", ".join(f"#{i} {label}->{read or '-'}" for i, label, read in failures[:15])
         print(f"misread ({len(failures)}): {shown}{' ...' if len(failures) > 15 else ''}")

@@ -54,7 +54,8 @@ def test_predict_json_and_blank_and_unreadable(tmp_path):
     assert records[0]["digit"] == 3 and records[0]["confident"] is True
     assert len(records[0]["probabilities"]) == 10
     assert records[1] == {"file": str(blank), "digit": None, "confidence": None,
-                          "confident": False, "box": [0, 0, 60, 60], "line": 0, "number": 0}
+                          "confident": False, "is_digit": None, "not_digit": None,
+                          "box": [0, 0, 60, 60], "line": 0, "number": 0}
     assert records[2]["file"] == str(junk) and "not an image" in records[2]["error"]
 
 

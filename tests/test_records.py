@@ -20,8 +20,8 @@ def prediction(digit: int, confidence: float) -> Prediction:
 def test_a_digit_serialises_the_same_way_everywhere():
     digit = Digit(box=(10, 20, 30, 40), prediction=prediction(7, 0.98765), line=1, number=2)
     record = digit.to_dict(min_confidence=0.7)
-    assert record == {"digit": 7, "confidence": 0.9877, "confident": True,
-                      "box": [10, 20, 30, 40], "line": 1, "number": 2}
+    assert record == {"digit": 7, "confidence": 0.9877, "confident": True, "is_digit": True,
+                      "not_digit": 0.0, "box": [10, 20, 30, 40], "line": 1, "number": 2}
     assert json.loads(json.dumps(record)) == record  # plain JSON types only
     with_probabilities = digit.to_dict(probabilities=True)["probabilities"]
     assert len(with_probabilities) == 10 and with_probabilities[7] == 0.9877
@@ -30,7 +30,8 @@ def test_a_digit_serialises_the_same_way_everywhere():
 def test_an_unread_unsure_or_scribbled_digit_is_not_confident():
     unread = Digit(box=(0, 0, 5, 5))
     assert unread.to_dict() == {"digit": None, "confidence": None, "confident": False,
-                                "box": [0, 0, 5, 5], "line": 0, "number": 0}
+                                "is_digit": None, "not_digit": None, "box": [0, 0, 5, 5],
+                                "line": 0, "number": 0}
     assert unread.text() == "?" and unread.label() == "?"
     unsure = Digit(box=(0, 0, 5, 5), prediction=prediction(4, 0.41))
     assert unsure.text() == "?" and unsure.label() == "not sure: 4? 41%"
@@ -62,3 +63,21 @@ def test_detections_attach_predictions_keep_a_subset_and_scale():
     doubled = kept.scaled(2)
     assert [d.box for d in doubled.digits] == [(0, 0, 20, 40), (80, 0, 20, 40)]
     assert doubled.number_boxes() == [(0, 0, 20, 40), (80, 0, 20, 40)]
+
+
+def test_a_rejected_candidate_is_no_digit_and_left_out_of_numbers():
+    letter = Prediction.from_probabilities([0.01] * 9 + [0.05, 0.86])  # 11: "not a digit" last
+    assert letter.not_digit == 0.86 and not letter.is_digit
+    assert letter.verdict() == "not a digit" and letter.label() == "not a digit"
+    assert letter.digit == 9 and len(letter.probabilities) == 10
+    assert letter.scores()[-1] == 0.86
+    digit = Digit(box=(0, 0, 5, 5), prediction=letter)
+    record = digit.to_dict()
+    assert record["is_digit"] is False and record["confident"] is False
+    found = Detections(
+        digits=(Digit(box=(0, 0, 10, 20), prediction=prediction(4, 0.99), number=0),
+                Digit(box=(12, 0, 10, 20), prediction=letter, number=0)),
+        mask=np.zeros((20, 30), np.uint8),
+    )
+    assert found.numbers() == ["4"]
+    assert [d.box for d in found.digits_only().digits] == [(0, 0, 10, 20)]

@@ -47,6 +47,46 @@ def test_quick_training_run_writes_every_file(tmp_path, mnist_test):
     assert prediction is not None and 0 <= prediction.digit <= 9
 
 
+@pytest.mark.slow
+def test_reject_run_learns_not_a_digit_and_writes_a_calibrated_card(tmp_path, mnist_test):
+    from tests.conftest import MNIST_NPZ
+
+    out = tmp_path / "model"
+    result = run_script("--data", MNIST_NPZ, "--reject", "--limit", 2000, "--epochs", 1,
+                        "--out", out)
+    assert result.returncode == 0, result.stderr[-2000:]
+    card = json.loads((out / "mnist_cnn.json").read_text())
+    assert card["outputs"] == "logits" and card["classes"] == 11
+    assert 0.1 < card["temperature"] < 10
+    assert (out / "calibration.png").stat().st_size > 1000
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert np.array(metrics["confusion_matrix"]).shape == (10, 11)
+    assert metrics["options"]["reject"] is True
+    assert set(metrics["calibration"]["ece"]) == {"MNIST test", "drawn test digits"}
+    # The core reads the card: eleven calibrated probabilities, "not a digit" apart.
+    from recognizer.core.predict import Recognizer
+
+    recognizer = Recognizer(out / "mnist_cnn.tflite")
+    assert recognizer.card.classes == 11
+    probabilities = recognizer.predict_probabilities(mnist_test[0][:5] / 255.0)
+    assert probabilities.shape == (5, 11) and np.allclose(probabilities.sum(axis=1), 1, atol=1e-4)
+
+
+def test_the_default_run_is_the_tutorial_recipe():
+    """Without options the model is the tutorial's: 10 softmax outputs, Adadelta at 1.0."""
+    import train_mnist
+
+    args = train_mnist.parse_args([])
+    assert (args.epochs, args.batch_size, args.learning_rate) == (10, 128, 1.0)
+    assert not (args.augment or args.pen or args.reject) and args.init is None
+    from recognizer.core.model import build_model
+
+    model = build_model()
+    assert model.output_shape == (None, 10)
+    assert model.layers[-1].get_config()["activation"] == "softmax"
+    assert build_model(reject=True).output_shape == (None, 11)
+
+
 def write_npz(path, **arrays):
     np.savez(path, **arrays)
     return path

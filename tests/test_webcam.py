@@ -102,6 +102,21 @@ def test_process_frame_on_an_empty_page(recognizer):
     assert result.detections.digits == () and result.numbers() == []
 
 
+def test_a_frame_of_texture_alone_shows_no_box(recognizer):
+    """Blotchy skin-like texture, no paper: the detector finds candidates, the model says
+    they are not digits, so nothing is shown over frames."""
+    from recognizer.synth.negatives import texture_image
+
+    gray = np.clip(texture_image("skin", np.random.default_rng(3), size=480), 0, 255)
+    frame = cv2.cvtColor(cv2.resize(gray.astype(np.uint8), (640, 480)), cv2.COLOR_GRAY2BGR)
+    tracker = None
+    for _ in range(5):
+        result = processing.process_frame(frame, recognizer, tracker)
+        tracker = result.tracker
+    assert result.raw.digits  # there were candidates to reject
+    assert not result.detections.digits and result.numbers() == []
+
+
 def test_labels_are_stable_over_a_shaky_noisy_sequence(clean_digits, recognizer):
     rng = np.random.default_rng(1)
     tracker, per_track = None, {}

@@ -49,6 +49,7 @@ class FileResult:
     width: int = 0
     height: int = 0
     seconds: float = 0.0
+    rejected: int = 0  # candidates read as "not a digit" (no rows)
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,7 @@ class RunSummary:
     files_with_errors: int = 0
     digits_found: int = 0
     unsure_digits: int = 0
+    rejected_candidates: int = 0  # read as "not a digit": no rows
     seconds: float = 0.0
     photos_per_second: float = 0.0
     errors: list[dict] = field(default_factory=list)
@@ -150,7 +152,9 @@ def read_file(relative: str, options: RunOptions, recognizer=None) -> FileResult
     except ImageLoadError as exc:
         return FileResult(relative, error=str(exc), seconds=time.perf_counter() - start)
     detections = read_digits(image, recognizer, whole_frame_fallback=True, refine=True)
-    digits = tuple(d.without_patch() for d in detections.digits if d.prediction is not None)
+    # Candidates the model reads as "not a digit" get no row (summary.json counts them).
+    read = [d for d in detections.digits if d.prediction is not None]
+    digits = tuple(d.without_patch() for d in read if d.is_digit)
     error = None
     if options.out is not None and options.annotate:
         try:
@@ -163,7 +167,7 @@ def read_file(relative: str, options: RunOptions, recognizer=None) -> FileResult
     height, width = image.shape[:2]
     return FileResult(
         relative, digits, tuple(detections.numbers(options.min_confidence)), error,
-        width, height, time.perf_counter() - start,
+        width, height, time.perf_counter() - start, rejected=len(read) - len(digits),
     )
 
 
@@ -284,6 +288,7 @@ def run_photos(
         summary.files_read += result.width > 0  # decoded (an annotation may still have failed)
         summary.digits_found += len(result.digits)
         summary.unsure_digits += sum(not d.is_confident(min_confidence) for d in result.digits)
+        summary.rejected_candidates += result.rejected
         if result.error:
             summary.errors.append({"file": result.file, "error": result.error})
     summary.seconds = round(seconds, 3)

@@ -10,10 +10,15 @@ KERAS_MODEL = MODELS_DIR / f"{MODEL_STEM}.keras"
 TFLITE_MODEL = MODELS_DIR / f"{MODEL_STEM}.tflite"
 # Environment variable that points the core at another model file (.tflite or .keras).
 MODEL_ENV_VAR = "RECOGNIZER_MODEL"
+# A model's card, beside it as MODEL_STEM.json: what its outputs are (softmax probabilities,
+# or logits with a "not a digit" class) and the temperature that calibrates them. A model
+# without a card is a tutorial-style 10-class softmax model.
+MODEL_CARD_SUFFIX = ".json"
 
 # --- MNIST geometry -----------------------------------------------------------------------
 IMAGE_SIZE = 28  # the model's input is IMAGE_SIZE x IMAGE_SIZE, one channel
-NUM_CLASSES = 10
+NUM_CLASSES = 10  # the digits; a model trained with --reject has one more output:
+REJECT_CLASS = 10  # "not a digit"
 DIGIT_BOX = 20  # MNIST scales a digit's longest side to 20 px, then pads to 28 x 28
 
 # --- Preprocessing ------------------------------------------------------------------------
@@ -39,6 +44,8 @@ SPECK_FRACTION = 0.05
 # --- Recognition --------------------------------------------------------------------------
 # Below this confidence a reading is shown as unsure ("not sure: 4? 41%", "?").
 MIN_CONFIDENCE = 0.70
+# A reading whose calibrated "not a digit" probability is at least this is not a digit.
+REJECT_THRESHOLD = 0.5
 # LiteRT threads: both cores of a small machine roughly halve a batch's time.
 LITERT_THREADS = 2
 
@@ -47,6 +54,15 @@ BATCH_SIZE = 128
 EPOCHS = 10
 # Keras 2's Adadelta default, which the tutorial relied on (Keras 3 defaults to 0.001).
 ADADELTA_LEARNING_RATE = 1.0
+# --reject: negatives (recognizer.synth.negatives) and styled digits (synth.styles) added to
+# the training set; CALIBRATION_DIGITS training digits and CALIBRATION_NEGATIVES negatives
+# are kept out of training to fit the temperature on.
+REJECT_NEGATIVES = 30_000
+STYLED_DIGITS = 7_000
+CALIBRATION_DIGITS = 5_000
+CALIBRATION_NEGATIVES = 2_000
+# Expected calibration error is measured over this many equal-width confidence bins.
+CALIBRATION_BINS = 15
 
 # --- Webcam loop (recognizer/apps/webcam/) --------------------------------------------------
 # Camera opened when neither --camera nor --source is given.

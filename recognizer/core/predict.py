@@ -12,6 +12,7 @@ preprocess their crops through the same path themselves and read them all at onc
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import sys
 from dataclasses import dataclass
@@ -25,29 +26,110 @@ from recognizer.core.errors import ModelLoadError, ModelNotFoundError, Recognize
 from recognizer.core.preprocess import to_mnist
 
 
+# The three answers the core gives about a reading; every frontend shows these.
+DIGIT = "digit"
+UNSURE = "unsure"
+NOT_A_DIGIT = "not a digit"
+
+
 @dataclass(frozen=True)
 class Prediction:
-    """One digit read: the most likely digit, its probability and all ten probabilities."""
+    """One reading: the most likely digit, its calibrated probability, the ten digits'
+    probabilities and, apart from them, the probability that it is no digit at all.
+
+    A model trained with "not a digit" (train_mnist.py --reject) fills not_digit; a
+    tutorial-style model cannot say so and leaves it 0. The probabilities and not_digit
+    together sum to 1.
+    """
 
     digit: int
     confidence: float
     probabilities: tuple[float, ...]
+    not_digit: float = 0.0
 
     @classmethod
     def from_probabilities(cls, probabilities: Sequence[float]) -> "Prediction":
+        """From ten digit probabilities, or eleven with "not a digit" last (REJECT_CLASS)."""
         probs = tuple(float(p) for p in probabilities)
-        digit = int(np.argmax(probs))
-        return cls(digit=digit, confidence=probs[digit], probabilities=probs)
+        digits = probs[: config.NUM_CLASSES]
+        not_digit = probs[config.REJECT_CLASS] if len(probs) > config.NUM_CLASSES else 0.0
+        digit = int(np.argmax(digits))
+        return cls(digit=digit, confidence=digits[digit], probabilities=digits,
+                   not_digit=not_digit)
+
+    @property
+    def is_digit(self) -> bool:
+        """Whether it is a digit at all (its "not a digit" probability is below
+        REJECT_THRESHOLD); an unsure digit is still a digit."""
+        return self.not_digit < config.REJECT_THRESHOLD
+
+    def scores(self) -> tuple[float, ...]:
+        """The ten digit probabilities followed by the "not a digit" one (what a vote
+        averages)."""
+        return self.probabilities + (self.not_digit,)
+
+    def verdict(self, min_confidence: float = config.MIN_CONFIDENCE) -> str:
+        """The one place that decides: NOT_A_DIGIT, UNSURE (below min_confidence) or DIGIT."""
+        if not self.is_digit:
+            return NOT_A_DIGIT
+        return DIGIT if self.confidence >= min_confidence else UNSURE
 
     def is_confident(self, min_confidence: float = config.MIN_CONFIDENCE) -> bool:
-        return self.confidence >= min_confidence
+        """A digit, read at least min_confidence sure."""
+        return self.verdict(min_confidence) == DIGIT
 
     def label(self, min_confidence: float = config.MIN_CONFIDENCE) -> str:
-        """The tutorial's "7, 98%", or "not sure: 4? 41%" below the threshold."""
+        """The tutorial's "7, 98%", "not sure: 4? 41%" below the threshold, or "not a digit"."""
+        verdict = self.verdict(min_confidence)
+        if verdict == NOT_A_DIGIT:
+            return NOT_A_DIGIT
         percent = f"{self.confidence * 100:.0f}%"
-        if self.is_confident(min_confidence):
+        if verdict == DIGIT:
             return f"{self.digit}, {percent}"
         return f"not sure: {self.digit}? {percent}"
+
+
+@dataclass(frozen=True)
+class ModelCard:
+    """What a model's outputs mean, from the MODEL_STEM.json beside it (see config).
+
+    outputs: "probabilities" (softmax, the tutorial's) or "logits"; classes: 10, or 11 with
+    "not a digit"; temperature: divides the logits before the softmax (calibration).
+    """
+
+    outputs: str = "probabilities"
+    classes: int = config.NUM_CLASSES
+    temperature: float = 1.0
+
+    @classmethod
+    def beside(cls, model_path: Path) -> "ModelCard":
+        """The card beside a model file, or the tutorial's defaults where there is none."""
+        path = model_path.with_suffix(config.MODEL_CARD_SUFFIX)
+        if not path.is_file():
+            return cls()
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            card = cls(outputs=str(data["outputs"]), classes=int(data["classes"]),
+                       temperature=float(data.get("temperature", 1.0)))
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise ModelLoadError(
+                f"cannot read the model card {path} ({exc}); restore it from the repository "
+                "or retrain with train_mnist.py"
+            ) from exc
+        if card.outputs not in ("probabilities", "logits") or card.classes not in (
+            config.NUM_CLASSES, config.NUM_CLASSES + 1
+        ) or not card.temperature > 0:
+            raise ModelLoadError(f"{path}: outputs, classes or temperature out of range")
+        return card
+
+    def to_probabilities(self, outputs: np.ndarray) -> np.ndarray:
+        """The model's raw outputs -> calibrated probabilities, one row per patch."""
+        if self.outputs == "probabilities":
+            return outputs
+        scaled = outputs.astype(np.float64) / self.temperature
+        scaled -= scaled.max(axis=1, keepdims=True)
+        exp = np.exp(scaled)
+        return (exp / exp.sum(axis=1, keepdims=True)).astype(np.float32)
 
 
 def default_model_path() -> Path:
@@ -209,20 +291,26 @@ class Recognizer:
         if path.suffix not in (".tflite", ".keras"):
             raise ModelLoadError(f"{path}: expected a .tflite or .keras model file")
         self.model_path = path
+        self.card = ModelCard.beside(path)
         threads = num_threads or config.LITERT_THREADS
         self._run = (
             _LiteRTBackend(path, interpreter_class, threads) if use_litert else _KerasBackend(path)
         )
         self.backend = self._run.name
 
-    def predict_probabilities(self, patches: np.ndarray) -> np.ndarray:
-        """(N, 28, 28) or (N, 28, 28, 1) patches in [0, 1] -> (N, 10) probabilities."""
+    def predict_outputs(self, patches: np.ndarray) -> np.ndarray:
+        """(N, 28, 28) or (N, 28, 28, 1) patches in [0, 1] -> the model's raw outputs
+        (N, classes): probabilities, or logits for a model with a "not a digit" class."""
         batch = np.asarray(patches, dtype=np.float32)
         if batch.ndim == 3:
             batch = batch[..., np.newaxis]
         if len(batch) == 0:
-            return np.zeros((0, config.NUM_CLASSES), dtype=np.float32)
+            return np.zeros((0, self.card.classes), dtype=np.float32)
         return self._run(np.ascontiguousarray(batch))
+
+    def predict_probabilities(self, patches: np.ndarray) -> np.ndarray:
+        """Patches -> calibrated probabilities (N, 10), or (N, 11) with "not a digit" last."""
+        return self.card.to_probabilities(self.predict_outputs(patches))
 
     def predict_patches(self, patches: Sequence[np.ndarray | None]) -> list[Prediction | None]:
         """Read already preprocessed 28x28 patches in one inference call; None stays None."""

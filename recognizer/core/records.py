@@ -35,8 +35,14 @@ class Digit:
     number: int = 0
     scribble: bool = False
 
+    @property
+    def is_digit(self) -> bool:
+        """Not rejected: unread, or read as a digit (sure or not). A candidate the model
+        reads as "not a digit" is no digit of the image's, and frontends leave it out."""
+        return self.prediction is None or self.prediction.is_digit
+
     def is_confident(self, min_confidence: float = config.MIN_CONFIDENCE) -> bool:
-        """Read, not a scribble, and at least min_confidence sure."""
+        """Read as a digit, not a scribble, and at least min_confidence sure."""
         return (
             self.prediction is not None
             and not self.scribble
@@ -48,7 +54,8 @@ class Digit:
         return str(self.prediction.digit) if self.is_confident(min_confidence) else "?"
 
     def label(self, min_confidence: float = config.MIN_CONFIDENCE) -> str:
-        """"7, 98%", or "not sure: 4? 41%" when unsure or a scribble; "?" when unread."""
+        """"7, 98%", "not sure: 4? 41%" when unsure or a scribble, "not a digit"; "?" when
+        unread."""
         if self.prediction is None:
             return "?"
         # No confidence is enough for a scribble: the model's own label then says "not sure".
@@ -62,12 +69,15 @@ class Digit:
         self, min_confidence: float = config.MIN_CONFIDENCE, probabilities: bool = False
     ) -> dict:
         """The JSON form, the same in every frontend: digit and confidence (None when
-        unread), whether it is confident, its box [x, y, w, h], line and number; with
-        probabilities=True also the ten probabilities."""
+        unread), whether it is confident, whether it is a digit at all (None when unread)
+        and the probability that it is not, its box [x, y, w, h], line and number; with
+        probabilities=True also the ten digits' probabilities."""
         record = {
             "digit": None,
             "confidence": None,
             "confident": self.is_confident(min_confidence),
+            "is_digit": None,
+            "not_digit": None,
             "box": [int(v) for v in self.box],
             "line": self.line,
             "number": self.number,
@@ -75,6 +85,8 @@ class Digit:
         if self.prediction is not None:
             record["digit"] = self.prediction.digit
             record["confidence"] = round(self.prediction.confidence, 4)
+            record["is_digit"] = self.prediction.is_digit
+            record["not_digit"] = round(self.prediction.not_digit, 4)
             if probabilities:
                 record["probabilities"] = [round(p, 4) for p in self.prediction.probabilities]
         return record

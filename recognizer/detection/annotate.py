@@ -39,8 +39,9 @@ def draw_digits(
 ) -> np.ndarray:
     """Box per digit coloured by confidence, 'digit confidence%' label ('?' when unsure),
     and each number's reading drawn once above its group (numbers of two or more digits).
-    Returns a new uint8 BGR image."""
+    Candidates the model read as "not a digit" are not drawn. Returns a new uint8 BGR image."""
     out = to_bgr8(image)
+    detections = detections.digits_only()
     if not detections.digits:
         return out
     heights = [d.box[3] for d in detections.digits]

@@ -35,17 +35,22 @@ class Detections:
         digits = tuple(replace(d, box=tuple(v * factor for v in d.box)) for d in self.digits)
         return Detections(digits=digits, mask=self.mask)
 
+    def digits_only(self) -> "Detections":
+        """Without the candidates the model read as "not a digit" (what frontends show)."""
+        return Detections(digits=tuple(d for d in self.digits if d.is_digit), mask=self.mask)
+
     def numbers(self, min_confidence: float = config.MIN_CONFIDENCE) -> list[str]:
-        """Each number's digits as a string, '?' for an unsure digit."""
+        """Each number's digits as a string, '?' for an unsure digit; candidates read as
+        "not a digit" are left out."""
         groups: dict[int, list[str]] = {}
-        for digit in self.digits:
+        for digit in self.digits_only().digits:
             groups.setdefault(digit.number, []).append(digit.text(min_confidence))
         return ["".join(groups[key]) for key in sorted(groups)]
 
     def number_boxes(self) -> list[tuple[int, int, int, int]]:
         """The box around each number's digits, in the order of `numbers()`."""
         boxes: dict[int, list[int]] = {}
-        for digit in self.digits:
+        for digit in self.digits_only().digits:
             x, y, w, h = digit.box
             box = boxes.setdefault(digit.number, [x, y, x + w, y + h])
             box[0], box[1] = min(box[0], x), min(box[1], y)

@@ -36,7 +36,7 @@ class Track:
 
     track_id: int
     box: Box
-    readings: tuple[tuple[float, ...], ...] = ()  # last TRACK_VOTES probability vectors
+    readings: tuple[tuple[float, ...], ...] = ()  # last TRACK_VOTES Prediction.scores()
     shown: int | None = None  # the digit currently shown (after hysteresis)
     missed: int = 0  # frames since a detection last matched
     age: int = 1  # frames in which a detection matched it
@@ -58,16 +58,19 @@ class Track:
         if len(self.readings) < votes or self.shown is None:
             return False
         last = self.readings[-1]
-        return int(np.argmax(last)) == self.shown and last[self.shown] >= min_confidence
+        digits = last[: config.NUM_CLASSES]
+        return int(np.argmax(digits)) == self.shown and digits[self.shown] >= min_confidence
 
     def vote(self) -> Prediction | None:
-        """The track's reading: mean probabilities over its window, the shown digit on top."""
+        """The track's reading: mean scores over its window (the "not a digit" probability
+        too), the shown digit on top."""
         if not self.readings:
             return None
         mean = np.mean(np.asarray(self.readings, dtype=np.float64), axis=0)
-        probabilities = tuple(float(p) for p in mean)
-        digit = self.shown if self.shown is not None else int(np.argmax(mean))
-        return Prediction(digit=digit, confidence=probabilities[digit], probabilities=probabilities)
+        vote = Prediction.from_probabilities(mean)
+        if self.shown is None or self.shown == vote.digit:
+            return vote
+        return replace(vote, digit=self.shown, confidence=vote.probabilities[self.shown])
 
 
 @dataclass(frozen=True)
@@ -121,6 +124,7 @@ def _match(tracks: Sequence[Track], boxes: Sequence[Box], min_iou: float) -> dic
 
 def _shown_digit(shown: int | None, mean: np.ndarray, margin: float) -> int:
     """Keep the shown digit unless another one's mean probability beats it by `margin`."""
+    mean = mean[: config.NUM_CLASSES]
     best = int(np.argmax(mean))
     if shown is None or best == shown or mean[best] - mean[shown] >= margin:
         return best
@@ -130,7 +134,7 @@ def _shown_digit(shown: int | None, mean: np.ndarray, margin: float) -> int:
 def _add_reading(track: Track, prediction: Prediction | None, votes: int, margin: float) -> Track:
     if prediction is None:
         return replace(track, unread=track.unread + 1)
-    readings = (track.readings + (tuple(prediction.probabilities),))[-votes:]
+    readings = (track.readings + (prediction.scores(),))[-votes:]
     mean = np.mean(np.asarray(readings, dtype=np.float64), axis=0)
     return replace(
         track, readings=readings, shown=_shown_digit(track.shown, mean, margin), unread=0

@@ -29,6 +29,7 @@ INK = 0  # black pen
 _SHIFT = 4
 _ONE = 1 << _SHIFT
 EMPTY_MESSAGE = "Draw a digit"
+REJECTED_MESSAGE = "That does not look like a digit"
 
 
 @dataclass(frozen=True)
@@ -359,20 +360,29 @@ class NumberReading:
         """The digits read, left to right ("" for an empty drawing)."""
         return "".join(str(d.prediction.digit) for d in self.digits)
 
+    @property
+    def is_rejected(self) -> bool:
+        """Some of the drawing is not a digit at all (a letter, a smiley, a scribble)."""
+        return any(not d.is_digit for d in self.digits)
+
     def is_confident(self, min_confidence: float = config.MIN_CONFIDENCE) -> bool:
         return bool(self.digits) and all(d.is_confident(min_confidence) for d in self.digits)
 
     def least_confident(self) -> Digit | None:
-        """The digit most worth a second look (the only one, for a single digit)."""
+        """The digit most worth a second look (the only one, for a single digit): a part
+        that is not a digit first, else the least sure digit."""
         if not self.digits:
             return None
-        return min(self.digits, key=lambda d: d.prediction.confidence)
+        return min(self.digits, key=lambda d: (d.is_digit, d.prediction.confidence))
 
     def label(self, min_confidence: float = config.MIN_CONFIDENCE) -> str:
-        """"Draw a digit", the tutorial's "7, 98%" (or "not sure: 4? 41%"), and for a
-        number "42 (4 98%, 2 95%)" or "not sure: 42? (4 98%, 2? 41%)"."""
+        """"Draw a digit", the tutorial's "7, 98%" (or "not sure: 4? 41%"), for a number
+        "42 (4 98%, 2 95%)" or "not sure: 42? (4 98%, 2? 41%)", and "That does not look like
+        a digit" when any part of the drawing is not one."""
         if not self.digits:
             return EMPTY_MESSAGE
+        if self.is_rejected:
+            return REJECTED_MESSAGE
         if len(self.digits) == 1:
             return self.digits[0].label(min_confidence)
         parts = []

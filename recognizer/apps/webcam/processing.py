@@ -61,7 +61,10 @@ def process_frame(
     )
     raw = found.with_predictions(predictions)
     tracker, tracks = update_tracks(tracker or TrackerState(), raw.digits)
+    # Shown: confirmed tracks whose vote is a digit ("not a digit" candidates are not shown).
     detections = raw.with_predictions(
-        [reading.prediction for reading in tracks], keep=[reading.confirmed for reading in tracks]
+        [reading.prediction for reading in tracks],
+        keep=[reading.confirmed and (reading.prediction is None or reading.prediction.is_digit)
+              for reading in tracks],
     )
     return FrameResult(detections, raw, tracks, tracker, (clock() - start) * 1000.0)
