@@ -23,3 +23,11 @@ class ImageLoadError(RecognizerError):
 
 class OutputError(RecognizerError):
     """An output file (a recording, a snapshot, an annotated image) cannot be written."""
+
+
+class UnsupportedImageError(RecognizerError, ValueError):
+    """An array that is no image: not H x W or H x W x 1-4, or pixels that are not numbers.
+
+    A ValueError too, as a wrong argument is; every entry point that takes pixels
+    (`to_mnist`, `find_digits`, `to_bgr8`) raises it and nothing else for such input.
+    """
