@@ -277,6 +277,13 @@ DOT_PEN_WIDTHS = 2.0
 SCRIBBLE_INK_LENGTH = 6.0
 # The 28x28 patch the model saw is shown enlarged this many times (times the DPI scale).
 PATCH_ZOOM = 4
+# Strokes are read only where they could be on a screen: points further than
+# MAX_STROKE_COORDINATE px from the origin (or not numbers: NaN, inf) are dropped, pens are
+# at most MAX_PEN_WIDTH px wide, and strokes are checked for touching on a copy at most
+# TOUCH_MAX_SIDE px (a replay or a bad event must not ask for a gigapixel image).
+MAX_STROKE_COORDINATE = 100_000.0
+MAX_PEN_WIDTH = 1_000
+TOUCH_MAX_SIDE = 2048
 # Each digit's strokes are redrawn for the model with their path scaled to DIGIT_RENDER_BOX
 # px and a pen DIGIT_STROKE_FRACTION of that (MNIST's stroke-to-size ratio), whatever size
 # and pen the user drew with.

@@ -87,7 +87,11 @@ def load_image(path: Path) -> np.ndarray:
             f"(the limit is {config.MAX_PHOTO_PIXELS / 1e6:.0f}); scale it down first"
         )
     _check_complete(data)
-    image = cv2.imdecode(np.frombuffer(data, dtype=np.uint8), cv2.IMREAD_UNCHANGED)
+    try:
+        image = cv2.imdecode(np.frombuffer(data, dtype=np.uint8), cv2.IMREAD_UNCHANGED)
+    except cv2.error as exc:  # a header whose size the decoder refuses (0 or absurd)
+        reason = str(exc).strip().splitlines()[-1][:120]
+        raise ImageLoadError(f"corrupt image: the decoder refused it ({reason})") from exc
     if image is None or image.size == 0:
         raise ImageLoadError("corrupt image: the decoder could not read its pixels")
     if image.ndim == 3 and image.shape[2] == 1:
