@@ -16,7 +16,7 @@ from pathlib import Path
 from recognizer import __version__
 from recognizer.apps.webcam.frame_size import FrameSize, parse_size
 from recognizer.core import config
-from recognizer.core.errors import RecognizerError
+from recognizer.core.errors import RecognizerError, one_line_reason
 
 DESCRIPTION = """\
 Real-time handwritten digit recognition: draw digits, hold paper up to a webcam, or read a
@@ -109,10 +109,21 @@ def add_model_arguments(
 # --- The subcommands ------------------------------------------------------------------------
 
 
+DEBUG_HELP = (
+    "report an unexpected error with its traceback (by default: the input's name and a "
+    "one-line reason, and the run goes on)"
+)
+
+
 def _add_command(subparsers, name: str, target: str, **options) -> argparse.ArgumentParser:
-    """A subcommand whose run is `target` ("module:function", imported when it runs)."""
+    """A subcommand whose run is `target` ("module:function", imported when it runs).
+
+    Each takes --debug after its name too (`recognizer photos DIR --debug`); SUPPRESS keeps
+    the subcommand from resetting a --debug given before it."""
     parser = subparsers.add_parser(name, **options)
     parser.set_defaults(run=target)
+    parser.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                        help=DEBUG_HELP)
     return parser
 
 
@@ -255,6 +266,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Run 'recognizer COMMAND --help' for a command's options.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("--debug", action="store_true", help=DEBUG_HELP)
     subparsers = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
     for add in SUBCOMMANDS:
         add(subparsers)
@@ -281,6 +293,12 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("recognizer: interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:  # the last boundary: one line, unless --debug asks for more
+        if args.debug:
+            raise
+        print(f"recognizer: unexpected error: {one_line_reason(exc)} (rerun with --debug for "
+              "the traceback, and please report it)", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":
