@@ -208,8 +208,9 @@ def image_files(draw) -> bytes:
 
 
 def check_photo_file(data: bytes, folder: Path, recognizer) -> None:
-    """load_image gives an image or ImageLoadError; the photo engine's read_file always
-    gives a FileResult (an error in it, never an exception)."""
+    """load_image gives an image or ImageLoadError; the photo engine's read_file (which
+    also writes the annotated copy) gives a FileResult without an unexpected error: its
+    per-file boundary would hide a crash, so an "unexpected error" result counts as one."""
     from recognizer.apps.photos import RunOptions, read_file
     from recognizer.core.images import load_image
 
@@ -221,8 +222,10 @@ def check_photo_file(data: bytes, folder: Path, recognizer) -> None:
         image = None
     if image is not None:
         assert image.ndim in (2, 3) and image.size > 0, image.shape
-    result = read_file(path.name, RunOptions(str(folder), None), recognizer)
+    out = folder.parent / f"{folder.name}-out"  # annotated copies are written too
+    result = read_file(path.name, RunOptions(str(folder), str(out)), recognizer)
     assert result.file == path.name
+    assert result.error is None or "unexpected error" not in result.error, result.trace
     assert (result.error is not None) or result.width > 0, result
     if image is None:
         assert result.error is not None and not result.digits

@@ -43,6 +43,7 @@ from recognizer.core.predict import Recognizer
 from recognizer.core.records import Digit
 from recognizer.detection.annotate import draw_digits
 from recognizer.detection.detector import read_digits
+from recognizer.detection.ink import resize_by
 
 EXIT_OK = 0
 EXIT_SOME_FAILED = 2
@@ -146,7 +147,7 @@ def _write_annotated(path: Path, image: np.ndarray, detections, min_confidence: 
     longest = max(drawn.shape[:2])
     if longest > config.ANNOTATED_MAX_SIDE:
         scale = config.ANNOTATED_MAX_SIDE / longest
-        drawn = cv2.resize(drawn, None, fx=scale, fy=scale, interpolation=cv2.INTER_LINEAR)
+        drawn = resize_by(drawn, scale, cv2.INTER_LINEAR)  # a 2 x 5000 strip keeps 1 px
     path.parent.mkdir(parents=True, exist_ok=True)
     params = [
         cv2.IMWRITE_PNG_COMPRESSION, config.PNG_COMPRESSION,

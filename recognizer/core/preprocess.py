@@ -63,7 +63,7 @@ def _unit_range(values: np.ndarray) -> np.ndarray:
     # 1.5, not 1.0, and the small negative margins: resampled images overshoot their range.
     if low >= -0.5 and high <= 1.5:
         result = scaled
-    elif low >= -0.5 * 255 and high <= 1.5 * 255:
+    elif low >= -0.05 * 255 and 1.5 < high <= 1.5 * 255:
         result = scaled / np.float32(255.0)
     elif high > low:
         result = (scaled - low) / (high - low)
