@@ -56,6 +56,11 @@ MIN_FRAME_SIZE = (16, 16)
 MAX_FRAME_SIZE = (7680, 4320)
 # Frames per second assumed for a recording when the source does not report its rate.
 DEFAULT_FPS = 30.0
+# A camera that returns no frame is asked again up to SOURCE_READ_RETRIES times in a row,
+# SOURCE_RETRY_DELAY seconds apart, before it counts as stopped (a USB hiccup, an exposure
+# change); a video file ends at its first unreadable frame.
+SOURCE_READ_RETRIES = 5
+SOURCE_RETRY_DELAY = 0.05
 # Tracking: a detection continues a track when their boxes overlap by at least this IoU.
 TRACK_MIN_IOU = 0.3
 # Each track votes over its last TRACK_VOTES readings (mean of their probabilities).
