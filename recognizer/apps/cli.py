@@ -34,17 +34,22 @@ PHOTOS_EPILOG = f"""\
 outputs (in OUTDIR, created if needed; never inside DIR, inputs are never overwritten):
   predictions.csv        file,digit,confidence,x,y,w,h,line - one row per digit read, each
                          file's rows in reading order; file relative to DIR; box in the
-                         original image's pixels; line numbers a file's lines from 0
+                         original image's pixels; line numbers a file's lines from 0;
+                         written as files are read, so a stopped or killed run keeps
+                         its rows (then in the order files finished)
   annotated/REL.png      each photo with boxes, digits and confidences drawn (REL = the
                          path relative to DIR; at most {config.ANNOTATED_MAX_SIDE} px on the longest side, tiny
                          crops enlarged to at least {config.ANNOTATED_MIN_SIDE} px)
-  summary.json           files read, digits found, files with errors and why, seconds, options
+  summary.json           files read, digits found, files with errors and why, seconds, options,
+                         and "interrupted" (true after Ctrl+C or SIGTERM)
 
 exit status:
   0  every image was read (also when DIR holds no images: that is said on stderr)
   1  the model could not be loaded
-  2  some files could not be read (each one reported on stderr and in summary.json), or DIR
+  2  some files could not be read (each one reported on stderr and in summary.json; an
+     unexpected error in one file too, in one line: --debug adds its traceback), or DIR
      or OUTDIR is unusable (missing, not a folder, not writable, OUTDIR inside DIR)
+  130 interrupted (Ctrl+C or SIGTERM): the rows read so far and summary.json are kept
 
 example:
   recognizer photos samples/photos --out out/photos
