@@ -328,3 +328,23 @@ def test_a_run_killed_halfway_keeps_its_rows(tmp_path, how):
         summary = json.loads((out / "summary.json").read_text())
         assert summary["interrupted"] is True and 0 < summary["files_read"] < len(names)
         assert len({row[0] for row in body}) <= summary["files_read"]
+
+
+def test_predict_reports_an_unexpected_error_per_file_and_reads_the_rest(small_folder, capsys,
+                                                                         monkeypatch):
+    from recognizer.apps import predict
+
+    real = predict.to_mnist
+
+    def breaks_on_the_strip(image, *args, **kwargs):
+        if image.shape[:2] == (2, 5000):
+            raise ZeroDivisionError("division by zero")
+        return real(image, *args, **kwargs)
+
+    monkeypatch.setattr(predict, "to_mnist", breaks_on_the_strip)
+    good = small_folder / SAMPLES[0].name
+    assert main(["predict", str(small_folder / "strip.png"), str(good)]) == 1
+    captured = capsys.readouterr()
+    assert "strip.png: error: unexpected error (ZeroDivisionError: division by zero)" in captured.err
+    assert "Traceback" not in captured.err
+    assert captured.out.strip().startswith(f"{good}: {SAMPLES[0].name.split('_')[1]}, ")
