@@ -2,9 +2,9 @@
 
 What was read is never lost: each file's rows go to predictions.csv in one unbuffered write
 the moment its result arrives, so Ctrl+C, a kill or a crash keeps every row read so far
-(in completion order). When the run completes, the file is rewritten ordered by file, then
-reading order, through a temporary file and an atomic rename, so a reader never sees it half
-written. summary.json says whether the run was interrupted.
+(in completion order). When the run completes, the file is read back and rewritten ordered
+by file, then reading order, through a temporary file and an atomic rename, so a reader never
+sees it half written and the run holds no rows in memory. summary.json says whether the run was interrupted.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import io
 import json
 import os
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Sequence
 
 CSV_COLUMNS = ("file", "digit", "confidence", "x", "y", "w", "h", "line")
 
@@ -71,10 +71,28 @@ class StreamingPredictions:
         if not self._stream.closed:
             self._stream.close()
 
-    def finish(self, results: Iterable) -> None:
-        """Close the stream and rewrite the file with these results, in their order."""
+    def finish(self, order: Sequence[str]) -> None:
+        """Close the stream and rewrite the file ordered by `order` (the files, as listed):
+        the rows are read back from disk, so the run need not hold them in memory. A file's
+        rows stay in reading order (they were written together)."""
         self.close()
-        write_predictions(self.path, results)
+        with self.path.open(newline="", encoding="utf-8") as stream:
+            reader = csv.reader(stream)
+            next(reader, None)  # the header
+            by_file: dict[str, list[list[str]]] = {}
+            for row in reader:
+                by_file.setdefault(row[0], []).append(row)
+        temporary = self.path.with_name(self.path.name + ".tmp")
+        with temporary.open("w", newline="", encoding="utf-8") as stream:
+            writer = csv.writer(stream)
+            writer.writerow(CSV_COLUMNS)
+            for name in order:
+                writer.writerows(by_file.pop(name, ()))
+            for rows in by_file.values():  # (none: every row is of a listed file)
+                writer.writerows(rows)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(temporary, self.path)
 
 
 def write_summary(path: Path, summary: dict) -> None:

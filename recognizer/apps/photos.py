@@ -332,14 +332,20 @@ def run_photos(
             print(f"recognizer photos: error: cannot write {out / 'predictions.csv'} ({exc})",
                   file=sys.stderr)
             return EXIT_SOME_FAILED
+    # Only --json keeps every result (it prints them all); otherwise each result is tallied
+    # and streamed as it arrives and then let go, so memory stays flat however many files.
     by_file: dict[str, FileResult] = {}
+    done = 0
     interrupted = False
     bar = tqdm(total=len(files), unit="photo", disable=None if progress is None else not progress,
                file=sys.stderr, desc="photos")
     try:
         with _sigterm_as_interrupt():
             for result in read_files(files, options, jobs, recognizer):
-                by_file[result.file] = result
+                done += 1
+                _tally(summary, [result], min_confidence)
+                if as_json:
+                    by_file[result.file] = result
                 if stream is not None:
                     try:
                         stream.add(result)
@@ -360,17 +366,18 @@ def run_photos(
         if stream is not None and interrupted:
             stream.close()  # the rows streamed so far are the record of the run
     results = [by_file[f] for f in files if f in by_file]
+    rank = {f: i for i, f in enumerate(files)}
+    summary.errors.sort(key=lambda error: rank[error["file"]])
     seconds = time.perf_counter() - start
-    _tally(summary, results, min_confidence)
     summary.interrupted = interrupted
     summary.seconds = round(seconds, 3)
-    summary.photos_per_second = round(len(results) / seconds, 2) if seconds > 0 else 0.0
+    summary.photos_per_second = round(done / seconds, 2) if seconds > 0 else 0.0
     if summary.errors:
         status = EXIT_SOME_FAILED
     if out is not None:
         try:
             if stream is not None and not interrupted:
-                stream.finish(results)  # the streamed rows, rewritten in file order
+                stream.finish(files)  # the streamed rows, rewritten in file order
             write_summary(out / "summary.json", asdict(summary))
         except OSError as exc:
             print(f"recognizer photos: error: cannot write the report into {out} ({exc})",
@@ -390,7 +397,7 @@ def run_photos(
         )
     if interrupted:
         kept = f"; the rows read so far are in {out / 'predictions.csv'}" if out else ""
-        print(f"recognizer photos: interrupted after {len(results)} of {len(files)} photos{kept}",
+        print(f"recognizer photos: interrupted after {done} of {len(files)} photos{kept}",
               file=sys.stderr)
         raise KeyboardInterrupt
     return status
