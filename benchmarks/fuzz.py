@@ -104,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
             strategy, function = table[name]
             rows.append((name, *run_target(name, strategy, function, args.cases, args.seed)))
             print(f"{name}: done", file=sys.stderr, flush=True)
-    print(f"| target | cases | unexpected exceptions | seconds |\n|---|---:|---:|---:|")
+    print("| target | cases | unexpected exceptions | seconds |\n|---|---:|---:|---:|")
     for name, cases, unexpected, seconds in rows:
         print(f"| {name} | {cases:,} | {unexpected} | {seconds:.1f} |")
     return 1 if any(row[2] for row in rows) else 0
