@@ -150,7 +150,7 @@ def test_mask_keeps_only_the_masked_digit(reference):
 
 def test_to_gray_rejects_unknown_shapes():
     with pytest.raises(ValueError, match="gray, BGR or BGRA"):
-        to_gray(np.zeros((4, 4, 2), np.uint8))
+        to_gray(np.zeros((4, 4, 5), np.uint8))
 
 
 def test_extract_ink_is_light_on_dark_in_unit_range():

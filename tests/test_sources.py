@@ -6,6 +6,8 @@ import cv2
 import numpy as np
 import pytest
 
+from recognizer.core import config
+
 from recognizer.apps.webcam import sources
 from recognizer.apps.webcam.frame_size import FrameSize, parse_size
 from recognizer.apps.webcam.sources import (
@@ -104,7 +106,10 @@ def test_camera_frames_end_when_camera_stops_and_capture_is_released():
     frames = [np.full((48, 64, 3), v, np.uint8) for v in (10, 20, 30)]
     capture = FakeCapture(frames)
     source = open_camera(1, FrameSize(32, 24), capture_factory=lambda index: capture)
-    got = list(source.frames)
+    raw = list(source.frames)
+    # A failed read is retried: one None per failure, SOURCE_READ_RETRIES + 1 end it.
+    assert raw[3:] == [None] * config.SOURCE_READ_RETRIES
+    got = raw[:3]
     assert [f[0, 0, 0] for f in got] == [10, 20, 30]
     assert all(f.shape == (24, 32, 3) for f in got)
     assert capture.released == 1

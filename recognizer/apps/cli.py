@@ -16,7 +16,7 @@ from pathlib import Path
 from recognizer import __version__
 from recognizer.apps.webcam.frame_size import FrameSize, parse_size
 from recognizer.core import config
-from recognizer.core.errors import RecognizerError
+from recognizer.core.errors import RecognizerError, one_line_reason
 
 DESCRIPTION = """\
 Real-time handwritten digit recognition: draw digits, hold paper up to a webcam, or read a
@@ -34,17 +34,22 @@ PHOTOS_EPILOG = f"""\
 outputs (in OUTDIR, created if needed; never inside DIR, inputs are never overwritten):
   predictions.csv        file,digit,confidence,x,y,w,h,line - one row per digit read, each
                          file's rows in reading order; file relative to DIR; box in the
-                         original image's pixels; line numbers a file's lines from 0
+                         original image's pixels; line numbers a file's lines from 0;
+                         written as files are read, so a stopped or killed run keeps
+                         its rows (then in the order files finished)
   annotated/REL.png      each photo with boxes, digits and confidences drawn (REL = the
                          path relative to DIR; at most {config.ANNOTATED_MAX_SIDE} px on the longest side, tiny
                          crops enlarged to at least {config.ANNOTATED_MIN_SIDE} px)
-  summary.json           files read, digits found, files with errors and why, seconds, options
+  summary.json           files read, digits found, files with errors and why, seconds, options,
+                         and "interrupted" (true after Ctrl+C or SIGTERM)
 
 exit status:
   0  every image was read (also when DIR holds no images: that is said on stderr)
   1  the model could not be loaded
-  2  some files could not be read (each one reported on stderr and in summary.json), or DIR
+  2  some files could not be read (each one reported on stderr and in summary.json; an
+     unexpected error in one file too, in one line: --debug adds its traceback), or DIR
      or OUTDIR is unusable (missing, not a folder, not writable, OUTDIR inside DIR)
+  130 interrupted (Ctrl+C or SIGTERM): the rows read so far and summary.json are kept
 
 example:
   recognizer photos samples/photos --out out/photos
@@ -109,10 +114,21 @@ def add_model_arguments(
 # --- The subcommands ------------------------------------------------------------------------
 
 
+DEBUG_HELP = (
+    "report an unexpected error with its traceback (by default: the input's name and a "
+    "one-line reason, and the run goes on)"
+)
+
+
 def _add_command(subparsers, name: str, target: str, **options) -> argparse.ArgumentParser:
-    """A subcommand whose run is `target` ("module:function", imported when it runs)."""
+    """A subcommand whose run is `target` ("module:function", imported when it runs).
+
+    Each takes --debug after its name too (`recognizer photos DIR --debug`); SUPPRESS keeps
+    the subcommand from resetting a --debug given before it."""
     parser = subparsers.add_parser(name, **options)
     parser.set_defaults(run=target)
+    parser.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                        help=DEBUG_HELP)
     return parser
 
 
@@ -255,6 +271,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Run 'recognizer COMMAND --help' for a command's options.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("--debug", action="store_true", help=DEBUG_HELP)
     subparsers = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
     for add in SUBCOMMANDS:
         add(subparsers)
@@ -281,6 +298,12 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("recognizer: interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:  # the last boundary: one line, unless --debug asks for more
+        if args.debug:
+            raise
+        print(f"recognizer: unexpected error: {one_line_reason(exc)} (rerun with --debug for "
+              "the traceback, and please report it)", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -3,39 +3,50 @@
 Walks DIR for images, loads each with the core's loader (`recognizer.core.images`), reads
 its digits with the shared detector (`recognizer.detection`) and writes `predictions.csv`,
 `annotated/<relative path>.png` and `summary.json` into OUTDIR. A bad file (not an image,
-truncated, empty, unreadable, absurdly large, gone) is reported on stderr and in the summary
-and the run goes on; the exit status says whether all files were read (0) or some failed (2).
+truncated, empty, unreadable, absurdly large, gone), or any unexpected error while reading one,
+is reported on stderr and in the summary and the run goes on; the exit status says whether
+all files were read (0) or some failed (2). predictions.csv is written as results arrive
+(`photo_outputs`), so an interrupted or killed run keeps what it read.
 """
 
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import math
 import multiprocessing
 import os
+import signal
 import sys
+import threading
 import time
+import traceback
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Iterator
 
 import cv2
 import numpy as np
 from tqdm import tqdm
 
 from recognizer.core import config
-from recognizer.core.errors import ImageLoadError, OutputError
+from recognizer.apps.photo_outputs import (  # noqa: F401 (CSV_COLUMNS, write_predictions: API)
+    CSV_COLUMNS,
+    StreamingPredictions,
+    write_predictions,
+    write_summary,
+)
+from recognizer.core.errors import ImageLoadError, OutputError, unexpected_reason
 from recognizer.core.images import load_image, to_bgr8
 from recognizer.core.predict import Recognizer
 from recognizer.core.records import Digit
 from recognizer.detection.annotate import draw_digits
 from recognizer.detection.detector import read_digits
+from recognizer.detection.ink import resize_by
 
 EXIT_OK = 0
 EXIT_SOME_FAILED = 2
-CSV_COLUMNS = ("file", "digit", "confidence", "x", "y", "w", "h", "line")
 
 
 @dataclass(frozen=True)
@@ -50,6 +61,7 @@ class FileResult:
     height: int = 0
     seconds: float = 0.0
     rejected: int = 0  # candidates read as "not a digit" (no rows)
+    trace: str | None = None  # the traceback of an unexpected error (shown with --debug)
 
 
 @dataclass(frozen=True)
@@ -62,6 +74,7 @@ class RunOptions:
     model: str | None = None
     backend: str = "auto"
     annotate: bool = True
+    debug: bool = False  # report unexpected errors with their traceback
 
 
 @dataclass
@@ -77,6 +90,7 @@ class RunSummary:
     rejected_candidates: int = 0  # read as "not a digit": no rows
     seconds: float = 0.0
     photos_per_second: float = 0.0
+    interrupted: bool = False  # stopped by Ctrl+C or SIGTERM before every file was read
     errors: list[dict] = field(default_factory=list)
     options: dict = field(default_factory=dict)
 
@@ -110,6 +124,11 @@ _worker_recognizer = None
 def _init_worker(options: RunOptions) -> None:
     """Load the model once per process."""
     global _worker_recognizer
+    if multiprocessing.parent_process() is not None:
+        # A worker: Ctrl+C and SIGTERM are the parent's to handle (it stops the pool), not
+        # each worker's, which would print a traceback apiece.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
     _worker_recognizer = Recognizer(options.model, backend=options.backend)
 
 
@@ -130,7 +149,7 @@ def _write_annotated(path: Path, image: np.ndarray, detections, min_confidence: 
     longest = max(drawn.shape[:2])
     if longest > config.ANNOTATED_MAX_SIDE:
         scale = config.ANNOTATED_MAX_SIDE / longest
-        drawn = cv2.resize(drawn, None, fx=scale, fy=scale, interpolation=cv2.INTER_LINEAR)
+        drawn = resize_by(drawn, scale, cv2.INTER_LINEAR)  # a 2 x 5000 strip keeps 1 px
     path.parent.mkdir(parents=True, exist_ok=True)
     params = [
         cv2.IMWRITE_PNG_COMPRESSION, config.PNG_COMPRESSION,
@@ -144,13 +163,27 @@ def _write_annotated(path: Path, image: np.ndarray, detections, min_confidence: 
 
 
 def read_file(relative: str, options: RunOptions, recognizer=None) -> FileResult:
-    """Read one photo's digits (and write its annotated copy); errors become the result."""
+    """Read one photo's digits (and write its annotated copy); errors become the result.
+
+    This is the boundary of one input: a documented bad file gives its reason, and any
+    other exception while reading it (a bug the fuzzer has not found yet) gives a one-line
+    reason and its traceback, never an end to the run.
+    """
     start = time.perf_counter()
     recognizer = recognizer if recognizer is not None else _worker_recognizer
     try:
-        image = load_image(Path(options.root) / relative)
+        return _read_file(relative, options, recognizer, start)
     except ImageLoadError as exc:
         return FileResult(relative, error=str(exc), seconds=time.perf_counter() - start)
+    except Exception as exc:  # the per-file boundary: report it, read the other files
+        return FileResult(
+            relative, error=unexpected_reason(exc), seconds=time.perf_counter() - start,
+            trace=traceback.format_exc(),
+        )
+
+
+def _read_file(relative: str, options: RunOptions, recognizer, start: float) -> FileResult:
+    image = load_image(Path(options.root) / relative)
     detections = read_digits(image, recognizer, whole_frame_fallback=True, refine=True)
     # Candidates the model reads as "not a digit" get no row (summary.json counts them).
     read = [d for d in detections.digits if d.prediction is not None]
@@ -202,18 +235,6 @@ def read_files(
 # --- Writing the outputs ---------------------------------------------------------------------
 
 
-def write_predictions(path: Path, results: Iterable[FileResult]) -> None:
-    with path.open("w", newline="", encoding="utf-8") as stream:
-        writer = csv.writer(stream)
-        writer.writerow(CSV_COLUMNS)
-        for result in results:
-            for digit in result.digits:
-                writer.writerow(
-                    (result.file, digit.prediction.digit, f"{digit.prediction.confidence:.4f}",
-                     *digit.box, digit.line)
-                )
-
-
 def _result_json(result: FileResult, min_confidence: float) -> dict:
     return {
         "file": result.file,
@@ -244,19 +265,54 @@ def _check_folders(root: Path, out: Path | None) -> str | None:
     return None
 
 
+@contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    """While reading, SIGTERM (a kill, a CI timeout, a service stop) stops the run as Ctrl+C
+    does, so that the reports are still written. Only the main thread can set handlers."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _tally(summary: RunSummary, results: list[FileResult], min_confidence: float) -> None:
+    for result in results:
+        summary.files_with_errors += result.error is not None
+        summary.files_read += result.width > 0  # decoded (an annotation may still have failed)
+        summary.digits_found += len(result.digits)
+        summary.unsure_digits += sum(not d.is_confident(min_confidence) for d in result.digits)
+        summary.rejected_candidates += result.rejected
+        if result.error:
+            summary.errors.append({"file": result.file, "error": result.error})
+
+
 def run_photos(
     root: Path, out: Path | None, *, jobs: int = 1, min_confidence: float = config.MIN_CONFIDENCE,
     model: str | None = None, backend: str = "auto", as_json: bool = False,
-    progress: bool | None = None, recognizer=None,
+    progress: bool | None = None, recognizer=None, debug: bool = False,
 ) -> int:
-    """Read every photo under root; write the outputs; return the exit status."""
+    """Read every photo under root; write the outputs; return the exit status.
+
+    predictions.csv grows as files are read; on Ctrl+C or SIGTERM the rows read so far stay,
+    summary.json says `"interrupted": true`, and KeyboardInterrupt is raised again (the
+    command line exits 130). debug: print an unexpected error's traceback under its report.
+    """
     start = time.perf_counter()
     problem = _check_folders(root, out)
     if problem:
         print(f"recognizer photos: error: {problem}", file=sys.stderr)
         return EXIT_SOME_FAILED
     files = list(find_images(root, exclude=out))
-    options = RunOptions(str(root), str(out) if out else None, min_confidence, model, backend)
+    options = RunOptions(str(root), str(out) if out else None, min_confidence, model, backend,
+                         debug=debug)
     summary = RunSummary(
         directory=str(root),
         files_found=len(files),
@@ -272,32 +328,62 @@ def run_photos(
         recognizer = Recognizer(model, backend=backend)
         if jobs > 1:
             recognizer = None
-    by_file: dict[str, FileResult] = {}
-    bar = tqdm(total=len(files), unit="photo", disable=None if progress is None else not progress,
-               file=sys.stderr, desc="photos")
-    for result in read_files(files, options, jobs, recognizer):
-        by_file[result.file] = result
-        if result.error:
-            tqdm.write(f"recognizer photos: {result.file}: {result.error}", file=sys.stderr)
-        bar.update(1)
-    bar.close()
-    results = [by_file[f] for f in files]
-    seconds = time.perf_counter() - start
-    for result in results:
-        summary.files_with_errors += result.error is not None
-        summary.files_read += result.width > 0  # decoded (an annotation may still have failed)
-        summary.digits_found += len(result.digits)
-        summary.unsure_digits += sum(not d.is_confident(min_confidence) for d in result.digits)
-        summary.rejected_candidates += result.rejected
-        if result.error:
-            summary.errors.append({"file": result.file, "error": result.error})
-    summary.seconds = round(seconds, 3)
-    summary.photos_per_second = round(len(files) / seconds, 2) if seconds > 0 else 0.0
-    status = EXIT_SOME_FAILED if summary.errors else EXIT_OK
+    status = EXIT_OK
+    stream = None
     if out is not None:
         try:
-            write_predictions(out / "predictions.csv", results)
-            (out / "summary.json").write_text(json.dumps(asdict(summary), indent=2) + "\n")
+            stream = StreamingPredictions(out / "predictions.csv")
+        except OSError as exc:
+            print(f"recognizer photos: error: cannot write {out / 'predictions.csv'} ({exc})",
+                  file=sys.stderr)
+            return EXIT_SOME_FAILED
+    # Only --json keeps every result (it prints them all); otherwise each result is tallied
+    # and streamed as it arrives and then let go, so memory stays flat however many files.
+    by_file: dict[str, FileResult] = {}
+    done = 0
+    interrupted = False
+    bar = tqdm(total=len(files), unit="photo", disable=None if progress is None else not progress,
+               file=sys.stderr, desc="photos")
+    try:
+        with _sigterm_as_interrupt():
+            for result in read_files(files, options, jobs, recognizer):
+                done += 1
+                _tally(summary, [result], min_confidence)
+                if as_json:
+                    by_file[result.file] = result
+                if stream is not None:
+                    try:
+                        stream.add(result)
+                    except OSError as exc:  # a full disk: the run goes on, the report says so
+                        print(f"recognizer photos: error: cannot write predictions.csv ({exc})",
+                              file=sys.stderr)
+                        stream.close()
+                        stream, status = None, EXIT_SOME_FAILED
+                if result.error:
+                    tqdm.write(f"recognizer photos: {result.file}: {result.error}", file=sys.stderr)
+                    if debug and result.trace:
+                        tqdm.write(result.trace.rstrip(), file=sys.stderr)
+                bar.update(1)
+    except KeyboardInterrupt:
+        interrupted = True
+    finally:
+        bar.close()
+        if stream is not None and interrupted:
+            stream.close()  # the rows streamed so far are the record of the run
+    results = [by_file[f] for f in files if f in by_file]
+    rank = {f: i for i, f in enumerate(files)}
+    summary.errors.sort(key=lambda error: rank[error["file"]])
+    seconds = time.perf_counter() - start
+    summary.interrupted = interrupted
+    summary.seconds = round(seconds, 3)
+    summary.photos_per_second = round(done / seconds, 2) if seconds > 0 else 0.0
+    if summary.errors:
+        status = EXIT_SOME_FAILED
+    if out is not None:
+        try:
+            if stream is not None and not interrupted:
+                stream.finish(files)  # the streamed rows, rewritten in file order
+            write_summary(out / "summary.json", asdict(summary))
         except OSError as exc:
             print(f"recognizer photos: error: cannot write the report into {out} ({exc})",
                   file=sys.stderr)
@@ -314,6 +400,11 @@ def run_photos(
             f"{seconds:.1f} s" + (f"; results in {out}" if out else ""),
             file=sys.stderr,
         )
+    if interrupted:
+        kept = f"; the rows read so far are in {out / 'predictions.csv'}" if out else ""
+        print(f"recognizer photos: interrupted after {done} of {len(files)} photos{kept}",
+              file=sys.stderr)
+        raise KeyboardInterrupt
     return status
 
 
@@ -322,5 +413,5 @@ def run(args: argparse.Namespace) -> int:
     return run_photos(
         Path(args.directory), Path(args.out) if args.out else None, jobs=args.jobs,
         min_confidence=args.min_confidence, model=args.model, backend=args.backend,
-        as_json=args.json,
+        as_json=args.json, debug=getattr(args, "debug", False),
     )

@@ -72,6 +72,11 @@ MIN_FRAME_SIZE = (16, 16)
 MAX_FRAME_SIZE = (7680, 4320)
 # Frames per second assumed for a recording when the source does not report its rate.
 DEFAULT_FPS = 30.0
+# A camera that returns no frame is asked again up to SOURCE_READ_RETRIES times in a row,
+# SOURCE_RETRY_DELAY seconds apart, before it counts as stopped (a USB hiccup, an exposure
+# change); a video file ends at its first unreadable frame.
+SOURCE_READ_RETRIES = 5
+SOURCE_RETRY_DELAY = 0.05
 # Tracking: a detection continues a track when their boxes overlap by at least this IoU.
 TRACK_MIN_IOU = 0.3
 # Each track votes over its last TRACK_VOTES readings (mean of their probabilities).
@@ -293,6 +298,13 @@ DOT_PEN_WIDTHS = 2.0
 SCRIBBLE_INK_LENGTH = 6.0
 # The 28x28 patch the model saw is shown enlarged this many times (times the DPI scale).
 PATCH_ZOOM = 4
+# Strokes are read only where they could be on a screen: points further than
+# MAX_STROKE_COORDINATE px from the origin (or not numbers: NaN, inf) are dropped, pens are
+# at most MAX_PEN_WIDTH px wide, and strokes are checked for touching on a copy at most
+# TOUCH_MAX_SIDE px (a replay or a bad event must not ask for a gigapixel image).
+MAX_STROKE_COORDINATE = 100_000.0
+MAX_PEN_WIDTH = 1_000
+TOUCH_MAX_SIDE = 2048
 # Each digit's strokes are redrawn for the model with their path scaled to DIGIT_RENDER_BOX
 # px and a pen DIGIT_STROKE_FRACTION of that (MNIST's stroke-to-size ratio), whatever size
 # and pen the user drew with.

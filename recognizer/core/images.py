@@ -17,7 +17,7 @@ from PIL import Image, UnidentifiedImageError
 
 from recognizer.core import config
 from recognizer.core.errors import ImageLoadError
-from recognizer.core.preprocess import to_gray
+from recognizer.core.preprocess import check_image, to_gray
 
 
 def _check_complete(data: bytes) -> None:
@@ -87,7 +87,11 @@ def load_image(path: Path) -> np.ndarray:
             f"(the limit is {config.MAX_PHOTO_PIXELS / 1e6:.0f}); scale it down first"
         )
     _check_complete(data)
-    image = cv2.imdecode(np.frombuffer(data, dtype=np.uint8), cv2.IMREAD_UNCHANGED)
+    try:
+        image = cv2.imdecode(np.frombuffer(data, dtype=np.uint8), cv2.IMREAD_UNCHANGED)
+    except cv2.error as exc:  # a header whose size the decoder refuses (0 or absurd)
+        reason = str(exc).strip().splitlines()[-1][:120]
+        raise ImageLoadError(f"corrupt image: the decoder refused it ({reason})") from exc
     if image is None or image.size == 0:
         raise ImageLoadError("corrupt image: the decoder could not read its pixels")
     if image.ndim == 3 and image.shape[2] == 1:
@@ -96,8 +100,10 @@ def load_image(path: Path) -> np.ndarray:
 
 
 def to_bgr8(image: np.ndarray) -> np.ndarray:
-    """A new uint8 BGR copy of any gray/BGR/BGRA image (uint8, uint16 or float)."""
-    image = np.asarray(image)
+    """A new uint8 BGR copy of any image `check_image` accepts (an empty one stays empty)."""
+    image = check_image(image)
+    if image.size == 0:
+        return np.zeros((*image.shape[:2], 3), dtype=np.uint8)
     if image.dtype == np.uint8 and image.ndim == 3 and image.shape[2] == 3:
         return image.copy()
     if image.dtype == np.uint8 and image.ndim == 2:

@@ -12,43 +12,95 @@ import cv2
 import numpy as np
 
 from recognizer.core import config
+from recognizer.core.errors import UnsupportedImageError
 
 # MNIST's mean centre of mass, in pixel-index coordinates (measured on 5,000 training images).
 _MNIST_CENTRE = 14.0
 
 
-def to_gray(image: np.ndarray) -> np.ndarray:
-    """Any gray, BGR or BGRA image (uint8, uint16, bool or float) -> float32 gray in [0, 1].
-
-    Transparent pixels are composited over white, as a drawing on transparent ground is ink
-    on paper.
+def check_image(image) -> np.ndarray:
+    """The array as an image: H x W (gray) or H x W x 2-4 (gray+alpha, BGR, BGRA), a
+    trailing channel axis of 1 dropped; any integer, bool or float pixel type, any size
+    (empty included). Raises UnsupportedImageError for anything else, saying what is wanted.
     """
     image = np.asarray(image)
     if image.ndim == 3 and image.shape[2] == 1:
         image = image[:, :, 0]
-    if image.ndim not in (2, 3) or (image.ndim == 3 and image.shape[2] not in (3, 4)):
-        raise ValueError(f"expected a gray, BGR or BGRA image, got shape {image.shape}")
+    if image.ndim not in (2, 3) or (image.ndim == 3 and image.shape[2] not in (2, 3, 4)):
+        raise UnsupportedImageError(
+            f"expected a gray, BGR or BGRA image (H x W, or H x W x 1 to 4 channels), got an "
+            f"array of shape {image.shape}"
+        )
+    if image.dtype != bool and not (
+        np.issubdtype(image.dtype, np.integer) or np.issubdtype(image.dtype, np.floating)
+    ):
+        raise UnsupportedImageError(
+            f"unsupported pixel type {image.dtype}: give integer, bool or float pixels"
+        )
+    return image
+
+
+def _unit_range(values: np.ndarray) -> np.ndarray:
+    """Integer (other than 8/16-bit unsigned) or float pixels -> float32 in [0, 1].
+
+    Floats in [0, 1] or on a 0-255 scale are read as such (with a margin: resampling
+    overshoots); any other range (negative values, 12-bit data in int16, 1e6) is stretched
+    from its minimum to its maximum. NaN reads as the minimum, +/-inf as the extremes, so
+    that broken pixels never poison a whole image.
+    """
+    scaled = values.astype(np.float32) if values.dtype != np.float64 else values
+    finite = np.isfinite(scaled)
+    all_finite = bool(finite.all())
+    if not all_finite:
+        if not finite.any():
+            return np.zeros(values.shape, dtype=np.float32)
+        low, high = float(scaled[finite].min()), float(scaled[finite].max())
+        scaled = np.where(np.isposinf(scaled), high, np.where(finite, scaled, low))
+    elif scaled.size:
+        low, high = float(scaled.min()), float(scaled.max())
+    else:
+        return scaled.astype(np.float32)
+    # 1.5, not 1.0, and the small negative margins: resampled images overshoot their range.
+    if low >= -0.5 and high <= 1.5:
+        result = scaled
+    elif low >= -0.05 * 255 and 1.5 < high <= 1.5 * 255:
+        result = scaled / np.float32(255.0)
+    elif high > low:
+        result = (scaled - low) / (high - low)
+    else:
+        return np.zeros(values.shape, dtype=np.float32)  # constant: no ink to read
+    return np.clip(result, 0.0, 1.0).astype(np.float32, copy=False)
+
+
+def to_gray(image: np.ndarray) -> np.ndarray:
+    """Any gray, gray+alpha, BGR or BGRA image (uint8, uint16, bool, other integers or float
+    of any range) -> float32 gray in [0, 1].
+
+    Transparent pixels are composited over white, as a drawing on transparent ground is ink
+    on paper. Raises UnsupportedImageError for an array that is no image (see check_image).
+    """
+    image = check_image(image)
     if image.dtype == np.uint8:
         scaled = image.astype(np.float32) / 255.0
     elif image.dtype == np.uint16:
         scaled = image.astype(np.float32) / 65535.0
     elif image.dtype == bool:
         scaled = image.astype(np.float32)
-    elif np.issubdtype(image.dtype, np.number):
-        scaled = image.astype(np.float32)
-        # Floats on a 0-255 scale; 1.5, not 1.0, because resampling a [0, 1] image overshoots.
-        if scaled.size and np.nanmax(scaled) > 1.5:
-            scaled /= 255.0
-        scaled = np.nan_to_num(np.clip(scaled, 0.0, 1.0))
     else:
-        raise ValueError(f"unsupported image dtype {image.dtype}")
+        scaled = _unit_range(image)
     if scaled.ndim == 2:
         return scaled
-    gray = cv2.cvtColor(np.ascontiguousarray(scaled[:, :, :3]), cv2.COLOR_BGR2GRAY)
-    if scaled.shape[2] == 4:
+    channels = scaled.shape[2]
+    if channels == 2:  # gray + alpha
+        gray, alpha = scaled[:, :, 0], scaled[:, :, 1]
+    else:
+        if scaled.size == 0:
+            return np.zeros(scaled.shape[:2], dtype=np.float32)
+        gray = cv2.cvtColor(np.ascontiguousarray(scaled[:, :, :3]), cv2.COLOR_BGR2GRAY)
+        if channels == 3:
+            return gray
         alpha = scaled[:, :, 3]
-        gray = gray * alpha + (1.0 - alpha)
-    return gray
+    return gray * alpha + (1.0 - alpha)
 
 
 def _border_median(gray: np.ndarray) -> float:
@@ -70,14 +122,16 @@ def extract_ink(image: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray
     keep) restricts the ink to a detector's region. Images larger than PREPROCESS_MAX_SIDE
     are reduced first: the 28x28 result cannot use more detail, and it keeps this fast.
     """
-    image = np.asarray(image)
-    if image.size == 0 or image.ndim < 2 or min(image.shape[:2]) < 2:
+    image = check_image(image)
+    if image.size == 0 or min(image.shape[:2]) < 2:
         return None
+    if image.dtype not in (np.uint8, np.uint16, np.float32):
+        image = to_gray(image)  # bool, int32, float16, float64 or NaN: cv2.resize takes none
+    elif image.dtype == np.float32 and not np.isfinite(image).all():
+        image = to_gray(image)
     scale = config.PREPROCESS_MAX_SIDE / max(image.shape[:2])
     if scale < 1:  # reduce before converting: resizing uint8 is several times faster
         size = (max(2, round(image.shape[1] * scale)), max(2, round(image.shape[0] * scale)))
-        if image.dtype == bool:
-            image = image.astype(np.uint8) * 255
         image = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
         if mask is not None:
             mask = cv2.resize(np.asarray(mask, np.uint8), size, interpolation=cv2.INTER_NEAREST)

@@ -30,7 +30,7 @@ import numpy as np
 
 from recognizer.core import config
 from recognizer.core.predict import Recognizer
-from recognizer.core.preprocess import to_mnist
+from recognizer.core.preprocess import check_image, to_mnist
 from recognizer.detection.blobs import Blob, InkReading, components, typical_height
 from recognizer.detection.filters import (
     candidates,
@@ -45,6 +45,7 @@ from recognizer.detection.ink import (
     fitted_kernel_fraction,
     maybe_light_on_dark,
     paper_to_white,
+    resize_by,
     threshold_ink,
     working_gray,
 )
@@ -64,14 +65,22 @@ def find_digits(
 ) -> Detections:
     """Find digit candidates (no model): boxes, patches, lines, numbers; predictions None.
 
-    frame: gray, BGR or BGRA (uint8, uint16 or float), any size.
+    frame: gray, BGR or BGRA (uint8, uint16 or float), any size; one whose shorter side
+    (at working scale) is under MIN_DIGIT_PIXELS holds no digit. UnsupportedImageError for
+    an array that is no image.
     whole_frame_fallback: when nothing digit-like is found apart from the frame's border
     (a tight crop of one digit touches the edges), read the whole frame as one digit. The
     photo mode sets it; a live camera does not, so an empty frame stays empty.
     refine: when strokes are fine, threshold a second time against a paper estimate fitted
     to them (sharper around shadow edges; costs a few ms, so the photo mode sets it).
     """
+    frame = check_image(frame)
+    if min(frame.shape[:2], default=0) < config.MIN_DIGIT_PIXELS:
+        # Empty, or a strip a few px high (a scanner's leftover line): no digit fits in it.
+        return Detections(digits=(), mask=np.zeros(frame.shape[:2], dtype=np.uint8))
     gray, scale = working_gray(frame)
+    if min(gray.shape) < config.MIN_DIGIT_PIXELS:  # 1:2000 and longer: too thin once reduced
+        return Detections(digits=(), mask=np.zeros(frame.shape[:2], dtype=np.uint8))
     reading = _read_ink(gray, False, refine)
     light_on_dark = False
     if maybe_light_on_dark(gray):
@@ -79,8 +88,7 @@ def find_digits(
         # paper, or a sheet on a dark table. Try both readings. The light reading is first
         # tried on a copy at most POLARITY_MAX_SIDE px: its count is mostly enough.
         factor = min(1.0, config.POLARITY_MAX_SIDE / max(gray.shape))
-        trial_gray = gray if factor >= 1.0 else cv2.resize(
-            gray, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA)
+        trial_gray = gray if factor >= 1.0 else resize_by(gray, factor, cv2.INTER_AREA)
         trial = _read_ink(trial_gray, True)
         light = None
         if len(trial.digits) == len(reading.digits) and reading.digits:

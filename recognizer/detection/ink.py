@@ -12,11 +12,24 @@ import cv2
 import numpy as np
 
 from recognizer.core import config
-from recognizer.core.preprocess import to_gray
+from recognizer.core.preprocess import check_image, to_gray
 
 
 def odd_size(value: float, minimum: int = 3) -> int:
     return max(minimum, int(value) | 1)
+
+
+def resize_by(image: np.ndarray, scale: float, interpolation: int) -> np.ndarray:
+    """cv2.resize by a factor, never to less than 1 px a side.
+
+    With fx/fy OpenCV rounds each side and refuses a side of 0 ("!dsize.empty()"), which a
+    strip 2 px high reduced 5 times would give; such a side is kept at 1 px instead.
+    """
+    height, width = image.shape[:2]
+    if round(width * scale) >= 1 and round(height * scale) >= 1:
+        return cv2.resize(image, None, fx=scale, fy=scale, interpolation=interpolation)
+    size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    return cv2.resize(image, size, interpolation=interpolation)
 
 
 def normalise_paper(
@@ -30,7 +43,7 @@ def normalise_paper(
     """
     height, width = gray.shape
     small_scale = min(1.0, config.BACKGROUND_MAX_SIDE / max(height, width))
-    small = cv2.resize(gray, None, fx=small_scale, fy=small_scale, interpolation=cv2.INTER_AREA)
+    small = resize_by(gray, small_scale, cv2.INTER_AREA)
     size = odd_size(min(small.shape) * kernel_fraction, 3)
     kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size))
     background = cv2.morphologyEx(small, cv2.MORPH_CLOSE, kernel)
@@ -131,7 +144,7 @@ def paper_to_white(crop: np.ndarray, mask: np.ndarray, light_on_dark: bool) -> n
         gray = 1.0 - gray
     height, width = gray.shape
     scale = min(1.0, config.CROP_PAPER_SIDE / max(height, width))
-    small = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    small = resize_by(gray, scale, cv2.INTER_AREA)
     size = odd_size(min(small.shape) * config.CROP_PAPER_KERNEL, 3)
     kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size))
     paper = cv2.blur(cv2.dilate(small, kernel), (size, size))
@@ -142,8 +155,12 @@ def paper_to_white(crop: np.ndarray, mask: np.ndarray, light_on_dark: bool) -> n
 
 
 def working_gray(frame: np.ndarray) -> tuple[np.ndarray, float]:
-    """uint8 gray copy of the frame, reduced to at most DETECT_MAX_SIDE px; and its scale."""
-    frame = np.asarray(frame)
+    """uint8 gray copy of the frame, reduced to at most DETECT_MAX_SIDE px; and its scale.
+
+    Any image `check_image` accepts (a strip 2 px high keeps 1 px; the caller decides what
+    is too small to hold a digit); UnsupportedImageError for an array that is no image.
+    """
+    frame = check_image(frame)
     if frame.ndim == 2 and frame.dtype == np.uint8:
         gray = frame
     elif frame.ndim == 3 and frame.shape[2] == 3 and frame.dtype == np.uint8:
@@ -152,5 +169,5 @@ def working_gray(frame: np.ndarray) -> tuple[np.ndarray, float]:
         gray = np.clip(to_gray(frame) * 255.0 + 0.5, 0, 255).astype(np.uint8)
     scale = min(1.0, config.DETECT_MAX_SIDE / max(gray.shape))
     if scale < 1.0:
-        gray = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+        gray = resize_by(gray, scale, cv2.INTER_AREA)
     return gray, scale

@@ -80,6 +80,17 @@ class TrackerState:
     tracks: tuple[Track, ...] = ()
     next_id: int = 1
     frames: int = 0  # frames folded in so far
+    # (height, width, channels, dtype) of the frames the boxes are in; a frame of another
+    # kind (a camera switching resolution) starts the tracks afresh: its boxes are in other
+    # pixels and must not match these. None: not known (tracks of bare boxes).
+    frame_key: tuple | None = None
+
+    def for_frame(self, key: tuple) -> "TrackerState":
+        """This state for a frame of kind `key`: itself, or (another kind of frame) one
+        without tracks that keeps counting track ids, so no id is handed out twice."""
+        if self.frame_key is None or self.frame_key == key:
+            return replace(self, frame_key=key) if self.frame_key is None else self
+        return TrackerState(next_id=self.next_id, frame_key=key)
 
 
 @dataclass(frozen=True)
@@ -211,7 +222,7 @@ def update_tracks(
             track = replace(track, missed=track.missed + 1)
         if track.missed <= max_missed:
             survivors.append(track)
-    return TrackerState(tuple(survivors), next_id, state.frames + 1), tuple(readings)
+    return TrackerState(tuple(survivors), next_id, state.frames + 1, state.frame_key), tuple(readings)
 
 
 def count_flips(labels: Sequence[int | None]) -> int:

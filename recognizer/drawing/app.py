@@ -15,13 +15,14 @@ import argparse
 import os
 import sys
 import time
+import traceback
 from pathlib import Path
 
 import cv2
 import numpy as np
 
 from recognizer.core import config
-from recognizer.core.errors import RecognizerError
+from recognizer.core.errors import RecognizerError, one_line_reason
 from recognizer.core.predict import Recognizer
 from recognizer.drawing.strokes import Drawing, Stroke, read_drawing, read_strokes
 
@@ -88,7 +89,9 @@ def patch_photo(tkinter_module, patch, zoom: int):
 class DrawApp:
     """The window: canvas on the left; reading, buttons, patch and bar chart on the right."""
 
-    def __init__(self, root, recognizer, min_confidence: float = config.MIN_CONFIDENCE):
+    def __init__(
+        self, root, recognizer, min_confidence: float = config.MIN_CONFIDENCE, debug: bool = False
+    ):
         import tkinter as tk
         from tkinter import font as tkfont
 
@@ -96,6 +99,7 @@ class DrawApp:
         self.root = root
         self.recognizer = recognizer
         self.min_confidence = min_confidence
+        self.debug = debug  # a failed reading's report carries its traceback
         self.scale = dpi_scale(root)
         self.reading = None
         self.status_text = ""
@@ -231,10 +235,23 @@ class DrawApp:
             self.root.after_cancel(self._pending)
             self._pending = None
         started = time.perf_counter()
-        self.reading = read_drawing(self.drawing, self.recognizer)
+        try:
+            self.reading = read_drawing(self.drawing, self.recognizer)
+        except Exception as exc:  # the per-reading boundary: say so, the pen goes on
+            self._reading_failed(exc)
+            return None
         elapsed_ms = (time.perf_counter() - started) * 1000
         self._show(self.reading, elapsed_ms)
         return self.reading
+
+    def _reading_failed(self, exc: Exception) -> None:
+        """One reading broke (a bug on an odd drawing): one line on the status bar and on
+        stderr (the traceback too with --debug); the drawing stays, the next reading runs."""
+        reason = one_line_reason(exc)
+        print(f"recognizer draw: the drawing could not be read: {reason}", file=sys.stderr)
+        if self.debug:
+            traceback.print_exc()
+        self._set_status(f"could not read the drawing ({reason}); draw on, or clear")
 
     def clear(self) -> None:
         """Start again (the Clear button, Escape, Delete)."""
@@ -349,6 +366,6 @@ def run(args: argparse.Namespace) -> int:
     except RecognizerError:
         root.destroy()
         raise
-    DrawApp(root, recognizer, args.min_confidence)
+    DrawApp(root, recognizer, args.min_confidence, debug=getattr(args, "debug", False))
     root.mainloop()
     return 0

@@ -12,6 +12,7 @@ bar or a 4 drawn in two strokes stays one digit, while digits written apart sepa
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Sequence
 
@@ -189,12 +190,44 @@ class Drawing:
         self.image = render_strokes(self.strokes, (self.width, self.height))
 
 
+def usable_strokes(strokes: Sequence[Stroke]) -> list[Stroke]:
+    """The strokes as they can be read: points that are not numbers (NaN, inf) or lie
+    beyond MAX_STROKE_COORDINATE dropped, strokes left without points dropped, pen widths
+    kept within 1 to MAX_PEN_WIDTH. A replayed file or a bad event gives no digit, not a
+    crash; strokes from the canvas pass unchanged."""
+    limit = config.MAX_STROKE_COORDINATE
+    usable = []
+    for stroke in strokes:
+        points = tuple(
+            (float(x), float(y)) for x, y in stroke.points
+            if math.isfinite(x) and math.isfinite(y) and abs(x) <= limit and abs(y) <= limit
+        )
+        width = min(max(1, int(stroke.width)), config.MAX_PEN_WIDTH)
+        if not points:
+            continue
+        if len(points) == len(stroke.points) and width == stroke.width:
+            usable.append(stroke)
+        else:
+            usable.append(Stroke(points=points, width=width))
+    return usable
+
+
 def touching_groups(strokes: Sequence[Stroke]) -> list[int]:
     """For each stroke, the id of the connected ink it belongs to: strokes whose ink touches
-    (directly or through other strokes) share an id."""
+    (directly or through other strokes) share an id. Strokes spread over more than
+    TOUCH_MAX_SIDE px are checked on a reduced copy."""
     if len(strokes) < 2:
         return [0] * len(strokes)
     left, top, width, height = digit_box(strokes)
+    scale = min(1.0, config.TOUCH_MAX_SIDE / max(width, height))
+    if scale < 1.0:
+        strokes = [
+            Stroke(tuple(((x - left) * scale, (y - top) * scale) for x, y in s.points),
+                   max(1, round(s.width * scale)))
+            for s in strokes
+        ]
+        left, top = 0.0, 0.0
+        width, height = max(1, math.ceil(width * scale)), max(1, math.ceil(height * scale))
     image = render_strokes(strokes, (width, height), (left, top))
     _, labels = cv2.connectedComponents((image < 128).astype(np.uint8), connectivity=8)
     ids = []
@@ -282,8 +315,10 @@ def group_strokes(strokes: Sequence[Stroke]) -> list[list[Stroke]]:
     top bar, a 7's tick). Merging repeats until nothing changes, so the result does not
     depend on the order the strokes were drawn in. Dots and slips of the pen, far smaller
     than the tallest digit (DOT_FRACTION), are part of no digit and are left out. Digits of
-    a number are written apart, as on a form; digits that touch are read as one.
+    a number are written apart, as on a form; digits that touch are read as one. Points
+    and strokes that cannot be drawn are left out first (`usable_strokes`).
     """
+    strokes = usable_strokes(strokes)
     by_ink: dict[int, list[Stroke]] = {}
     for stroke, ink_id in zip(strokes, touching_groups(strokes)):
         by_ink.setdefault(ink_id, []).append(stroke)

@@ -7,7 +7,10 @@ The loops only wire a `FrameSource` (`sources`) to `process_frame` (`processing`
   t inset, + / - threshold (`handle_key`, pure, maps a key to the new view);
 - `run_headless`: no window; an annotated video and one JSON line per frame.
 
-`run` is what the `webcam` subcommand calls.
+Both survive what a long session meets: a frame that breaks the detector is skipped ("frame
+skipped" on screen, in its JSON line and in the count at the end), a frame of another size
+starts the tracks afresh, and a camera that misses a frame now and then is asked again
+(`FrameFeed`) before it counts as stopped. `run` is what the `webcam` subcommand calls.
 """
 
 from __future__ import annotations
@@ -27,8 +30,8 @@ from tqdm import tqdm
 from recognizer.apps.webcam.display import display_available
 from recognizer.apps.webcam.outputs import Recorder, detection_record, save_snapshot
 from recognizer.apps.webcam.overlay import ViewState, draw_overlay
-from recognizer.apps.webcam.processing import process_frame
-from recognizer.apps.webcam.sources import FrameSource, open_source
+from recognizer.apps.webcam.processing import FrameResult, process_frame_safely
+from recognizer.apps.webcam.sources import FrameFeed, FrameSource, open_source
 from recognizer.core import config
 from recognizer.core.errors import OutputError
 from recognizer.core.predict import Recognizer
@@ -101,6 +104,42 @@ def window_closed(title: str) -> bool:
         return True
 
 
+class SkipReport:
+    """Counts skipped frames and reports them: each new reason once (all of them, with the
+    traceback, under --debug), so a detector that fails on every frame does not flood the
+    terminal; `summary` is the line for the end of the run."""
+
+    def __init__(self, name: str, out: TextIO, debug: bool = False, write=None):
+        self.name, self.out, self.debug = name, out, debug
+        self.count = 0
+        self._last: str | None = None
+        self._write = write or (lambda text: print(text, file=self.out))
+
+    def note(self, index: int, result: FrameResult) -> None:
+        if result.skipped is None:
+            return
+        self.count += 1
+        if self.debug or result.skipped != self._last:
+            self._write(f"{self.name}: frame {index} skipped: {result.skipped}")
+            if self.debug and result.trace:
+                self._write(result.trace.rstrip())
+            self._last = result.skipped
+
+    def summary(self, feed: FrameFeed) -> str | None:
+        parts = []
+        if self.count:
+            parts.append(f"{self.count} frame{'s' * (self.count != 1)} skipped (see above"
+                         f"{'' if self.debug else '; --debug shows the tracebacks'})")
+        if feed.dropped:
+            parts.append(f"{feed.dropped} missing frame{'s' * (feed.dropped != 1)} passed over")
+        return f"{self.name}: " + ", ".join(parts) if parts else None
+
+
+def skipped_message(result: FrameResult) -> str:
+    """The overlay's note for a skipped frame."""
+    return f"frame skipped: {result.skipped}"[:90]
+
+
 def run_window(
     source: FrameSource,
     recognizer: Recognizer,
@@ -110,6 +149,7 @@ def run_window(
     max_frames: int | None = None,
     title: str = config.WINDOW_TITLE,
     out: TextIO = sys.stdout,
+    debug: bool = False,
 ) -> int:
     """The live loop in an OpenCV window. Returns the number of frames processed.
 
@@ -117,7 +157,9 @@ def run_window(
     q/Esc, the window's close button, end of stream, Ctrl+C, or an error.
     """
     recorder = Recorder(record, source.fps, measure=source.live)
-    frames = iter(source.frames)
+    feed = FrameFeed(source.frames)
+    frames = iter(feed)
+    skips = SkipReport(source.name, sys.stderr, debug)
     processed = 0
     tracker = None
     frame = annotated = result = None
@@ -134,12 +176,16 @@ def run_window(
                 if frame is None:
                     print(source.end_message, file=out)
                     break
-                result = process_frame(frame, recognizer, tracker)
+                result = process_frame_safely(frame, recognizer, tracker)
                 tracker = result.tracker
+                skips.note(processed, result)
                 processed += 1
                 now = time.perf_counter()
                 view = replace(view, fps=_smoothed(view.fps, now - last))
                 last = now
+                if result.skipped is not None:
+                    view = replace(view, message=skipped_message(result))
+                    message_until = now + 2.0
             if view.message and time.perf_counter() > message_until:
                 view = replace(view, message="")
             annotated = draw_overlay(frame, result, view)
@@ -172,6 +218,9 @@ def run_window(
         cv2.waitKey(1)  # let HighGUI process the destroy on GTK/Qt
         if record is not None and recorder.frames:
             print(f"recording saved to {record} ({recorder.frames} frames)", file=out)
+        summary = skips.summary(feed)
+        if summary:
+            print(summary, file=out)
     return processed
 
 
@@ -188,10 +237,12 @@ def run_headless(
     max_frames: int | None = None,
     progress: bool = True,
     out: TextIO = sys.stdout,
+    debug: bool = False,
 ) -> int:
     """Process the source without a window: annotated video + JSON lines per frame.
 
-    Returns the number of frames processed; progress goes to stderr (tqdm).
+    Returns the number of frames processed; progress goes to stderr (tqdm). A skipped
+    frame's JSON line carries `"skipped": REASON`.
     """
     stem = default_output_stem(source)
     video_path = video_path or config.WEBCAM_OUTPUT_DIR / f"{stem}_annotated.mp4"
@@ -208,13 +259,18 @@ def run_headless(
         dynamic_ncols=True,
     )
     last = time.perf_counter()
+    feed = FrameFeed(source.frames)
+    skips = SkipReport(source.name, sys.stderr, debug,
+                       write=lambda text: tqdm.write(text, file=sys.stderr))
     try:
         with open(jsonl_path, "w", encoding="utf-8") as jsonl:
-            for frame in source.frames:
-                result = process_frame(frame, recognizer, tracker)
+            for frame in feed:
+                result = process_frame_safely(frame, recognizer, tracker)
                 tracker = result.tracker
+                skips.note(processed, result)
                 now = time.perf_counter()
-                view = replace(view, fps=_smoothed(view.fps, now - last))
+                message = skipped_message(result) if result.skipped is not None else ""
+                view = replace(view, fps=_smoothed(view.fps, now - last), message=message)
                 last = now
                 recorder.write(draw_overlay(frame, result, view))
                 jsonl.write(json.dumps(detection_record(processed, result, min_confidence)) + "\n")
@@ -233,6 +289,9 @@ def run_headless(
         if processed:
             print(f"annotated video: {video_path}\ndetections (JSON lines): {jsonl_path}",
                   file=out)
+        summary = skips.summary(feed)
+        if summary:
+            print(summary, file=out)
     return processed
 
 
@@ -253,6 +312,7 @@ def run(args: argparse.Namespace) -> int:
             run_window(
                 source, recognizer, ViewState(min_confidence=args.min_confidence),
                 record=args.record, max_frames=args.max_frames,
+                debug=getattr(args, "debug", False),
             )
             return 0
         except cv2.error as exc:
@@ -263,6 +323,6 @@ def run(args: argparse.Namespace) -> int:
             source = open_source(camera=args.camera, source=args.source, size=args.size)
     run_headless(
         source, recognizer, args.min_confidence, video_path=args.record,
-        max_frames=args.max_frames,
+        max_frames=args.max_frames, debug=getattr(args, "debug", False),
     )
     return 0

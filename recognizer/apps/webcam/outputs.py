@@ -50,6 +50,7 @@ class Recorder:
         self._held: list[np.ndarray] = []
         self._times: list[float] = []
         self._writer = None
+        self._size: tuple[int, int] = (0, 0)  # (width, height) of the video, once opened
 
     def write(self, frame: np.ndarray) -> None:
         if self.path is None:
@@ -62,16 +63,24 @@ class Recorder:
                 return
             self._open()
             return
-        self._writer.write(frame)
+        self._writer.write(self._fitted(frame))
+
+    def _fitted(self, frame: np.ndarray) -> np.ndarray:
+        """The frame at the video's size: a camera that switches resolution mid-session
+        still records one playable video (a writer drops frames of another size)."""
+        if frame.shape[:2] != self._size[::-1]:
+            frame = cv2.resize(frame, self._size, interpolation=cv2.INTER_AREA)
+        return frame
 
     def _open(self) -> None:
         if self._measure and len(self._times) >= 2 and self._times[-1] > self._times[0]:
             measured = (len(self._times) - 1) / (self._times[-1] - self._times[0])
             self.fps = float(min(self.fps, max(1.0, measured)))
         height, width = self._held[0].shape[:2]
-        self._writer = open_video_writer(self.path, self.fps, (width, height))
+        self._size = (width, height)
+        self._writer = open_video_writer(self.path, self.fps, self._size)
         for held in self._held:
-            self._writer.write(held)
+            self._writer.write(self._fitted(held))
         self._held, self._times = [], []
 
     def close(self) -> None:
@@ -95,12 +104,15 @@ def detection_record(index: int, result: FrameResult, min_confidence: float) -> 
             raw_digit=raw.prediction.digit if raw.prediction else None,
         )
         digits.append(entry)
-    return {
+    record = {
         "frame": index,
         "latency_ms": round(result.latency_ms, 2),
         "numbers": result.numbers(min_confidence),
         "digits": digits,
     }
+    if result.skipped is not None:  # the frame broke the detector: nothing read in it
+        record["skipped"] = result.skipped
+    return record
 
 
 def save_snapshot(

@@ -8,12 +8,14 @@ parameter), so tests and benchmarks run it on generated frames.
 from __future__ import annotations
 
 import time
+import traceback
 from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
 
 from recognizer.core import config
+from recognizer.core.errors import one_line_reason
 from recognizer.core.predict import Recognizer
 from recognizer.detection.detector import find_digits
 from recognizer.detection.results import Detections
@@ -36,6 +38,8 @@ class FrameResult:
     tracks: tuple[TrackedReading, ...]  # per raw digit, same order: track id, vote, confirmed
     tracker: TrackerState  # give this to the next process_frame call
     latency_ms: float  # detection + reading + tracking, wall time
+    skipped: str | None = None  # why the frame could not be processed (a one-line reason)
+    trace: str | None = None  # ... and where (the traceback, for --debug)
 
     def numbers(self, min_confidence: float = config.MIN_CONFIDENCE) -> list[str]:
         return self.detections.numbers(min_confidence)
@@ -54,13 +58,15 @@ def process_frame(
     in between; `raw` then holds None for them); 1 reads every digit in every frame.
     """
     start = clock()
+    if tracker is not None:  # boxes of another resolution must not match this frame's
+        tracker = tracker.for_frame(frame_key(frame))
     found = find_digits(frame)
     need = digits_to_read(tracker, [digit.box for digit in found.digits], reread_every)
     predictions = recognizer.predict_patches(
         [digit.patch if read else None for digit, read in zip(found.digits, need)]
     )
     raw = found.with_predictions(predictions)
-    tracker, tracks = update_tracks(tracker or TrackerState(), raw.digits)
+    tracker, tracks = update_tracks(tracker or TrackerState(frame_key=frame_key(frame)), raw.digits)
     # Shown: confirmed tracks whose vote is a digit ("not a digit" candidates are not shown).
     detections = raw.with_predictions(
         [reading.prediction for reading in tracks],
@@ -68,3 +74,30 @@ def process_frame(
               for reading in tracks],
     )
     return FrameResult(detections, raw, tracks, tracker, (clock() - start) * 1000.0)
+
+
+def frame_key(frame: np.ndarray) -> tuple:
+    """What must stay the same between frames for their boxes to be comparable."""
+    return (*frame.shape, str(frame.dtype))
+
+
+def skipped_frame(
+    frame: np.ndarray, tracker: TrackerState | None, reason: str, trace: str | None = None
+) -> FrameResult:
+    """The result of a frame that could not be processed: nothing found, the tracks kept
+    as they were (the next good frame continues them), and why."""
+    shape = np.shape(frame)[:2] if np.ndim(frame) >= 2 else (0, 0)
+    empty = Detections(digits=(), mask=np.zeros(shape, dtype=np.uint8))
+    return FrameResult(empty, empty, (), tracker or TrackerState(), 0.0, reason, trace)
+
+
+def process_frame_safely(
+    frame: np.ndarray, recognizer: Recognizer, tracker: TrackerState | None = None, **options
+) -> FrameResult:
+    """`process_frame`, with the frame as the boundary of an error: whatever breaks on one
+    frame (a detector bug on odd pixels) skips that frame - `skipped` says why - and the
+    live loop goes on with the next."""
+    try:
+        return process_frame(frame, recognizer, tracker, **options)
+    except Exception as exc:  # the per-frame boundary: report, skip, go on
+        return skipped_frame(frame, tracker, one_line_reason(exc), traceback.format_exc())

@@ -1,13 +1,15 @@
 """Where frames come from: a camera, a video file, or a plain list of frames (tests).
 
-Each source is a `FrameSource` whose `frames` is a generator of BGR uint8 frames; the loop
-only iterates it, so tests swap in a list of generated frames. A generator ends when the
+Each source is a `FrameSource` whose `frames` is a generator of BGR uint8 frames (None for a
+frame that could not be read; the loops take them through `FrameFeed`); the loop only
+iterates it, so tests swap in a list of generated frames. A generator ends when the
 stream does (end of file, camera unplugged) and releases its capture when it is closed or
 garbage-collected, so Ctrl+C never leaves a camera busy.
 """
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
@@ -17,7 +19,9 @@ import numpy as np
 
 from recognizer.apps.webcam.frame_size import FrameSize
 from recognizer.core import config
-from recognizer.core.errors import RecognizerError
+from recognizer.core.errors import RecognizerError, UnsupportedImageError
+from recognizer.core.images import to_bgr8
+from recognizer.core.preprocess import check_image
 
 
 class SourceError(RecognizerError):
@@ -60,14 +64,23 @@ class FrameSource:
         return f"{self.name}: end of video"
 
 
-def fit_frame(frame: np.ndarray, size: FrameSize | None) -> np.ndarray:
-    """The frame as 3-channel BGR uint8, resized to `size` when given and different."""
-    if frame.ndim == 2:
-        frame = cv2.cvtColor(frame, cv2.COLOR_GRAY2BGR)
-    elif frame.shape[2] == 4:
-        frame = cv2.cvtColor(frame, cv2.COLOR_BGRA2BGR)
-    if frame.dtype != np.uint8:
-        frame = cv2.convertScaleAbs(frame, alpha=255.0 / max(float(frame.max()), 1.0))
+def fit_frame(frame: np.ndarray | None, size: FrameSize | None) -> np.ndarray | None:
+    """The frame as 3-channel BGR uint8, resized to `size` when given and different.
+
+    Any pixel type and layout a broken driver or a corrupt video frame may give (16-bit,
+    float with NaN, gray, 2 or 4 channels) is converted; None for no frame at all (None,
+    empty, or an array that is no image), which the loops skip (see `FrameFeed`).
+    """
+    if frame is None:
+        return None
+    try:
+        frame = check_image(frame)
+    except UnsupportedImageError:
+        return None
+    if frame.size == 0:
+        return None
+    if frame.dtype != np.uint8 or frame.ndim == 2 or frame.shape[2] != 3:
+        frame = to_bgr8(frame)
     if size is not None and (frame.shape[1], frame.shape[0]) != (size.width, size.height):
         shrinking = size.width * size.height < frame.shape[0] * frame.shape[1]
         interpolation = cv2.INTER_AREA if shrinking else cv2.INTER_LINEAR
@@ -75,16 +88,58 @@ def fit_frame(frame: np.ndarray, size: FrameSize | None) -> np.ndarray:
     return frame
 
 
-def _capture_frames(capture, size: FrameSize | None, first: np.ndarray | None) -> Iterator[np.ndarray]:
-    """Frames from an opened cv2.VideoCapture until it fails; always releases it."""
+class FrameFeed:
+    """A source's frames as the loops take them: a missing frame (None) now and then is
+    passed over, and only SOURCE_READ_RETRIES + 1 in a row end the stream.
+
+    `dropped` counts the missing frames that were followed by a good one (those at the very
+    end are the stream's end, not drops).
+    """
+
+    def __init__(self, frames: Iterable[np.ndarray | None], retries: int = config.SOURCE_READ_RETRIES):
+        self._frames = iter(frames)
+        self.retries = retries
+        self.dropped = 0
+
+    def __iter__(self) -> "FrameFeed":
+        return self
+
+    def __next__(self) -> np.ndarray:
+        misses = 0
+        for frame in self._frames:
+            if frame is not None:
+                self.dropped += misses
+                return frame
+            misses += 1
+            if misses > self.retries:
+                break
+        raise StopIteration
+
+
+def _capture_frames(
+    capture, size: FrameSize | None, first: np.ndarray | None, live: bool = False
+) -> Iterator[np.ndarray | None]:
+    """Frames from an opened cv2.VideoCapture until it fails; always releases it.
+
+    A camera (`live`) that returns no frame is read again: None is yielded for each failed
+    read, SOURCE_RETRY_DELAY apart, and SOURCE_READ_RETRIES + 1 failures in a row end it. A
+    video file ends at its first failed read (its end, as a rule).
+    """
     try:
         if first is not None:
             yield fit_frame(first, size)
+        failures = 0
         while True:
             ok, frame = capture.read()
-            if not ok or frame is None:
+            if ok and frame is not None:
+                failures = 0
+                yield fit_frame(frame, size)
+                continue
+            failures += 1
+            if not live or failures > config.SOURCE_READ_RETRIES:
                 return
-            yield fit_frame(frame, size)
+            yield None
+            time.sleep(config.SOURCE_RETRY_DELAY)
     finally:
         capture.release()
 
@@ -138,7 +193,7 @@ def open_camera(
         )
     return FrameSource(
         name=f"camera {index}",
-        frames=_capture_frames(capture, size, first),
+        frames=_capture_frames(capture, size, first, live=True),
         fps=_reported_fps(capture),
         live=True,
     )
