@@ -141,12 +141,14 @@ def test_fine_tuning_with_pen_copies_starts_from_the_given_model(tmp_path):
     if not MNIST_NPZ.is_file():
         pytest.skip(f"needs the MNIST data set at {MNIST_NPZ} (present in CI, not in clones)")
     out = tmp_path / "tuned"
-    result = run_script("--data", MNIST_NPZ, "--limit", 300, "--epochs", 1, "--pen",
-                        "--init", config.KERAS_MODEL, "--out", out)
+    result = run_script("--data", MNIST_NPZ, "--limit", 300, "--epochs", 1, "--pen", "--reject",
+                        "--learning-rate", 0.3, "--init", config.KERAS_MODEL, "--out", out)
     assert result.returncode == 0, result.stderr[-2000:]
     metrics = json.loads((out / "metrics.json").read_text())
-    assert metrics["training_images"] == 600  # 300 digits and their pen-style copies
-    assert metrics["options"]["pen"] is True
+    # 270 digits (30 kept back for calibration) and their pen-style copies, 35 styled digits
+    # and 150 negatives (the shares of --limit 300)
+    assert metrics["training_images"] == 540 + 35 + 150
+    assert metrics["options"]["pen"] is True and metrics["options"]["reject"] is True
     # One epoch on 600 images cannot reach this from random weights; the shipped ones can.
     assert metrics["test_accuracy"] > 0.97
 
