@@ -24,6 +24,7 @@ from recognizer.detection.annotate import CONFIDENT_COLOUR
 from recognizer.apps.cli import WEBCAM_KEYS, main
 from recognizer.apps.webcam.sources import FrameSource, list_source, open_video
 from recognizer.detection.tracking import box_iou, count_flips
+from recognizer.detection.results import Detections, Digit
 
 # What the generated page says: two lines, three numbers.
 LAYOUT = (((60, 70), "12"), ((330, 70), "345"), ((60, 250), "67890"))
@@ -205,6 +206,29 @@ def test_overlay_draws_boxes_status_hint_and_inset(clean_digits, recognizer):
     # Patches are light strokes on black, as the model saw them.
     patch_view = overlay.patch_to_bgr(result.detections.digits[0].patch, 56)
     assert patch_view.shape == (56, 56, 3) and patch_view.max() > 200 and patch_view[0, 0, 0] == 0
+
+
+def test_inset_shows_rejected_candidates_greyed():
+    """The inset shows every candidate; one the model turned down is dimmed, pixel for pixel."""
+    patch = np.zeros((28, 28), np.float32)
+    patch[4:24, 12:16] = 1.0  # a bar, full white once enlarged
+    digits = tuple(Digit(box=(10 + 40 * i, 10, 20, 30), patch=patch) for i in range(2))
+    detections = Detections(digits=digits, mask=np.zeros((480, 640), np.uint8))
+    image = np.zeros((480, 640, 3), np.uint8)
+    shown = overlay.draw_inset(image, detections, greyed=(False, True))
+    inset_w = int(640 * config.INSET_WIDTH_FRACTION)
+    x0 = 640 - inset_w - 6
+    size = min(config.INSET_PATCH, inset_w // 6 - 2)
+    top = int(60 * overlay._text_scale(image)) + 10
+    mask_h = int(round(480 * inset_w / 640))
+    tiles = [shown[top + mask_h + 2 : top + mask_h + 2 + size,
+                   x0 + 1 + c * (size + 2) : x0 + 1 + c * (size + 2) + size] for c in range(2)]
+    assert tiles[0].max() == 255
+    assert tiles[1].max() == int(255 * config.INSET_GREYED_BRIGHTNESS)
+    # Without the flags every patch shows at full brightness.
+    plain = overlay.draw_inset(image, detections)
+    assert plain[top + mask_h + 2 : top + mask_h + 2 + size].max() == 255
+    assert np.array_equal(plain[:, : x0 - 2], shown[:, : x0 - 2])
 
 
 def test_status_shows_paused_and_threshold_changes_labels(clean_digits, recognizer):

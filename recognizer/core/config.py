@@ -111,6 +111,7 @@ RECORD_MEASURE_FRAMES = 15
 INSET_WIDTH_FRACTION = 0.3
 INSET_PATCH = 42
 INSET_MAX_PATCHES = 24
+INSET_GREYED_BRIGHTNESS = 0.35  # candidates called "not a digit" are dimmed to this in the inset
 # Frame rate shown on screen: exponential moving average with this weight for a new frame.
 FPS_SMOOTHING = 0.1
 

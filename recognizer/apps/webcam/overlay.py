@@ -2,7 +2,9 @@
 
 `draw_overlay` builds the whole picture on `detection.annotate.draw_digits`: the digits, a
 status bar (frame rate, latency, the numbers read), a one-line key hint and, toggled with t,
-an inset with the threshold mask and the 28x28 patches the model saw.
+an inset with the threshold mask and the 28x28 patches the model saw (every candidate of the
+frame; those the model calls "not a digit" greyed, so a user sees what was found and turned
+down).
 """
 
 from __future__ import annotations
@@ -18,18 +20,9 @@ from recognizer.detection.annotate import draw_digits
 from recognizer.detection.results import Detections
 
 HINT_LINE = "q quit  space pause  s snapshot  t inset  +/- threshold"
-
-
-
 HINT_COLOUR = (255, 255, 255)
-
-
 PANEL_COLOUR = (30, 30, 30)
-
-
 STATUS_COLOUR = (80, 255, 80)
-
-
 PAUSED_COLOUR = (0, 200, 255)
 
 
@@ -103,8 +96,13 @@ def patch_to_bgr(patch: np.ndarray, size: int) -> np.ndarray:
     return cv2.cvtColor(gray, cv2.COLOR_GRAY2BGR)
 
 
-def draw_inset(image: np.ndarray, detections: Detections) -> np.ndarray:
-    """Top-right inset: the threshold mask (reduced) and below it the patches the model saw."""
+def draw_inset(
+    image: np.ndarray, detections: Detections, greyed: tuple[bool, ...] = ()
+) -> np.ndarray:
+    """Top-right inset: the threshold mask (reduced) and below it the patches the model saw.
+
+    greyed: per digit of `detections`, True to show its patch dimmed (a candidate the model
+    turned down as "not a digit")."""
     out = image.copy()
     height, width = out.shape[:2]
     inset_w = max(80, int(width * config.INSET_WIDTH_FRACTION))
@@ -112,16 +110,20 @@ def draw_inset(image: np.ndarray, detections: Detections) -> np.ndarray:
     inset_h = max(1, int(round(mask.shape[0] * inset_w / max(mask.shape[1], 1))))
     mask_small = cv2.resize(mask, (inset_w, inset_h), interpolation=cv2.INTER_AREA)
     mask_bgr = cv2.cvtColor(mask_small, cv2.COLOR_GRAY2BGR)
-    patches = [d.patch for d in detections.digits if d.patch is not None]
+    greyed = tuple(greyed) + (False,) * (len(detections.digits) - len(greyed))
+    patches = [(d.patch, dim) for d, dim in zip(detections.digits, greyed) if d.patch is not None]
     patches = patches[: config.INSET_MAX_PATCHES]
     size = min(config.INSET_PATCH, inset_w // 6 - 2)
     per_row = max(1, inset_w // (size + 2))
     rows = (len(patches) + per_row - 1) // per_row
     grid = np.full((rows * (size + 2) + 2 if rows else 0, inset_w, 3), 40, np.uint8)
-    for i, patch in enumerate(patches):
+    for i, (patch, dim) in enumerate(patches):
         r, c = divmod(i, per_row)
         y, x = 2 + r * (size + 2), 1 + c * (size + 2)
-        grid[y : y + size, x : x + size] = patch_to_bgr(patch, size)
+        tile = patch_to_bgr(patch, size)
+        if dim:
+            tile = (tile * config.INSET_GREYED_BRIGHTNESS).astype(np.uint8)
+        grid[y : y + size, x : x + size] = tile
     panel = np.vstack([mask_bgr, grid]) if len(grid) else mask_bgr
     top = int(60 * _text_scale(out)) + 10  # below the status bar
     x0 = width - inset_w - 6
@@ -136,5 +138,8 @@ def draw_overlay(frame: np.ndarray, result: FrameResult, view: ViewState) -> np.
     out = draw_digits(frame, result.detections, view.min_confidence)
     out = draw_status(out, result, view)
     if view.show_inset:
-        out = draw_inset(out, result.detections)
+        # Every candidate of this frame; greyed where its track's vote is "not a digit".
+        greyed = tuple(t.prediction is not None and not t.prediction.is_digit
+                       for t in result.tracks)
+        out = draw_inset(out, result.raw, greyed)
     return draw_hint(out, view.message)
