@@ -64,7 +64,7 @@ def test_predict_says_why_a_file_cannot_be_read(tmp_path):
     empty.write_bytes(b"")
     result = run_cli("predict", tmp_path / "missing.png", empty, SAMPLES[0])
     assert result.returncode == 1
-    assert "missing.png: error: file vanished" in result.stderr
+    assert "missing.png: error: no such file (check the path" in result.stderr
     assert "empty.png: error: empty file (0 bytes)" in result.stderr
     assert "WARN" not in result.stderr  # no OpenCV chatter
     truth = SAMPLES[0].name.split("_")[1]

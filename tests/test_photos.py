@@ -81,7 +81,7 @@ def photo_dir(tmp_path, mnist_test):
 
 BAD = {"notes.jpg": "not an image", "empty.png": "empty file", "truncated.jpg": "truncated",
        "corrupt.png": "", "huge.png": "too large", "locked.png": "permission denied",
-       "vanished.png": "vanished"}
+       "vanished.png": "no such file"}
 
 
 @pytest.fixture

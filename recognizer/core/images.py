@@ -73,7 +73,7 @@ def load_image(path: Path) -> np.ndarray:
     try:
         data = path.read_bytes()
     except FileNotFoundError as exc:
-        raise ImageLoadError("file vanished before it could be read") from exc
+        raise ImageLoadError("no such file (check the path; in a folder run: it vanished after it was listed)") from exc
     except PermissionError as exc:
         raise ImageLoadError("permission denied: the file is not readable") from exc
     except OSError as exc:
