@@ -4,6 +4,11 @@ Set against the tutorial's way of reading a digit: `model.predict` on one image 
 Prints a markdown table. Run from the project root:
 
     python benchmarks/bench_core.py [--data ../shared/data/mnist/mnist.npz] [--repeats 300]
+    python benchmarks/bench_core.py --compare OTHER.tflite [--rounds 10]
+
+--compare times the shipped LiteRT model against another model file in alternating rounds
+in one process (so that the machine's load falls on both alike), e.g. the model before
+"not a digit" (`git show 7e3a275:models/mnist_cnn.tflite > /tmp/old/mnist_cnn.tflite`).
 """
 
 from __future__ import annotations
@@ -73,11 +78,40 @@ def load_digits(path: Path | None, count: int) -> np.ndarray:
     return images
 
 
+def compare(other: Path, one, batch, rounds: int, repeats: int) -> int:
+    """Shipped vs another model, alternating rounds; the median of the rounds' medians."""
+    from recognizer.core.predict import Recognizer
+
+    label = f"{other.parent.name}/{other.name}"
+    models = {"shipped": Recognizer(backend="litert"), label: Recognizer(other, "litert")}
+    single = {name: [] for name in models}
+    batched = {name: [] for name in models}
+    for _ in range(rounds):
+        for name, recognizer in models.items():
+            single[name].append(time_per_call(lambda: recognizer.predict_digit(one), repeats))
+            batched[name].append(time_per_call(lambda: recognizer.predict_batch(batch),
+                                               max(10, repeats // 3)))
+    print(f"{rounds} alternating rounds of {repeats} calls (LiteRT)\n")
+    print("| model | file | one digit (ms) | batch of 32 (ms) | per digit in batch (ms) |")
+    print("|---|---|---:|---:|---:|")
+    for name, recognizer in models.items():
+        one_ms, batch_ms = statistics.median(single[name]), statistics.median(batched[name])
+        print(f"| {name} | {recognizer.model_path} | {one_ms:.3f} | {batch_ms:.2f} | "
+              f"{batch_ms / 32:.3f} |")
+    ratio = statistics.median(single["shipped"]) / statistics.median(single[label])
+    batch_ratio = statistics.median(batched["shipped"]) / statistics.median(batched[label])
+    print(f"\nshipped / {label}: one digit {ratio:.2f}x, batch of 32 {batch_ratio:.2f}x")
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=ROOT.parent / "shared/data/mnist/mnist.npz")
     parser.add_argument("--repeats", type=int, default=300)
     parser.add_argument("--startup-runs", type=int, default=3)
+    parser.add_argument("--compare", type=Path, default=None,
+                        help="another .tflite to time against the shipped one, in one run")
+    parser.add_argument("--rounds", type=int, default=10, help="alternating rounds for --compare")
     args = parser.parse_args()
 
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -86,6 +120,8 @@ def main() -> int:
 
     digits = load_digits(args.data, 64)
     one, batch = digits[0], list(digits[:32])
+    if args.compare is not None:
+        return compare(args.compare, one, batch, args.rounds, max(30, args.repeats // 3))
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores; median of {args.repeats} "
           f"runs (start-up: median of {args.startup_runs} processes)\n")
 
