@@ -6,8 +6,10 @@ config.RAY_BATCH_SIZE to an actor pool (`map_batches(..., concurrency=N)`): each
 the Recognizer once and reads its files with the local engine's per-file code
 (`photos.read_source`: the same loader, detector, pages and error boundary), so a bad file is
 a reported result, never a failed Ray task. Results stream back to the driver (pickled
-FileResults, annotated PNGs included, so that the driver, not a remote node, writes OUTDIR),
-which writes them as they come: predictions.csv, progress.jsonl, annotated/.
+FileResults), which writes them as they come: predictions.csv, progress.jsonl. An actor on
+the driver's node writes its annotated images into OUTDIR itself (as the local engine's
+workers do); an actor on another node sends them back with its results (OUTDIR is the
+driver's), and the driver writes them.
 
 Faults: Ray Data restarts an actor that dies and retries its batch (max_restarts and
 max_task_retries default to -1 for actor pools). A file that kills its worker every time
@@ -86,17 +88,21 @@ class _Tracker:
 class PageReader:
     """A Ray Data actor: the model loaded once, then batches of file names read."""
 
-    def __init__(self, options, tracker, max_tries: int):
+    def __init__(self, options, tracker, max_tries: int, driver_node: str):
+        import dataclasses
+
         import ray
 
         from recognizer.core.predict import Recognizer
 
         self._ray = ray
-        self.options = options
         self.tracker = tracker
         self.max_tries = max_tries
         self.key = uuid.uuid4().hex  # a restarted actor is a new reader
         self.node = ray.get_runtime_context().get_node_id()
+        # On the driver's node the actor writes its annotated images into OUTDIR itself, as
+        # the local engine's workers do; elsewhere OUTDIR is the driver's, so they go back.
+        self.options = dataclasses.replace(options, return_annotations=self.node != driver_node)
         self.recognizer = Recognizer(options.model, backend=options.backend)
         name, _, times = os.environ.get(FAULT_ENV, "").rpartition(":")
         self.fault = (name, int(times)) if name and times.isdigit() else None
@@ -159,16 +165,27 @@ class RayReading:
         context = ray.data.DataContext.get_current()
         context.enable_progress_bars = False
         context.print_on_execution_start = False
+        # Start every actor before the first batch: a pool filled as actors come up hands the
+        # first ones more than their share (and a small run all of it to one node).
+        context.wait_for_min_actors_s = config.RAY_ACTOR_START_SECONDS
         logging.getLogger("ray.data").setLevel(logging.WARNING)  # our own report says enough
         workers = self.workers or max(1, int(ray.cluster_resources().get("CPU", 1)))
         tracker = ray.remote(num_cpus=0)(_Tracker).remote()
-        blocks = max(1, -(-len(self.files) // self.batch_size))
+        remote_args = {}
+        if os.environ.get(FAULT_ENV):  # (the test hook reaches actors of a running cluster)
+            remote_args["runtime_env"] = {"env_vars": {FAULT_ENV: os.environ[FAULT_ENV]}}
+        # A block a batch, and at least one per actor (a small run still uses them all).
+        blocks = min(len(self.files), max(workers, -(-len(self.files) // self.batch_size)))
         dataset = ray.data.from_items([{"file": name} for name in self.files],
                                       override_num_blocks=blocks)
         dataset = dataset.map_batches(
             PageReader, batch_size=self.batch_size, batch_format="numpy",
-            compute=ray.data.ActorPoolStrategy(size=workers), num_cpus=1, fn_constructor_kwargs={
-                "options": self.options, "tracker": tracker, "max_tries": self.max_tries},
+            compute=ray.data.ActorPoolStrategy(
+                size=workers, max_tasks_in_flight_per_actor=config.RAY_BATCHES_IN_FLIGHT),
+            num_cpus=1, fn_constructor_kwargs={
+                "options": self.options, "tracker": tracker, "max_tries": self.max_tries,
+                "driver_node": ray.get_runtime_context().get_node_id()},
+            **remote_args,
         )
         for batch in dataset.iter_batches(batch_size=None, batch_format="numpy",
                                           prefetch_batches=0):

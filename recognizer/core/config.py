@@ -355,3 +355,9 @@ RAY_BATCH_SIZE = 8
 # again (the run goes on); a worker killed for another reason (a lost node) costs the file
 # one try, so more than one try is kept.
 ARCHIVE_MAX_TRIES = 3
+# Each actor has RAY_BATCHES_IN_FLIGHT batches queued: the next is there when one ends (no
+# idle round trip), and no actor hoards the work of a small run. Ray waits up to
+# RAY_ACTOR_START_SECONDS for the whole pool to start (a model load per actor, a few seconds;
+# more on a cluster that must start nodes) before it hands out the first batch.
+RAY_BATCHES_IN_FLIGHT = 2
+RAY_ACTOR_START_SECONDS = 120
