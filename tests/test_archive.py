@@ -215,3 +215,30 @@ def test_tiff_page_count_and_split_page():
     assert tiff_page_count(encoded.tobytes()) == 1 and tiff_page_count(b"junk") == 1
     assert split_page("a/b.pdf#page=12") == ("a/b.pdf", 12)
     assert split_page("odd#page=x.png") == ("odd#page=x.png", 0)
+
+
+def test_a_local_worker_that_dies_loses_no_file_and_a_poison_file_is_reported(tmp_path,
+                                                                              monkeypatch,
+                                                                              capsys):
+    """--jobs 2: a worker killed (SIGKILL, as a segfault) is replaced and its files read
+    again; a file that kills every worker reading it is reported after bounded tries."""
+    from recognizer.apps.archive_inputs import FAULT_ENV
+    from recognizer.core import config
+
+    folder = tmp_path / "photos"
+    names = copy_samples(folder, 10)
+    reference = tmp_path / "reference"
+    assert main(["photos", str(folder), "--out", str(reference), "--no-annotate"]) == 0
+    expected = read_rows(reference / "predictions.csv")
+    monkeypatch.setenv(FAULT_ENV, f"{names[4]}:1")
+    out = tmp_path / "once"
+    assert main(["photos", str(folder), "--out", str(out), "--no-annotate", "--jobs", "2"]) == 0
+    assert read_rows(out / "predictions.csv") == expected
+    monkeypatch.setenv(FAULT_ENV, f"{names[4]}:1000")
+    out = tmp_path / "always"
+    assert main(["photos", str(folder), "--out", str(out), "--no-annotate", "--jobs", "2"]) == 2
+    assert f"{names[4]}: its reading killed the worker {config.ARCHIVE_MAX_TRIES} times" in (
+        capsys.readouterr().err)
+    assert read_rows(out / "predictions.csv") == [r for r in expected if r[0] != names[4]]
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["files_read"] == 9 and [e["file"] for e in summary["errors"]] == [names[4]]

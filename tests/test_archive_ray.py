@@ -21,6 +21,7 @@ from tests.conftest import PROJECT_ROOT
 
 ray = pytest.importorskip("ray", reason="needs Ray: pip install 'recognizer[cluster]'")
 ray_engine = pytest.importorskip("recognizer.apps.ray_engine")
+FAULT_ENV = ray_engine.FAULT_ENV
 
 pytestmark = pytest.mark.ray
 
@@ -119,7 +120,7 @@ def test_a_worker_killed_mid_run_loses_no_file(cluster, tmp_path, monkeypatch):
     assert main(["photos", str(folder), "--out", str(reference), "--no-annotate"]) == 0
     # The actor that begins the 6th file dies (SIGKILL) the first time: Ray restarts it and
     # retries its batch.
-    monkeypatch.setenv(ray_engine.FAULT_ENV, f"{names[5]}:1")
+    monkeypatch.setenv(FAULT_ENV, f"{names[5]}:1")
     out = tmp_path / "out"
     assert main(["photos", str(folder), "--out", str(out), "--engine", "ray",
                  "--no-annotate"]) == 0
@@ -131,7 +132,7 @@ def test_a_worker_killed_mid_run_loses_no_file(cluster, tmp_path, monkeypatch):
 def test_a_file_that_kills_every_worker_is_reported_and_the_run_finishes(cluster, tmp_path,
                                                                         monkeypatch, capsys):
     folder, names = some_samples(tmp_path, 6)
-    monkeypatch.setenv(ray_engine.FAULT_ENV, f"{names[2]}:1000")
+    monkeypatch.setenv(FAULT_ENV, f"{names[2]}:1000")
     out = tmp_path / "out"
     assert main(["photos", str(folder), "--out", str(out), "--engine", "ray",
                  "--no-annotate"]) == 2

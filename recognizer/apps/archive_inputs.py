@@ -34,6 +34,10 @@ LIST_SUFFIXES = (".txt", ".lst")
 PDF_SUFFIX = ".pdf"
 TIFF_SUFFIXES = (".tif", ".tiff")
 PAGE_MARK = "#page="
+# A test-only fault hook of both engines: "NAME:TIMES" makes the worker that begins reading
+# NAME kill itself (SIGKILL, as a segfault or the OOM killer would) while fewer than TIMES
+# workers have died reading it. Never set outside tests.
+FAULT_ENV = "RECOGNIZER_TEST_KILL_WORKER"
 
 
 class SourceError(RecognizerError):
@@ -62,6 +66,19 @@ class SourceStat:
 def input_extensions() -> tuple[str, ...]:
     """The suffixes a folder or glob is searched for: photos, PDFs and TIFFs."""
     return tuple(dict.fromkeys((*config.PHOTO_EXTENSIONS, PDF_SUFFIX, *TIFF_SUFFIXES)))
+
+
+def inject_test_fault(name: str, deaths: int) -> None:
+    """The fault hook (FAULT_ENV): a no-op unless set. Called only in a worker process (the
+    local engine's pool, a Ray actor), never in the main one."""
+    hook = os.environ.get(FAULT_ENV)
+    if not hook:
+        return
+    target, _, times = hook.rpartition(":")
+    if target == name and times.isdigit() and deaths < int(times):
+        import signal
+
+        os.kill(os.getpid(), signal.SIGKILL)
 
 
 def is_uri(name: str) -> bool:

@@ -21,6 +21,9 @@ import sys
 import threading
 import time
 import traceback
+from collections import Counter, deque
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
@@ -33,7 +36,7 @@ from tqdm import tqdm
 from recognizer.core import config
 from recognizer.apps.archive_inputs import (
     PDF_SUFFIX, Sources, SourceError, has_pages, list_sources, open_source, page_name,
-    pdf_pages, split_page, stat_source, tiff_page_count, tiff_pages,
+    pdf_pages, split_page, stat_source, inject_test_fault, tiff_page_count, tiff_pages,
 )
 from recognizer.apps.photo_outputs import (  # noqa: F401 (CSV_COLUMNS, write_predictions: API)
     CSV_COLUMNS,
@@ -247,10 +250,6 @@ def _read_image(relative: str, image: np.ndarray, options: RunOptions, recognize
     )
 
 
-def _read_in_worker(args: tuple[str, RunOptions]) -> list[FileResult]:
-    return read_source(*args)
-
-
 def read_files(
     files: list[str], options: RunOptions, jobs: int = 1, recognizer=None
 ) -> Iterator[FileResult]:
@@ -269,11 +268,77 @@ def read_files(
     method = "fork" if fork_safe and "fork" in multiprocessing.get_all_start_methods() else "spawn"
     context = multiprocessing.get_context(method)
     chunk = max(1, min(8, len(files) // (jobs * 8)))
-    with context.Pool(jobs, initializer=_init_worker, initargs=(options,)) as pool:
-        for results in pool.imap_unordered(
-            _read_in_worker, [(f, options) for f in files], chunksize=chunk
-        ):
-            yield from results
+    yield from _read_in_pool(files, options, jobs, context, chunk)
+
+
+def _read_chunk(files: list[str], options: RunOptions, deaths: int = 0) -> list[FileResult]:
+    """In a worker: every result of these files (deaths: how many workers died reading the
+    only file of the chunk before, for the test-only fault hook)."""
+    results = []
+    for name in files:
+        inject_test_fault(name, deaths)
+        results.extend(read_source(name, options))
+    return results
+
+
+def _read_in_pool(files: list[str], options: RunOptions, jobs: int, context,
+                  chunk: int) -> Iterator[FileResult]:
+    """Results for files from `jobs` processes, surviving a worker that dies (a segfault in
+    a decoder, the OOM killer): the pool is started again, the files it was reading are
+    read again one at a time, and a file that kills a worker on its own
+    config.ARCHIVE_MAX_TRIES times is reported failed. The run goes on."""
+    queue = deque(files[i : i + chunk] for i in range(0, len(files), chunk))
+    suspects: deque[str] = deque()  # read alone, so that a death names its file
+    deaths: Counter = Counter()
+    in_flight: dict = {}
+    pool = None
+    try:
+        while queue or suspects or in_flight:
+            if pool is None:
+                pool = ProcessPoolExecutor(jobs, mp_context=context, initializer=_init_worker,
+                                           initargs=(options,))
+            if suspects and not in_flight:
+                name = suspects.popleft()
+                in_flight[pool.submit(_read_chunk, [name], options, deaths[name])] = [name]
+            while not suspects and queue and len(in_flight) < 2 * jobs:
+                batch = queue.popleft()
+                in_flight[pool.submit(_read_chunk, batch, options)] = batch
+            done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
+            lost: list[str] = []
+            for future in done:
+                batch = in_flight.pop(future)
+                try:
+                    yield from future.result()
+                except BrokenProcessPool:
+                    lost.extend(batch)
+            if not lost:
+                continue
+            alone = len(lost) == 1 and not in_flight
+            for batch in in_flight.values():
+                lost.extend(batch)
+            in_flight.clear()
+            _stop_pool(pool)
+            pool = None
+            if alone:
+                deaths[lost[0]] += 1
+                if deaths[lost[0]] >= config.ARCHIVE_MAX_TRIES:
+                    yield FileResult(lost[0], error=(
+                        f"its reading killed the worker {deaths[lost[0]]} times (a crash in "
+                        "a decoder?); not tried again"))
+                    continue
+            suspects.extendleft(reversed(lost))
+    finally:
+        if pool is not None:
+            _stop_pool(pool)
+
+
+def _stop_pool(pool: ProcessPoolExecutor) -> None:
+    """Stop a pool now: queued work cancelled, its workers ended (Ctrl+C, a broken pool)."""
+    processes = list(getattr(pool, "_processes", {}).values())  # (no public API before 3.14)
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        if process.is_alive():
+            process.terminate()
 
 
 # --- Writing the outputs ---------------------------------------------------------------------

@@ -26,20 +26,17 @@ from __future__ import annotations
 import logging
 import os
 import pickle
-import signal
 import uuid
 from collections import Counter
 from typing import Iterator
 
 import numpy as np
 
+from recognizer.apps.archive_inputs import FAULT_ENV, inject_test_fault
 from recognizer.core import config
 from recognizer.core.errors import RecognizerError
 
 INSTALL_HINT = "pip install 'recognizer[cluster]'"
-# A test-only fault hook: "NAME:TIMES" makes the actor reading NAME kill itself (SIGKILL, as a
-# segfault or the OOM killer would) the first TIMES times it begins it.
-FAULT_ENV = "RECOGNIZER_TEST_KILL_WORKER"
 
 
 class RayMissingError(RecognizerError):
@@ -104,8 +101,6 @@ class PageReader:
         # the local engine's workers do; elsewhere OUTDIR is the driver's, so they go back.
         self.options = dataclasses.replace(options, return_annotations=self.node != driver_node)
         self.recognizer = Recognizer(options.model, backend=options.backend)
-        name, _, times = os.environ.get(FAULT_ENV, "").rpartition(":")
-        self.fault = (name, int(times)) if name and times.isdigit() else None
 
     def __call__(self, batch: dict) -> dict:
         from recognizer.apps.photos import FileResult, read_source
@@ -118,8 +113,7 @@ class PageReader:
                 results = [FileResult(name, error=f"its reading killed the worker {deaths} "
                                       "times (a crash in a decoder?); not tried again")]
             else:
-                if self.fault is not None and self.fault[0] == name and deaths < self.fault[1]:
-                    os.kill(os.getpid(), signal.SIGKILL)  # the test-only fault
+                inject_test_fault(name, deaths)
                 results = read_source(name, self.options, self.recognizer)
             payloads.append(pickle.dumps(results, protocol=pickle.HIGHEST_PROTOCOL))
         self._ray.get(self.tracker.end.remote(self.key))
@@ -144,6 +138,11 @@ class RayReading:
         ray = self.ray
         started_here = not ray.is_initialized()
         if started_here:
+            if self.address is None:
+                # Ray runs its workers at nice 15 to keep its own daemons responsive; here the
+                # actors are the work itself, and at nice 15 on a busy machine they would
+                # yield to everything else, which the local engine's workers do not.
+                os.environ.setdefault("RAY_worker_niceness", "0")
             try:
                 ray.init(address=self.address, include_dashboard=False, log_to_driver=False,
                          configure_logging=False)
