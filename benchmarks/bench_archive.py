@@ -58,6 +58,9 @@ def cluster_run(folder: Path, out: Path, nodes: int) -> tuple[float, dict]:
 
     from recognizer.apps.photos import run_photos
 
+    # The engine's actors run at the local engine's priority (as ray_engine does for a local
+    # Ray): Ray's default nice 15 would measure the other jobs of a shared machine.
+    os.environ.setdefault("RAY_worker_niceness", "0")
     cluster = Cluster(initialize_head=True, head_node_args={"num_cpus": 1})
     for _ in range(nodes - 1):
         cluster.add_node(num_cpus=1)
