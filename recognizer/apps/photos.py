@@ -1,48 +1,41 @@
-"""`recognizer photos DIR --out OUTDIR`: read every handwritten digit in a folder of photos.
+"""`recognizer photos SOURCE --out OUTDIR`: how each file of a folder of photos is read.
 
-Walks DIR for images, loads each with the core's loader (`recognizer.core.images`), reads
-its digits with the shared detector (`recognizer.detection`) and writes `predictions.csv`,
-`annotated/<relative path>.png` and `summary.json` into OUTDIR. A bad file (not an image,
+Loads each file with the core's loader (`recognizer.core.images`; a PDF's or multi-page
+TIFF's pages through `archive_inputs`), reads its digits with the shared detector
+(`recognizer.detection`) and draws `annotated/<relative path>.png`. A bad file (not an image,
 truncated, empty, unreadable, absurdly large, gone), or any unexpected error while reading one,
-is reported on stderr and in the summary and the run goes on; the exit status says whether
-all files were read (0) or some failed (2). predictions.csv is written as results arrive
-(`photo_outputs`), so an interrupted or killed run keeps what it read.
+is its result, with the reason, and the run goes on; so is a file whose reading kills the
+worker process again and again (the local pool, `read_files`, survives a worker's death).
+The run itself (sources, --resume, predictions.csv as results arrive, summary.json, exit
+status 0 or 2) is `photo_runs`; Ray's engine (`ray_engine`) reads with `read_source` too.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import multiprocessing
-import os
 import signal
 import sys
-import threading
 import time
 import traceback
 from collections import Counter, deque
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
-from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Iterator
 
 import cv2
 import numpy as np
-from tqdm import tqdm
 
 from recognizer.core import config
 from recognizer.apps.archive_inputs import (
-    PDF_SUFFIX, Sources, SourceError, has_pages, list_sources, open_source, page_name,
-    pdf_pages, split_page, stat_source, inject_test_fault, tiff_page_count, tiff_pages,
+    PDF_SUFFIX, has_pages, inject_test_fault, list_sources, open_source, page_name, pdf_pages,
+    tiff_page_count, tiff_pages,
 )
-from recognizer.apps.photo_outputs import (  # noqa: F401 (CSV_COLUMNS, write_predictions: API)
+from recognizer.apps.photo_outputs import (  # noqa: F401 (the reports' API, as before)
     CSV_COLUMNS,
-    ProgressLedger,
-    StreamingPredictions,
-    write_parquet,
     write_predictions,
     write_summary,
 )
@@ -88,27 +81,6 @@ class RunOptions:
     debug: bool = False  # report unexpected errors with their traceback
     return_annotations: bool = False  # give the annotated PNG back (Ray: the driver writes)
     pdf_dpi: int = config.PDF_DPI
-
-
-@dataclass
-class RunSummary:
-    """The run's totals, written to summary.json."""
-
-    directory: str
-    files_found: int = 0
-    files_read: int = 0
-    files_with_errors: int = 0
-    digits_found: int = 0
-    unsure_digits: int = 0
-    rejected_candidates: int = 0  # read as "not a digit": no rows
-    seconds: float = 0.0
-    photos_per_second: float = 0.0
-    interrupted: bool = False  # stopped by Ctrl+C or SIGTERM before every file was read
-    files_resumed: int = 0  # found done in OUT by --resume (same size and time): not reread
-    engine: str = "local"
-    nodes: dict = field(default_factory=dict)  # Ray: files read per node id
-    errors: list[dict] = field(default_factory=list)
-    options: dict = field(default_factory=dict)
 
 
 # --- Finding images -----------------------------------------------------------------------
@@ -341,275 +313,18 @@ def _stop_pool(pool: ProcessPoolExecutor) -> None:
             process.terminate()
 
 
-# --- Writing the outputs ---------------------------------------------------------------------
+# --- The run (recognizer.apps.photo_runs) ----------------------------------------------------
 
 
-def _result_json(result: FileResult, min_confidence: float) -> dict:
-    return {
-        "file": result.file,
-        "error": result.error,
-        "numbers": list(result.numbers),
-        "digits": [d.to_dict(min_confidence) for d in result.digits],
-    }
+def run_photos(*args, **kwargs) -> int:
+    """`photo_runs.run_photos`: read every photo of a source, write the outputs."""
+    from recognizer.apps.photo_runs import run_photos as run_them
 
-
-class _NeverRaised(Exception):
-    """Stands for the Ray engine's ClusterLostError in a local run."""
-
-
-def _check_folders(source: Path, out: Path | None) -> tuple[Sources | None, str | None]:
-    """The sources, or a message when SOURCE or OUTDIR cannot be used. Creates OUTDIR."""
-    if source.is_dir():
-        if out is not None:
-            resolved_root, resolved_out = source.resolve(), out.resolve()
-            if resolved_out == resolved_root or resolved_root in resolved_out.parents:
-                return None, (f"--out {out} is inside {source}: choose an output folder "
-                              "outside the photos")
-    elif not source.exists() and not any(c in str(source) for c in "*?["):
-        return None, f"{source}: no such folder"
-    if out is not None:
-        try:
-            out.mkdir(parents=True, exist_ok=True)
-            probe = out / ".recognizer-write-test"
-            probe.write_bytes(b"")
-            probe.unlink()
-        except OSError as exc:
-            return None, f"cannot write to --out {out} ({exc.strerror or exc}); choose another folder"
-    try:
-        if source.is_dir():  # (find_images: the walk tests replace)
-            return Sources(str(source), tuple(find_images(source, exclude=out)),
-                           f"folder {source}"), None
-        return list_sources(str(source), exclude=out), None
-    except SourceError as exc:
-        return None, str(exc)
-
-
-@contextmanager
-def _sigterm_as_interrupt() -> Iterator[None]:
-    """While reading, SIGTERM (a kill, a CI timeout, a service stop) stops the run as Ctrl+C
-    does, so that the reports are still written. Only the main thread can set handlers."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def interrupt(signum, frame):
-        raise KeyboardInterrupt
-
-    previous = signal.signal(signal.SIGTERM, interrupt)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-
-
-def _tallies(result: FileResult, min_confidence: float) -> dict:
-    """What the summary counts of one result (kept in the resume ledger)."""
-    return {"name": result.file, "error": result.error, "width": result.width,
-            "digits": len(result.digits), "rejected": result.rejected,
-            "unsure": sum(not d.is_confident(min_confidence) for d in result.digits)}
-
-
-def _tally(summary: RunSummary, tallies: list[dict]) -> None:
-    for entry in tallies:
-        summary.files_with_errors += entry["error"] is not None
-        summary.files_read += entry["width"] > 0  # decoded (an annotation may still have failed)
-        summary.digits_found += entry["digits"]
-        summary.unsure_digits += entry["unsure"]
-        summary.rejected_candidates += entry["rejected"]
-        if entry["error"]:
-            summary.errors.append({"file": entry["name"], "error": entry["error"]})
-
-
-def run_photos(
-    root: Path, out: Path | None, *, jobs: int = 1, min_confidence: float = config.MIN_CONFIDENCE,
-    model: str | None = None, backend: str = "auto", as_json: bool = False,
-    progress: bool | None = None, recognizer=None, debug: bool = False, resume: bool = False,
-    annotate: bool = True, output_format: str = "csv", engine: str = "local",
-    address: str | None = None, workers: int | None = None, pdf_dpi: int = config.PDF_DPI,
-) -> int:
-    """Read every photo under root (a folder, a glob or a list, see archive_inputs); write
-    the outputs; return the exit status.
-
-    predictions.csv grows as files are read and progress.jsonl says which files are done;
-    on Ctrl+C or SIGTERM the rows read so far stay, summary.json says `"interrupted": true`,
-    and KeyboardInterrupt is raised again (the command line exits 130). resume: skip the
-    files OUT already holds (same size and modification time). engine "ray": the files are
-    read by Ray actors (`ray_engine`), joining the cluster at address if given. debug: print
-    an unexpected error's traceback under its report.
-    """
-    start = time.perf_counter()
-    if engine == "ray":  # before any output: without Ray, say how to install it and stop
-        from recognizer.apps.ray_engine import ClusterLostError, RayReading, import_ray
-
-        import_ray()
-    else:
-        ClusterLostError = _NeverRaised  # noqa: N806 (the local engine loses no cluster)
-    sources, problem = _check_folders(root, out)
-    if problem:
-        print(f"recognizer photos: error: {problem}", file=sys.stderr)
-        return EXIT_SOME_FAILED
-    files = list(sources.names)
-    options = RunOptions(sources.root, str(out) if out else None, min_confidence, model,
-                         backend, annotate=annotate, debug=debug,
-                         return_annotations=engine == "ray", pdf_dpi=pdf_dpi)
-    summary = RunSummary(
-        directory=str(root), files_found=len(files), engine=engine,
-        options={"jobs": jobs, "min_confidence": min_confidence, "model": model,
-                 "backend": backend, "out": str(out) if out else None, "json": as_json,
-                 "resume": resume, "annotate": annotate, "format": output_format,
-                 "engine": engine, "address": address, "workers": workers, "pdf_dpi": pdf_dpi},
-    )
-    if not files:
-        print(f"recognizer photos: no images found in {root} "
-              f"(looked for {', '.join(config.PHOTO_EXTENSIONS)}, .pdf)", file=sys.stderr)
-    stats = {name: stat_source(sources.root, name) for name in files}
-    ledger = stream = None
-    if out is not None:
-        try:
-            ledger = ProgressLedger(out / "progress.jsonl", resume)
-            done = {f for f in files if ledger.is_done(f, stats[f].size, stats[f].mtime_ns)}
-            stream = StreamingPredictions(out / "predictions.csv", keep=done if resume else None)
-        except OSError as exc:
-            print(f"recognizer photos: error: cannot write into {out} ({exc})", file=sys.stderr)
-            return EXIT_SOME_FAILED
-        if resume:
-            for name in files:
-                if name in done:
-                    _tally(summary, ledger.entries[name]["results"])
-            summary.files_resumed = len(done)
-            print(f"recognizer photos: resuming: {len(done)} of {len(files)} files already "
-                  f"read in {out}", file=sys.stderr)
-    todo = [f for f in files if not (resume and ledger is not None and f in done)]
-    if recognizer is None and todo and engine == "local":
-        # Load the model here first so that a missing or corrupt model is one clear error
-        # (exit 1) before any file is read; with --jobs each worker then loads its own copy.
-        recognizer = Recognizer(model, backend=backend)
-        if jobs > 1:
-            recognizer = None
-    status = EXIT_OK
-    # Only --json keeps every result (it prints them all); otherwise each result is tallied
-    # and streamed as it arrives and then let go, so memory stays flat however many files.
-    by_file: dict[str, FileResult] = {}
-    pending: list[FileResult] = []
-    done_now = 0
-    interrupted = lost = False
-    reading = None
-    bar = tqdm(total=len(todo), unit="photo", disable=None if progress is None else not progress,
-               file=sys.stderr, desc="photos")
-    try:
-        with _sigterm_as_interrupt():
-            if engine == "ray":
-                results = reading = RayReading(todo, options, address=address, workers=workers)
-            else:
-                results = read_files(todo, options, jobs, recognizer)
-            for result in results:
-                if result.annotated is not None and out is not None:
-                    try:
-                        path = annotated_path(out, result.file)
-                        path.parent.mkdir(parents=True, exist_ok=True)
-                        path.write_bytes(result.annotated)
-                    except OSError as exc:
-                        result = replace(result, error="digits read, but the annotated image "
-                                         f"could not be written ({exc})")
-                    result = replace(result, annotated=None)
-                if as_json:
-                    by_file[result.file] = result
-                if stream is not None:
-                    try:
-                        stream.add(result)
-                    except OSError as exc:  # a full disk: the run goes on, the report says so
-                        print(f"recognizer photos: error: cannot write predictions.csv ({exc})",
-                              file=sys.stderr)
-                        stream.close()
-                        stream, status = None, EXIT_SOME_FAILED
-                if result.error:
-                    tqdm.write(f"recognizer photos: {result.file}: {result.error}", file=sys.stderr)
-                    if debug and result.trace:
-                        tqdm.write(result.trace.rstrip(), file=sys.stderr)
-                pending.append(result)
-                if not result.source_done:
-                    continue
-                tallies = [_tallies(r, min_confidence) for r in pending]
-                _tally(summary, tallies)
-                name = split_page(pending[0].file)[0]
-                pending = []
-                if ledger is not None and stream is not None:
-                    stat = stats.get(name)
-                    try:
-                        ledger.add(name, stat.size if stat else -1,
-                                   stat.mtime_ns if stat else -1, tallies)
-                    except OSError:
-                        pass  # the file is read again on --resume
-                done_now += 1
-                bar.update(1)
-    except KeyboardInterrupt:
-        interrupted = True
-    except ClusterLostError as exc:
-        print(f"recognizer photos: error: {exc}", file=sys.stderr)
-        interrupted, lost = True, True
-    finally:
-        bar.close()
-        if ledger is not None:
-            ledger.close()
-        if stream is not None and interrupted:
-            stream.close()  # the rows streamed so far are the record of the run
-    results = [by_file[f] for f in files if f in by_file]
-    rank = {f: i for i, f in enumerate(files)}
-    summary.errors.sort(key=lambda error: (rank.get(split_page(error["file"])[0], len(rank)),
-                                           split_page(error["file"])[1]))
-    seconds = time.perf_counter() - start
-    summary.interrupted = interrupted
-    if reading is not None:
-        summary.nodes = dict(reading.files_per_node)
-    summary.seconds = round(seconds, 3)
-    summary.photos_per_second = round(done_now / seconds, 2) if seconds > 0 else 0.0
-    if summary.errors:
-        status = EXIT_SOME_FAILED
-    if out is not None:
-        try:
-            if stream is not None and not interrupted:
-                stream.finish(files)  # the streamed rows, rewritten in file order
-                if output_format == "parquet":
-                    write_parquet(out / "predictions.csv", out / "predictions.parquet")
-            write_summary(out / "summary.json", asdict(summary))
-        except OSError as exc:
-            print(f"recognizer photos: error: cannot write the report into {out} ({exc})",
-                  file=sys.stderr)
-            status = EXIT_SOME_FAILED
-    if as_json:
-        document = {"files": [_result_json(r, min_confidence) for r in results],
-                    "summary": asdict(summary)}
-        json.dump(document, sys.stdout, indent=1)
-        sys.stdout.write("\n")
-    else:
-        print(
-            f"{summary.files_read} of {len(files)} photos read, {summary.digits_found} digits "
-            f"({summary.unsure_digits} unsure), {len(summary.errors)} with errors, "
-            f"{seconds:.1f} s" + (f"; results in {out}" if out else ""),
-            file=sys.stderr,
-        )
-    if interrupted and lost:
-        if out:
-            print(f"recognizer photos: the rows read so far are in {out / 'predictions.csv'}; "
-                  "rerun with --resume to read the rest", file=sys.stderr)
-        return EXIT_SOME_FAILED
-    if interrupted:
-        kept = (f"; the rows read so far are in {out / 'predictions.csv'} (rerun with --resume "
-                "to read the rest)") if out else ""
-        print(f"recognizer photos: interrupted after {done_now + summary.files_resumed} of "
-              f"{len(files)} photos{kept}", file=sys.stderr)
-        raise KeyboardInterrupt
-    return status
+    return run_them(*args, **kwargs)
 
 
 def run(args: argparse.Namespace) -> int:
     """The `photos` subcommand (its arguments are defined in `recognizer.apps.cli`)."""
-    return run_photos(
-        Path(args.directory), Path(args.out) if args.out else None, jobs=args.jobs,
-        min_confidence=args.min_confidence, model=args.model, backend=args.backend,
-        as_json=args.json, debug=getattr(args, "debug", False),
-        resume=getattr(args, "resume", False), annotate=getattr(args, "annotate", True),
-        output_format=getattr(args, "format", "csv"), engine=getattr(args, "engine", "local"),
-        address=getattr(args, "address", None), workers=getattr(args, "workers", None),
-        pdf_dpi=getattr(args, "pdf_dpi", config.PDF_DPI),
-    )
+    from recognizer.apps.photo_runs import run as run_command
+
+    return run_command(args)
