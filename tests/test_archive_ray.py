@@ -2,7 +2,7 @@
 
 One cluster (ray.cluster_utils.Cluster: a head and a second raylet) is started for the module
 and every test runs the engine in-process against it: the same rows as the local engine, a run
-interrupted halfway and resumed, a worker killed mid-run (the engine's test-only fault hook:
+interrupted halfway and resumed, a driver killed (SIGKILL) and resumed, a worker killed mid-run (the engine's test-only fault hook:
 the actor reading a given file kills itself with SIGKILL), a file that kills every worker
 that reads it, and the work spread over both nodes. Marked `ray` (deselect: -m "not ray").
 """
@@ -11,7 +11,11 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import shutil
+import subprocess
+import sys
+import time
 
 import pytest
 
@@ -142,3 +146,32 @@ def test_a_file_that_kills_every_worker_is_reported_and_the_run_finishes(cluster
     assert summary["files_read"] == 5 and [e["file"] for e in summary["errors"]] == [names[2]]
     files = {row[0] for row in read_rows(out / "predictions.csv")[1:]}
     assert files == set(names) - {names[2]}
+
+
+def test_a_driver_killed_mid_run_keeps_what_it_read_and_resume_finishes(cluster, local_rows,
+                                                                       tmp_path):
+    """SIGKILL (no handler runs) of a `--engine ray` driver joined to the cluster: the rows of
+    every file in progress.jsonl are in predictions.csv; --resume reads the rest."""
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "recognizer.apps.cli", "photos", str(SAMPLES), "--out",
+               str(out), "--engine", "ray", "--address", cluster.address, "--no-annotate"]
+    process = subprocess.Popen(command, env=dict(os.environ, PYTHONPATH=str(PROJECT_ROOT)),
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    ledger = out / "progress.jsonl"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and process.poll() is None:
+        if ledger.exists() and len(ledger.read_text().splitlines()) >= config.RAY_BATCH_SIZE:
+            break
+        time.sleep(0.02)
+    process.kill()
+    process.wait(timeout=30)
+    assert not (out / "summary.json").exists(), "the run ended before it could be killed"
+    done = [json.loads(line)["file"] for line in ledger.read_text().splitlines()]
+    assert config.RAY_BATCH_SIZE <= len(done) < 32
+    kept = read_rows(out / "predictions.csv")
+    expected_files = {row[0] for row in local_rows[1:]}
+    assert {row[0] for row in kept[1:]} >= set(done) & expected_files
+    assert main(["photos", str(SAMPLES), "--out", str(out), "--engine", "ray", "--no-annotate",
+                 "--resume"]) == 0
+    assert read_rows(out / "predictions.csv") == local_rows
+    assert json.loads((out / "summary.json").read_text())["files_resumed"] == len(done)

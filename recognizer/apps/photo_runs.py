@@ -292,7 +292,10 @@ def run_photos(
         sys.stdout.write("\n")
     else:
         print(
-            f"{summary.files_read} of {len(files)} photos read, {summary.digits_found} digits "
+            (f"{summary.files_read} of {len(files)} photos read"
+             if summary.files_read <= len(files) else  # PDF and TIFF pages are read apiece
+             f"{summary.files_read} photos and pages read from {len(files)} files")
+            + f", {summary.digits_found} digits "
             f"({summary.unsure_digits} unsure), {len(summary.errors)} with errors, "
             f"{seconds:.1f} s" + (f"; results in {out}" if out else ""),
             file=sys.stderr,
