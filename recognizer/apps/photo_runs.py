@@ -171,12 +171,21 @@ def run_photos(
     if not files:
         print(f"recognizer photos: no images found in {root} "
               f"(looked for {', '.join(config.PHOTO_EXTENSIONS)}, .pdf)", file=sys.stderr)
+    if recognizer is None and files:
+        # Load the model here first so that a missing or corrupt model is one clear error
+        # (exit 1) before any output is touched; with --jobs or Ray each worker then loads
+        # its own copy.
+        recognizer = Recognizer(model, backend=backend)
+        if jobs > 1 or engine == "ray":
+            recognizer = None
     stats = {name: stat_source(sources.root, name) for name in files}
     ledger = stream = None
     if out is not None:
         try:
             ledger = ProgressLedger(out / "progress.jsonl", resume)
             done = {f for f in files if ledger.is_done(f, stats[f].size, stats[f].mtime_ns)}
+            if not (out / "predictions.csv").exists():
+                done = set()  # the rows are gone: every file is read again
             stream = StreamingPredictions(out / "predictions.csv", keep=done if resume else None)
         except OSError as exc:
             print(f"recognizer photos: error: cannot write into {out} ({exc})", file=sys.stderr)
@@ -189,12 +198,6 @@ def run_photos(
             print(f"recognizer photos: resuming: {len(done)} of {len(files)} files already "
                   f"read in {out}", file=sys.stderr)
     todo = [f for f in files if not (resume and ledger is not None and f in done)]
-    if recognizer is None and todo and engine == "local":
-        # Load the model here first so that a missing or corrupt model is one clear error
-        # (exit 1) before any file is read; with --jobs each worker then loads its own copy.
-        recognizer = Recognizer(model, backend=backend)
-        if jobs > 1:
-            recognizer = None
     status = EXIT_OK
     # Only --json keeps every result (it prints them all); otherwise each result is tallied
     # and streamed as it arrives and then let go, so memory stays flat however many files.
