@@ -106,6 +106,7 @@ def main() -> None:
                     wall, seconds, summary = command_run(folder, work / "out", *extra, *flags)
                     rows.append((label + ("" if annotate else " --no-annotate"), wall, seconds,
                                  summary["files_read"], summary["digits_found"]))
+                    print(f"  ({rows[-1][0]}: {wall:.1f} s)", flush=True)
         print("\n| run | photos | digits | wall s | photos/s (wall) | run s | photos/s (run) |")
         print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
         for label, wall, seconds, read, digits in rows:
@@ -120,7 +121,8 @@ def main() -> None:
         import ray
 
         start = time.perf_counter()
-        ray.init(include_dashboard=False, log_to_driver=False, configure_logging=False)
+        ray.init(address="local", include_dashboard=False, log_to_driver=False,
+                 configure_logging=False)
         init_seconds = time.perf_counter() - start
         ray.shutdown()
         local_small = command_run(small, work / "out", "--no-annotate")[0]

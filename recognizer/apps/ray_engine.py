@@ -144,7 +144,9 @@ class RayReading:
                 # yield to everything else, which the local engine's workers do not.
                 os.environ.setdefault("RAY_worker_niceness", "0")
             try:
-                ray.init(address=self.address, include_dashboard=False, log_to_driver=False,
+                # "local" starts a new Ray even where one runs already (ray.init() without an
+                # address would join a Ray started on this machine by someone else).
+                ray.init(address=self.address or "local", include_dashboard=False, log_to_driver=False,
                          configure_logging=False)
             except (ConnectionError, RuntimeError, ValueError) as exc:
                 raise ClusterLostError(f"cannot start or join Ray at {self.address or 'local'}"
