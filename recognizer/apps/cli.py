@@ -37,6 +37,7 @@ outputs (in OUTDIR, created if needed; never inside DIR, inputs are never overwr
                          original image's pixels; line numbers a file's lines from 0;
                          written as files are read, so a stopped or killed run keeps
                          its rows (then in the order files finished)
+  progress.jsonl         one line per file read (size, time, tallies): what --resume skips
   annotated/REL.png      each photo with boxes, digits and confidences drawn (REL = the
                          path relative to DIR; at most {config.ANNOTATED_MAX_SIDE} px on the longest side, tiny
                          crops enlarged to at least {config.ANNOTATED_MIN_SIDE} px)
@@ -51,8 +52,12 @@ exit status:
      or OUTDIR is unusable (missing, not a folder, not writable, OUTDIR inside DIR)
   130 interrupted (Ctrl+C or SIGTERM): the rows read so far and summary.json are kept
 
-example:
+PDF pages and multi-page TIFFs are read page by page, each named FILE#page=N.
+
+examples:
   recognizer photos samples/photos --out out/photos
+  recognizer photos scans.txt --out out/scans --engine ray --workers 2 --no-annotate
+  recognizer photos scans.txt --out out/scans --engine ray --resume   # after a stop
   recognizer score out/photos/predictions.csv samples/photos/labels.csv"""
 
 
@@ -226,13 +231,33 @@ def add_photos(subparsers) -> None:
         epilog=PHOTOS_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("directory", metavar="DIR", help="folder of photos (walked recursively)")
+    parser.add_argument("directory", metavar="SOURCE",
+                        help="folder of photos, PDFs and TIFFs (walked recursively), a glob in "
+                        "quotes, or a .txt file listing one path or URI a line")
     parser.add_argument("--out", metavar="OUTDIR", default=None,
                         help="output folder (required unless --json)")
     parser.add_argument("--jobs", "-j", type=positive_int, default=1, metavar="N",
                         help="processes to use (default: 1)")
     parser.add_argument("--json", action="store_true",
                         help="print the results as JSON on stdout instead of a one-line summary")
+    archive = parser.add_argument_group("large archives")
+    archive.add_argument("--engine", choices=("local", "ray"), default="local",
+                         help="local: processes on this machine (default); ray: Ray actors, "
+                         "on this machine or a cluster (pip install 'recognizer[cluster]')")
+    archive.add_argument("--address", metavar="ADDR", default=None,
+                         help="with --engine ray: join the Ray cluster at ADDR ('auto' = the "
+                         "one started on this machine); without it a local Ray is started")
+    archive.add_argument("--workers", type=positive_int, default=None, metavar="N",
+                         help="with --engine ray: actors reading (default: one per CPU)")
+    archive.add_argument("--resume", action="store_true",
+                         help="skip the files OUTDIR already holds (same size and "
+                         "modification time): go on with a run that was stopped")
+    archive.add_argument("--no-annotate", dest="annotate", action="store_false",
+                         help="write no annotated images (faster, for big runs)")
+    archive.add_argument("--format", choices=("csv", "parquet"), default="csv",
+                         help="parquet: also write predictions.parquet (needs pyarrow)")
+    archive.add_argument("--pdf-dpi", type=positive_int, default=config.PDF_DPI, metavar="DPI",
+                         help=f"resolution PDF pages are rendered at (default: {config.PDF_DPI})")
     add_model_arguments(
         parser, unsure="a digit is marked unsure: '?' in the annotations and numbers"
     )
@@ -242,6 +267,14 @@ def add_photos(subparsers) -> None:
 def _check_photos(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
     if args.out is None and not args.json:
         parser.error("--out OUTDIR is required (or use --json to print the results)")
+    if args.resume and args.out is None:
+        parser.error("--resume needs --out OUTDIR (the run to go on with)")
+    if args.engine != "ray" and (args.address is not None or args.workers is not None):
+        parser.error("--address and --workers are options of --engine ray")
+    if args.engine == "ray" and args.jobs != 1:
+        parser.error("--jobs is the local engine's; with --engine ray use --workers N")
+    if args.engine == "ray" and args.out is None:
+        parser.error("--engine ray needs --out OUTDIR")
 
 
 def add_score(subparsers) -> None:

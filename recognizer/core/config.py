@@ -341,3 +341,24 @@ TRACE_SPUR_WIDTHS = 0.25
 # source pixels.
 TRACE_HEADING_PIXELS = 4
 TRACE_SIMPLIFY = 0.1
+
+# --- Archive runs: PDF/TIFF pages, resume, the Ray engine (recognizer/apps/archive_*.py,
+# ray_engine.py) ------------------------------------------------------------------------------
+# PDF pages are rendered at PDF_DPI: 200 dpi puts a 5 mm handwritten digit at about 40 px,
+# inside the sizes the detector reads well (the samples' digits are 30-90 px), and an A4 page
+# at 1654 x 2339 px (3.9 megapixels), a few tenths of a second to read.
+PDF_DPI = 200
+# A Ray actor reads RAY_BATCH_SIZE files per call: big enough that Ray's per-call overhead
+# (a few ms) is small against the reading (~0.1 s a photo), small enough that a worker lost
+# mid-batch costs little to redo and that results stream to predictions.csv steadily.
+RAY_BATCH_SIZE = 8
+# A file whose reading killed its worker this many times is reported failed and not tried
+# again (the run goes on); a worker killed for another reason (a lost node) costs the file
+# one try, so more than one try is kept.
+ARCHIVE_MAX_TRIES = 3
+# Each actor has RAY_BATCHES_IN_FLIGHT batches queued: the next is there when one ends (no
+# idle round trip), and no actor hoards the work of a small run. Ray waits up to
+# RAY_ACTOR_START_SECONDS for the whole pool to start (a model load per actor, a few seconds;
+# more on a cluster that must start nodes) before it hands out the first batch.
+RAY_BATCHES_IN_FLIGHT = 2
+RAY_ACTOR_START_SECONDS = 120

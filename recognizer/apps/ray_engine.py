@@ -1,0 +1,195 @@
+"""`recognizer photos SOURCE --engine ray`: read an archive with Ray actors, on one machine
+or a cluster.
+
+Ray Data holds the list of files (`from_items`) and streams it in batches of
+config.RAY_BATCH_SIZE to an actor pool (`map_batches(..., concurrency=N)`): each actor loads
+the Recognizer once and reads its files with the local engine's per-file code
+(`photos.read_source`: the same loader, detector, pages and error boundary), so a bad file is
+a reported result, never a failed Ray task. Results stream back to the driver (pickled
+FileResults), which writes them as they come: predictions.csv, progress.jsonl. An actor on
+the driver's node writes its annotated images into OUTDIR itself (as the local engine's
+workers do); an actor on another node sends them back with its results (OUTDIR is the
+driver's), and the driver writes them.
+
+Faults: Ray Data restarts an actor that dies and retries its batch (max_restarts and
+max_task_retries default to -1 for actor pools). A file that kills its worker every time
+would be retried for ever, so a small tracker actor counts, per file, the reads begun and
+never finished (the worker died reading it); after config.ARCHIVE_MAX_TRIES such deaths the
+file is reported failed and skipped, and the run finishes.
+
+Ray is an optional extra (pip install 'recognizer[cluster]'); nothing else imports this
+module, so the local engine never needs Ray.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import pickle
+import uuid
+from collections import Counter
+from typing import Iterator
+
+import numpy as np
+
+from recognizer.apps.archive_inputs import FAULT_ENV, inject_test_fault
+from recognizer.core import config
+from recognizer.core.errors import RecognizerError
+
+INSTALL_HINT = "pip install 'recognizer[cluster]'"
+
+
+class RayMissingError(RecognizerError):
+    """--engine ray without Ray installed."""
+
+
+class ClusterLostError(RecognizerError):
+    """The Ray cluster (its head node, or the driver's link to it) went away mid-run."""
+
+
+def import_ray():
+    """Ray and Ray Data, or a RayMissingError that says how to install them."""
+    try:
+        import ray
+        import ray.data  # noqa: F401
+    except ImportError as exc:
+        raise RayMissingError(
+            f"--engine ray needs Ray Data, which is not installed: {INSTALL_HINT} "
+            "(or use the local engine: drop --engine ray)") from exc
+    return ray
+
+
+class _Tracker:
+    """Counts, per file, the reads begun and not finished: a worker died reading it."""
+
+    def __init__(self):
+        self.open: dict[str, int] = {}
+        self.current: dict[str, str] = {}  # actor key -> the file it is reading
+
+    def begin(self, key: str, name: str, max_tries: int) -> int:
+        """Note that actor `key` begins `name` (and finished its previous file); return how
+        many workers died reading it before. At max_tries or more it is not begun."""
+        self.end(key)
+        deaths = self.open.get(name, 0)
+        if deaths < max_tries:
+            self.open[name] = deaths + 1
+            self.current[key] = name
+        return deaths
+
+    def end(self, key: str) -> None:
+        name = self.current.pop(key, None)
+        if name is not None:
+            self.open[name] -= 1
+
+
+class PageReader:
+    """A Ray Data actor: the model loaded once, then batches of file names read."""
+
+    def __init__(self, options, tracker, max_tries: int, driver_node: str):
+        import dataclasses
+
+        import ray
+
+        from recognizer.core.predict import Recognizer
+
+        self._ray = ray
+        self.tracker = tracker
+        self.max_tries = max_tries
+        self.key = uuid.uuid4().hex  # a restarted actor is a new reader
+        self.node = ray.get_runtime_context().get_node_id()
+        # On the driver's node the actor writes its annotated images into OUTDIR itself, as
+        # the local engine's workers do; elsewhere OUTDIR is the driver's, so they go back.
+        self.options = dataclasses.replace(options, return_annotations=self.node != driver_node)
+        self.recognizer = Recognizer(options.model, backend=options.backend)
+
+    def __call__(self, batch: dict) -> dict:
+        from recognizer.apps.photos import FileResult, read_source
+
+        names = [str(name) for name in batch["file"]]
+        payloads = []
+        for name in names:
+            deaths = self._ray.get(self.tracker.begin.remote(self.key, name, self.max_tries))
+            if deaths >= self.max_tries:
+                results = [FileResult(name, error=f"its reading killed the worker {deaths} "
+                                      "times (a crash in a decoder?); not tried again")]
+            else:
+                inject_test_fault(name, deaths)
+                results = read_source(name, self.options, self.recognizer)
+            payloads.append(pickle.dumps(results, protocol=pickle.HIGHEST_PROTOCOL))
+        self._ray.get(self.tracker.end.remote(self.key))
+        return {"file": np.array(names, dtype=object),
+                "results": np.array(payloads, dtype=object),
+                "node": np.array([self.node] * len(names), dtype=object)}
+
+
+class RayReading:
+    """Iterate to read `files` on Ray (results as they come); then `files_per_node` says
+    where they were read. Starts a local Ray unless one is running or address is given."""
+
+    def __init__(self, files: list[str], options, address: str | None = None,
+                 workers: int | None = None, batch_size: int = config.RAY_BATCH_SIZE,
+                 max_tries: int = config.ARCHIVE_MAX_TRIES):
+        self.files, self.options, self.address = files, options, address
+        self.workers, self.batch_size, self.max_tries = workers, batch_size, max_tries
+        self.files_per_node: Counter = Counter()
+        self.ray = import_ray()
+
+    def __iter__(self) -> Iterator:
+        ray = self.ray
+        started_here = not ray.is_initialized()
+        if started_here:
+            if self.address is None:
+                # Ray runs its workers at nice 15 to keep its own daemons responsive; here the
+                # actors are the work itself, and at nice 15 on a busy machine they would
+                # yield to everything else, which the local engine's workers do not.
+                os.environ.setdefault("RAY_worker_niceness", "0")
+            try:
+                # "local" starts a new Ray even where one runs already (ray.init() without an
+                # address would join a Ray started on this machine by someone else).
+                ray.init(address=self.address or "local", include_dashboard=False, log_to_driver=False,
+                         configure_logging=False)
+            except (ConnectionError, RuntimeError, ValueError) as exc:
+                raise ClusterLostError(f"cannot start or join Ray at {self.address or 'local'}"
+                                       f" ({exc})") from exc
+        try:
+            if self.files:
+                yield from self._read()
+        except ray.exceptions.RayError as exc:
+            raise ClusterLostError(f"the Ray run stopped ({type(exc).__name__}: "
+                                   f"{str(exc).strip().splitlines()[0][:160]})") from exc
+        finally:
+            if started_here:
+                ray.shutdown()
+
+    def _read(self) -> Iterator:
+        ray = self.ray
+        context = ray.data.DataContext.get_current()
+        context.enable_progress_bars = False
+        context.print_on_execution_start = False
+        # Start every actor before the first batch: a pool filled as actors come up hands the
+        # first ones more than their share (and a small run all of it to one node).
+        context.wait_for_min_actors_s = config.RAY_ACTOR_START_SECONDS
+        logging.getLogger("ray.data").setLevel(logging.WARNING)  # our own report says enough
+        workers = self.workers or max(1, int(ray.cluster_resources().get("CPU", 1)))
+        tracker = ray.remote(num_cpus=0)(_Tracker).remote()
+        remote_args = {}
+        if os.environ.get(FAULT_ENV):  # (the test hook reaches actors of a running cluster)
+            remote_args["runtime_env"] = {"env_vars": {FAULT_ENV: os.environ[FAULT_ENV]}}
+        # A block a batch, and at least one per actor (a small run still uses them all).
+        blocks = min(len(self.files), max(workers, -(-len(self.files) // self.batch_size)))
+        dataset = ray.data.from_items([{"file": name} for name in self.files],
+                                      override_num_blocks=blocks)
+        dataset = dataset.map_batches(
+            PageReader, batch_size=self.batch_size, batch_format="numpy",
+            compute=ray.data.ActorPoolStrategy(
+                size=workers, max_tasks_in_flight_per_actor=config.RAY_BATCHES_IN_FLIGHT),
+            num_cpus=1, fn_constructor_kwargs={
+                "options": self.options, "tracker": tracker, "max_tries": self.max_tries,
+                "driver_node": ray.get_runtime_context().get_node_id()},
+            **remote_args,
+        )
+        for batch in dataset.iter_batches(batch_size=None, batch_format="numpy",
+                                          prefetch_batches=0):
+            for node, payload in zip(batch["node"], batch["results"]):
+                self.files_per_node[str(node)] += 1
+                yield from pickle.loads(payload)
