@@ -340,3 +340,40 @@ TRACE_SPUR_WIDTHS = 0.25
 # source pixels.
 TRACE_HEADING_PIXELS = 4
 TRACE_SIMPLIFY = 0.1
+
+# --- String reader: touching digits read by recognition (recognizer/core/strings.py) -------
+# A candidate goes to the string reader when its ink is wider than STRING_MIN_ASPECT x its
+# height, or the model rejects it ("not a digit") or is unsure of it. Its ink is scaled to
+# STRING_HEIGHT px high; cut paths are the least-ink seams from top to bottom (a lateral step
+# costs STRING_SEAM_STEP of a full ink pixel), ending at the bottom row's local minima at
+# least STRING_CUT_SPACING x the height apart; at most STRING_CUTS_PER_DIGIT cuts per digit
+# the width allows (STRING_DIGIT_ASPECT x height per digit) are kept, the least ink first.
+STRING_MIN_ASPECT = 1.0
+STRING_HEIGHT = 40
+STRING_SEAM_STEP = 0.5
+STRING_CUT_SPACING = 0.12
+STRING_CUTS_PER_DIGIT = 3
+STRING_DIGIT_ASPECT = 0.5
+# A cut must leave at least STRING_MIN_PIECE_INK of the blob's ink on each side.
+STRING_MIN_PIECE_INK = 0.04
+# A piece between two cuts is read when its width is STRING_MIN_PIECE to STRING_MAX_PIECE x
+# the height; at most STRING_MAX_DIGITS digits in one blob.
+STRING_MIN_PIECE = 0.12
+STRING_MAX_PIECE = 1.5
+STRING_MAX_DIGITS = 8
+# Width prior: log(width / height) of each digit's ink, mean and spread per class, measured
+# on the 60,000 MNIST training digits (in their 20 px box; thresholded at 30% of full ink).
+STRING_LOG_ASPECT_MEAN = (-0.108, -0.943, -0.074, -0.240, -0.247, -0.077, -0.333, -0.270,
+                          -0.288, -0.403)
+STRING_LOG_ASPECT_STD = (0.200, 0.462, 0.222, 0.214, 0.216, 0.263, 0.219, 0.216, 0.224,
+                         0.207)
+# A path's score: the sum over its pieces of log P(digit) + STRING_WIDTH_WEIGHT x the width
+# prior's log-density (relative to its peak) + STRING_PIECE_BONUS (balances the number of
+# pieces against the log-probabilities, which favour few). A split is taken only when it
+# beats reading the whole candidate as one digit by STRING_SPLIT_MARGIN.
+STRING_WIDTH_WEIGHT = 0.5
+STRING_PIECE_BONUS = 0.5
+STRING_SPLIT_MARGIN = 0.0
+# A reading whose least sure digit is below STRING_MIN_PROBABILITY (or that is "not a digit")
+# leaves the candidate unexplained: shown unsure, never as a confident number.
+STRING_MIN_PROBABILITY = 0.5

@@ -52,12 +52,12 @@ from recognizer.detection.ink import (
 from recognizer.detection.merging import (
     merge_close_up,
     merge_pieces,
-    split_touching,
     whole_frame_blob,
 )
 from recognizer.detection.order import reading_order, renumber
 from recognizer.detection.polarity import reads_light_on_dark, reads_light_on_dark_tie
 from recognizer.detection.results import Detections, Digit
+from recognizer.detection.touching import read_touching
 
 
 def find_digits(
@@ -129,11 +129,15 @@ def read_digits(
     whole_frame_fallback: bool = False,
     refine: bool = False,
 ) -> Detections:
-    """find_digits + ONE batched recognizer.predict_patches call; Detections with predictions."""
+    """find_digits + ONE batched recognizer.predict_patches call; Detections with predictions.
+
+    Candidates that may be several touching digits are then re-read by the string reader
+    (`touching.read_touching`: one more batched call for all their pieces)."""
     found = find_digits(frame, whole_frame_fallback=whole_frame_fallback, refine=refine)
     if not found.digits:
         return found
-    return found.with_predictions(recognizer.predict_patches([d.patch for d in found.digits]))
+    read = found.with_predictions(recognizer.predict_patches([d.patch for d in found.digits]))
+    return read_touching(frame, read, recognizer)
 
 
 def _read_ink(gray: np.ndarray, light_on_dark: bool, refine: bool = False) -> InkReading:
@@ -188,7 +192,8 @@ def _read_ink(gray: np.ndarray, light_on_dark: bool, refine: bool = False) -> In
             continue
         if blob.h > config.MAX_DIGIT_FRACTION * frame_shape[0]:
             continue
-        digits_found.extend(split_touching(blob, labels, typical))
+        # Touching digits stay one candidate here: `read_digits` re-reads it by recognition.
+        digits_found.append(blob)
     return InkReading(mask, labels, digits_found, pieces)
 
 

@@ -13,7 +13,7 @@ bar or a 4 drawn in two strokes stays one digit, while digits written apart sepa
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Sequence
 
 import cv2
@@ -22,6 +22,7 @@ import numpy as np
 from recognizer.core import config
 from recognizer.core.records import Digit
 from recognizer.core.preprocess import to_mnist
+from recognizer.core.strings import needs_string_reader, read_strings
 
 BACKGROUND = 255  # white paper
 INK = 0  # black pen
@@ -337,7 +338,18 @@ def digit_box(strokes: Sequence[Stroke]) -> tuple[int, int, int, int]:
     return left, top, right - left + 1, bottom - top + 1
 
 
-def render_digit(strokes: Sequence[Stroke]) -> np.ndarray:
+def _render_transform(strokes: Sequence[Stroke], by_height: bool) -> tuple[float, float, float, int]:
+    """(left, top, scale, margin) that `render_digit` maps canvas points with:
+    rendered = (point - (left, top)) * scale + margin."""
+    xs = [x for s in strokes for x, _ in s.points]
+    ys = [y for s in strokes for _, y in s.points]
+    left, top = min(xs), min(ys)
+    span = max(max(ys) - top, 1.0) if by_height else max(max(xs) - left, max(ys) - top, 1.0)
+    pen = max(1, round(config.DIGIT_STROKE_FRACTION * config.DIGIT_RENDER_BOX))
+    return left, top, config.DIGIT_RENDER_BOX / span, pen
+
+
+def render_digit(strokes: Sequence[Stroke], by_height: bool = False) -> np.ndarray:
     """Only these strokes, redrawn at a normalised size and pen width: what `to_mnist` reads.
 
     The stroke path (the pen's centre line) is scaled so that its longest side is
@@ -345,14 +357,13 @@ def render_digit(strokes: Sequence[Stroke]) -> np.ndarray:
     stroke-to-size ratio, whatever size and pen the user drew with: a small digit drawn with
     a thick pen keeps its loops open. Drawing the group's own strokes (instead of cropping
     the canvas) also keeps a neighbouring digit's ink out of this digit's image.
+    by_height: scale the height, not the longest side, to DIGIT_RENDER_BOX (a group of
+    touching digits, for the string reader: each digit keeps a digit's pen).
     """
+    left, top, scale, margin = _render_transform(strokes, by_height)
     xs = [x for s in strokes for x, _ in s.points]
     ys = [y for s in strokes for _, y in s.points]
-    left, top = min(xs), min(ys)
-    span = max(max(xs) - left, max(ys) - top, 1.0)
-    scale = config.DIGIT_RENDER_BOX / span
-    pen = max(1, round(config.DIGIT_STROKE_FRACTION * config.DIGIT_RENDER_BOX))
-    margin = pen
+    pen = margin
     size = (
         int(np.ceil((max(xs) - left) * scale)) + 2 * margin + 1,
         int(np.ceil((max(ys) - top) * scale)) + 2 * margin + 1,
@@ -431,12 +442,14 @@ class NumberReading:
 
 
 def read_strokes(strokes: Sequence[Stroke], recognizer) -> NumberReading:
-    """Split strokes into digits and read them all in ONE batched inference call."""
+    """Split strokes into digits and read them all in ONE batched inference call; a group
+    that may be several touching digits (too wide, "not a digit" or unsure) is then re-read
+    by the string reader (`core.strings`, one more batched call for all such groups)."""
     groups = group_strokes(strokes)
     boxes = [digit_box(group) for group in groups]
     patches = [to_mnist(render_digit(group)) for group in groups]
     predictions = recognizer.predict_patches(patches)
-    digits = tuple(
+    digits = [
         Digit(
             box=box,
             patch=patch,
@@ -444,9 +457,47 @@ def read_strokes(strokes: Sequence[Stroke], recognizer) -> NumberReading:
             scribble=ink_length(group) > config.SCRIBBLE_INK_LENGTH,
         )
         for group, box, patch, prediction in zip(groups, boxes, patches, predictions)
-        if prediction is not None
-    )
-    return NumberReading(digits=digits)
+    ]
+    digits = _read_touching_groups(groups, digits, recognizer)
+    return NumberReading(digits=tuple(d for d in digits if d.prediction is not None))
+
+
+def _read_touching_groups(groups, digits: list[Digit], recognizer) -> list[Digit]:
+    """Each group that may be several touching digits, read by the string reader: replaced
+    by its digits (boxes on the canvas) when a split explains it better."""
+    chosen = [
+        k for k, digit in enumerate(digits)
+        if needs_string_reader(digit.box[2], digit.box[3], digit.prediction)
+        and not digit.scribble
+    ]
+    if not chosen:
+        return digits
+    inks = [1.0 - render_digit(groups[k], by_height=True).astype(np.float32) / 255.0
+            for k in chosen]
+    readings = read_strings(inks, recognizer, wholes=[digits[k].prediction for k in chosen],
+                            whole_patches=[digits[k].patch for k in chosen])
+    replaced: dict[int, list[Digit]] = {}
+    for k, reading in zip(chosen, readings):
+        digit = digits[k]
+        if reading is None or not reading.pieces:
+            continue
+        if not reading.is_split:
+            if not reading.explained and digit.prediction.is_digit:
+                replaced[k] = [replace(digit, unexplained=True)]
+            continue
+        left, _, scale, margin = _render_transform(groups[k], by_height=True)
+        _, y, _, h = digit.box
+        replaced[k] = []
+        for piece in reading.pieces:
+            x0 = int(np.floor(left + (piece.left - margin) / scale))
+            x1 = int(np.ceil(left + (piece.right - margin) / scale))
+            replaced[k].append(replace(digit, box=(x0, y, max(1, x1 - x0), h), patch=piece.patch,
+                                       prediction=piece.prediction,
+                                       unexplained=not reading.explained))
+    result = []
+    for k, digit in enumerate(digits):
+        result.extend(replaced.get(k, [digit]))
+    return result
 
 
 def read_drawing(drawing: Drawing, recognizer) -> NumberReading:
