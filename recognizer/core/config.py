@@ -372,8 +372,11 @@ STRING_LOG_ASPECT_STD = (0.200, 0.462, 0.222, 0.214, 0.216, 0.263, 0.219, 0.216,
 # pieces against the log-probabilities, which favour few). A split is taken only when it
 # beats reading the whole candidate as one digit by STRING_SPLIT_MARGIN.
 STRING_WIDTH_WEIGHT = 0.5
-STRING_PIECE_BONUS = 0.5
+STRING_PIECE_BONUS = 0.25
 STRING_SPLIT_MARGIN = 0.0
 # A reading whose least sure digit is below STRING_MIN_PROBABILITY (or that is "not a digit")
 # leaves the candidate unexplained: shown unsure, never as a confident number.
 STRING_MIN_PROBABILITY = 0.5
+# The drawing app cuts a group of touching strokes between strokes; a digit is a run of at
+# most STRING_MAX_RUN strokes.
+STRING_MAX_RUN = 4

@@ -156,13 +156,17 @@ def cut_paths(ink: np.ndarray, max_cuts: int) -> list[np.ndarray]:
 
 
 def _width_prior(width: float, height: float, digit: int) -> float:
-    """log N(log aspect; class mean, spread), relative to its peak (0 at the class mean)."""
+    """log N(log aspect; class mean, spread) relative to its peak, for a piece wider than its
+    class's mean; 0 for a narrower one. One-sided: too wide is what marks a piece holding
+    more than one digit, while narrow digits (a drawn 1 is a pen's width) are common."""
     aspect = max(width, 1.0) / max(height, 1.0)
     z = (np.log(aspect) - config.STRING_LOG_ASPECT_MEAN[digit]) / config.STRING_LOG_ASPECT_STD[digit]
-    return -0.5 * float(z * z)
+    return -0.5 * float(max(z, 0.0) ** 2)
 
 
-def _piece_score(prediction: Prediction | None, width: float, height: float) -> float:
+def piece_score(prediction: Prediction | None, width: float, height: float) -> float:
+    """A piece's score in a path: log P(its digit) + STRING_WIDTH_WEIGHT x the width prior
+    + STRING_PIECE_BONUS; -inf for a piece with nothing to read."""
     if prediction is None:
         return -np.inf
     log_p = float(np.log(max(prediction.confidence, _TINY)))
@@ -233,11 +237,11 @@ def _best_path(plan: _Plan, predictions: Sequence[Prediction | None],
         for k in by_end.get(j, []):
             i, _, index = plan.pieces[k]
             left, right = plan.bounds[k]
-            score = best[i] + _piece_score(predictions[index], right - left, height)
+            score = best[i] + piece_score(predictions[index], right - left, height)
             if score > best[j]:
                 best[j], back[j] = score, (i, k)
     whole_width = plan.ink.shape[1]
-    whole_score = _piece_score(whole, whole_width, height)
+    whole_score = piece_score(whole, whole_width, height)
     to_source = 1.0 / plan.scale
     if whole is not None and whole_score + config.STRING_SPLIT_MARGIN >= best[last]:
         piece = StringPiece(plan.offset, plan.offset + int(round(whole_width * to_source)),
