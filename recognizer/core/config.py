@@ -354,8 +354,9 @@ STRING_SEAM_STEP = 0.5
 STRING_CUT_SPACING = 0.12
 STRING_CUTS_PER_DIGIT = 3
 STRING_DIGIT_ASPECT = 0.5
-# A cut must leave at least STRING_MIN_PIECE_INK of the blob's ink on each side.
-STRING_MIN_PIECE_INK = 0.04
+# A cut must leave at least STRING_MIN_PIECE_INK of one digit's share of the blob's ink on
+# each side (a 1 holds about half an average digit's ink).
+STRING_MIN_PIECE_INK = 0.3
 # A piece between two cuts is read when its width is STRING_MIN_PIECE to STRING_MAX_PIECE x
 # the height; at most STRING_MAX_DIGITS digits in one blob.
 STRING_MIN_PIECE = 0.12
@@ -372,7 +373,7 @@ STRING_LOG_ASPECT_STD = (0.200, 0.462, 0.222, 0.214, 0.216, 0.263, 0.219, 0.216,
 # pieces against the log-probabilities, which favour few). A split is taken only when it
 # beats reading the whole candidate as one digit by STRING_SPLIT_MARGIN.
 STRING_WIDTH_WEIGHT = 0.5
-STRING_PIECE_BONUS = 0.25
+STRING_PIECE_BONUS = 0.0
 STRING_SPLIT_MARGIN = 0.0
 # A reading whose least sure digit is below STRING_MIN_PROBABILITY (or that is "not a digit")
 # leaves the candidate unexplained: shown unsure, never as a confident number.

@@ -107,13 +107,14 @@ def _normalised(ink: np.ndarray) -> tuple[np.ndarray, float, int]:
     return np.clip(small, 0.0, 1.0), scale, int(cols[0])
 
 
-def cut_paths(ink: np.ndarray, max_cuts: int) -> list[np.ndarray]:
+def cut_paths(ink: np.ndarray, max_cuts: int, digits: int = 2) -> list[np.ndarray]:
     """Least-ink seams from top to bottom, each an int array of one column per row (pixels
     left of it belong to the left piece), left to right; at most max_cuts of them.
 
     One seam-carving pass accumulates ink from the top, a step sideways costing
     STRING_SEAM_STEP; every bottom column's seam is traced back, and the cheapest seams
-    that leave ink on both sides are kept, each at least STRING_CUT_SPACING x the height
+    that leave STRING_MIN_PIECE_INK of a digit's share of the ink (the blob's over
+    `digits`) on both sides are kept, each at least STRING_CUT_SPACING x the height
     (on average over the rows) from the seams kept before it."""
     height, width = ink.shape
     cost = ink.astype(np.float32)
@@ -140,7 +141,7 @@ def cut_paths(ink: np.ndarray, max_cuts: int) -> list[np.ndarray]:
                             axis=1)
     left_ink = ink_columns[np.arange(height)[None, :], seams].sum(axis=1)
     total_ink = float(ink_columns[:, -1].sum())
-    least = config.STRING_MIN_PIECE_INK * total_ink
+    least = config.STRING_MIN_PIECE_INK * total_ink / max(1, digits)
     spacing = config.STRING_CUT_SPACING * height
     kept: list[np.ndarray] = []
     for x in np.argsort(total, kind="stable"):
@@ -194,7 +195,7 @@ def _plan(ink: np.ndarray, patches: list[np.ndarray | None]) -> _Plan | None:
     height, width = small.shape
     digits = min(config.STRING_MAX_DIGITS,
                  max(2, int(np.ceil(width / (config.STRING_DIGIT_ASPECT * height)))))
-    inner = cut_paths(small, config.STRING_CUTS_PER_DIGIT * (digits - 1))
+    inner = cut_paths(small, config.STRING_CUTS_PER_DIGIT * (digits - 1), digits)
     paths = [np.zeros(height, np.int32)] + inner + [np.full(height, width, np.int32)]
     columns = np.arange(width)[np.newaxis, :]
     min_w = config.STRING_MIN_PIECE * height
