@@ -73,6 +73,14 @@ def needs_string_reader(width: float, height: float, prediction: Prediction | No
             or prediction.confidence < min_confidence)
 
 
+def _split_margin(whole: Prediction | None) -> float:
+    """How much better than reading the blob whole a split must score: more when the
+    model reads the whole blob as a sure digit (a wide 0 whose halves read as 1s)."""
+    if whole is not None and whole.is_digit and whole.confidence >= config.MIN_CONFIDENCE:
+        return config.STRING_SURE_SPLIT_MARGIN
+    return config.STRING_SPLIT_MARGIN
+
+
 def ink_from_gray(gray: np.ndarray, mask: np.ndarray) -> np.ndarray:
     """A crop (gray, either polarity) and the blob's mask -> ink in [0, 1], bright on 0,
     zero outside the mask. The paper's level is the crop's median outside the mask, the
@@ -244,7 +252,7 @@ def _best_path(plan: _Plan, predictions: Sequence[Prediction | None],
     whole_width = plan.ink.shape[1]
     whole_score = piece_score(whole, whole_width, height)
     to_source = 1.0 / plan.scale
-    if whole is not None and whole_score + config.STRING_SPLIT_MARGIN >= best[last]:
+    if whole is not None and whole_score + _split_margin(whole) >= best[last]:
         piece = StringPiece(plan.offset, plan.offset + int(round(whole_width * to_source)),
                             whole_patch, whole)
         return StringReading((piece,), whole_score, _explains([whole]))
@@ -264,8 +272,12 @@ def _best_path(plan: _Plan, predictions: Sequence[Prediction | None],
             plan.offset + int(round(left * to_source)),
             plan.offset + int(round(right * to_source)),
             None, predictions[index]))
+    # Many pieces far narrower than digits (a zigzag cut into slivers that read as 1s):
+    # not a number the reader can vouch for.
+    widths = [(p.right - p.left) * plan.scale for p in pieces]
+    slivers = len(pieces) >= 3 and float(np.mean(widths)) < config.STRING_MIN_MEAN_ASPECT * height
     return StringReading(tuple(pieces), float(best[last]),
-                         _explains([p.prediction for p in pieces]))
+                         _explains([p.prediction for p in pieces]) and not slivers)
 
 
 def _explains(predictions: Sequence[Prediction | None]) -> bool:
