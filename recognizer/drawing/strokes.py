@@ -552,12 +552,15 @@ def _split_by_strokes(groups, digits: list[Digit], recognizer) -> dict[int, list
 
 
 def _read_touching_groups(groups, digits: list[Digit], recognizer) -> list[Digit]:
-    """Each group that may be several touching digits, read by the string reader: replaced
-    by its digits (boxes on the canvas) when a split explains it better."""
+    """Each group that may be several touching digits, read by the string reader: split
+    between its strokes (`_split_by_strokes`), or, for one stroke that may hold several
+    digits written without lifting the pen, cut through its ink (`core.strings`); replaced
+    by its digits (boxes on the canvas) when a split explains it better. A group of several
+    strokes is never cut through its ink: a letter or a drawing is not a number."""
     replaced = _split_by_strokes(groups, digits, recognizer)
     chosen = [
         k for k, digit in enumerate(digits)
-        if k not in replaced and not digit.scribble
+        if len(groups[k]) == 1 and k not in replaced and not digit.scribble
         and needs_string_reader(digit.box[2], digit.box[3], digit.prediction)
     ]
     if not chosen and not replaced:
