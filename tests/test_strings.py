@@ -130,5 +130,6 @@ def test_needs_string_reader_sends_wide_rejected_and_unsure_candidates(recognize
     sure = recognizer.predict_patches([images[3].astype(np.float32) / 255.0])[0]
     assert sure.is_confident()
     assert not needs_string_reader(20, 28, sure)
-    assert needs_string_reader(40, 28, sure)
+    assert not needs_string_reader(34, 28, sure)  # a wide 0 or 3, read sure: left whole
+    assert needs_string_reader(42, 28, sure)
     assert not needs_string_reader(40, 28, None)

@@ -342,13 +342,15 @@ TRACE_HEADING_PIXELS = 4
 TRACE_SIMPLIFY = 0.1
 
 # --- String reader: touching digits read by recognition (recognizer/core/strings.py) -------
-# A candidate goes to the string reader when its ink is wider than STRING_MIN_ASPECT x its
-# height, or the model rejects it ("not a digit") or is unsure of it. Its ink is scaled to
+# A candidate goes to the string reader when the model rejects it ("not a digit") or is
+# unsure of it, or reads it as a sure digit while it is wider than STRING_SURE_MIN_ASPECT x
+# its height (MNIST: 99% of single digits but 2s and 5s are narrower than 1.25 x their
+# height; two touching digits of median width overlapping by 25% are 1.4 x). Its ink is scaled to
 # STRING_HEIGHT px high; cut paths are the least-ink seams from top to bottom (a lateral step
 # costs STRING_SEAM_STEP of a full ink pixel), ending at the bottom row's local minima at
 # least STRING_CUT_SPACING x the height apart; at most STRING_CUTS_PER_DIGIT cuts per digit
 # the width allows (STRING_DIGIT_ASPECT x height per digit) are kept, the least ink first.
-STRING_MIN_ASPECT = 1.0
+STRING_SURE_MIN_ASPECT = 1.4
 STRING_HEIGHT = 40
 STRING_SEAM_STEP = 0.5
 STRING_CUT_SPACING = 0.12
@@ -380,7 +382,7 @@ STRING_SURE_SPLIT_MARGIN = 1.0
 # A reading of 3 or more pieces whose mean width is under STRING_MIN_MEAN_ASPECT x the
 # height is slivers, not digits (MNIST's 1s, the narrowest, are 0.40 x their height at the
 # median): left unexplained.
-STRING_MIN_MEAN_ASPECT = 0.3
+STRING_MIN_MEAN_ASPECT = 0.4
 # A reading whose least sure digit is below STRING_MIN_PROBABILITY (or that is "not a digit")
 # leaves the candidate unexplained: shown unsure, never as a confident number.
 STRING_MIN_PROBABILITY = 0.5

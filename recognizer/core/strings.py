@@ -65,12 +65,13 @@ class StringReading:
 
 def needs_string_reader(width: float, height: float, prediction: Prediction | None,
                         min_confidence: float = config.MIN_CONFIDENCE) -> bool:
-    """Whether a candidate may be several digits: wider than STRING_MIN_ASPECT x its height,
-    or read as "not a digit", or read unsure."""
+    """Whether a candidate may be several digits: read as "not a digit" or unsure, or read
+    as a sure digit but wider than STRING_SURE_MIN_ASPECT x its height."""
     if prediction is None or height <= 0:
         return False
-    return (width > config.STRING_MIN_ASPECT * height or not prediction.is_digit
-            or prediction.confidence < min_confidence)
+    if not prediction.is_digit or prediction.confidence < min_confidence:
+        return True
+    return width > config.STRING_SURE_MIN_ASPECT * height
 
 
 def _split_margin(whole: Prediction | None) -> float:
