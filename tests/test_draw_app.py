@@ -256,8 +256,8 @@ def test_saving_where_it_cannot_write_says_so(app, tmp_path):
 def test_touching_digits_in_one_stroke_group_are_read_as_a_number(app):
     # A quick "107": the 0 touches the 1 and the 7 touches the 0 (one connected group).
     draw(app, [[(120, 60), (120, 260)]])
-    draw(app, [arc(170, 160, 45, 95)])
-    draw(app, [[(205, 60), (305, 60), (245, 260)]])
+    draw(app, [arc(195, 160, 70, 95)])
+    draw(app, [[(255, 60), (355, 60), (295, 260)]])
     press(app, "<Return>")
     text = app.result.cget("text")
     assert text.startswith("107 (1 "), text

@@ -389,3 +389,6 @@ STRING_MIN_PROBABILITY = 0.5
 # The drawing app cuts a group of touching strokes between strokes; a digit is a run of at
 # most STRING_MAX_RUN strokes.
 STRING_MAX_RUN = 4
+# A group of strokes read as a digit (sure or not) is split between its strokes only when the split
+# scores STRING_STROKE_SPLIT_MARGIN better (a 4 or a 7 drawn in two strokes stays one).
+STRING_STROKE_SPLIT_MARGIN = 0.5

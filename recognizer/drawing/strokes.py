@@ -533,7 +533,9 @@ def _split_by_strokes(groups, digits: list[Digit], recognizer) -> dict[int, list
         if not ends:
             continue
         total, run = max(ends, key=lambda end: end[0])
-        if whole + config.STRING_SPLIT_MARGIN >= total:
+        margin = (config.STRING_STROKE_SPLIT_MARGIN if digit.prediction.is_digit
+                  else config.STRING_SPLIT_MARGIN)
+        if whole + margin >= total:
             continue
         chosen = []
         while run is not None:
