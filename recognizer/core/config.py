@@ -377,7 +377,8 @@ STRING_LOG_ASPECT_STD = (0.200, 0.462, 0.222, 0.214, 0.216, 0.263, 0.219, 0.216,
 STRING_WIDTH_WEIGHT = 0.5
 STRING_PIECE_BONUS = 0.0
 STRING_SPLIT_MARGIN = 0.0
-# ... by STRING_SURE_SPLIT_MARGIN when the model reads the whole candidate as a sure digit.
+# ... by STRING_SURE_SPLIT_MARGIN when the model reads the whole candidate as a digit (sure
+# or not: bench_drawing.py and the real photos lost single digits to splits without it).
 STRING_SURE_SPLIT_MARGIN = 1.0
 # A reading of 3 or more pieces whose mean width is under STRING_MIN_MEAN_ASPECT x the
 # height is slivers, not digits (MNIST's 1s, the narrowest, are 0.40 x their height at the

@@ -76,8 +76,9 @@ def needs_string_reader(width: float, height: float, prediction: Prediction | No
 
 def _split_margin(whole: Prediction | None) -> float:
     """How much better than reading the blob whole a split must score: more when the
-    model reads the whole blob as a sure digit (a wide 0 whose halves read as 1s)."""
-    if whole is not None and whole.is_digit and whole.confidence >= config.MIN_CONFIDENCE:
+    model reads the whole blob as a digit, sure or not (a wide 0 whose halves read as 1s);
+    touching digits read whole are mostly "not a digit" (the model was trained so)."""
+    if whole is not None and whole.is_digit:
         return config.STRING_SURE_SPLIT_MARGIN
     return config.STRING_SPLIT_MARGIN
 
