@@ -241,14 +241,6 @@ PIECE_FRAGMENT_GAP = 0.15
 UNDERLINE_MAX_HEIGHT = 0.3
 UNDERLINE_OVERLAP = 0.1
 UNDERLINE_MIN_ASPECT = 2.0
-# Splitting touching digits: a blob wider than SPLIT_MIN_ASPECT x its height is split into
-# round(width / (SPLIT_DIGIT_ASPECT x height)) parts at the thinnest columns.
-# The cut column may hold at most SPLIT_MAX_CUT_INK x the height in ink pixels (a clear neck).
-SPLIT_MIN_ASPECT = 1.5
-SPLIT_DIGIT_ASPECT = 0.7
-SPLIT_MAX_CUT_INK = 0.3
-# Each cut is searched for within SPLIT_SEARCH of a part's width around its even position.
-SPLIT_SEARCH = 0.35
 # Reading order: neighbours overlapping vertically by LINE_OVERLAP of the smaller height and
 # at most LINE_LINK_GAP heights apart share a line; a gap over NUMBER_GAP heights ends a number.
 LINE_OVERLAP = 0.35

@@ -11,12 +11,13 @@ stroke, digits that touch. This detector:
    size relative to the frame and to the typical digit, aspect ratio and fill: the sheet's
    edge and a form's boxes (outlines that surround digits), ruled lines (erased where digits
    touch them), specks, blobs cut by the frame's border, the desk around the sheet;
-3. merges pieces of one digit (`merging`: a 5's detached bar, a stroke the threshold broke)
-   and splits a wide blob of touching digits at its thinnest columns;
+3. merges pieces of one digit (`merging`: a 5's detached bar, a stroke the threshold broke);
+   a wide blob of touching digits stays one candidate;
 4. groups digits into lines (chains of vertically overlapping neighbours, so slanted rows
    hold together) and numbers (side by side with small gaps), in reading order (`order`);
 5. crops every digit from the full-resolution frame with its own mask, so neighbours do not
-   leak in, through `core.preprocess.to_mnist`; `read_digits` reads them all in one call.
+   leak in, through `core.preprocess.to_mnist`; `read_digits` reads them all in one call,
+   then re-reads wide or rejected candidates as strings of touching digits (`touching`).
 
 This module runs those stages; each lives in the module named beside it. Large frames are
 analysed on a reduced copy (at most DETECT_MAX_SIDE px) and cropped from the full one. The
