@@ -251,3 +251,27 @@ def test_saving_where_it_cannot_write_says_so(app, tmp_path):
     draw(app, ONE)
     assert app.save() is None
     assert app.status_text.startswith("could not write ")
+
+
+def test_touching_digits_in_one_stroke_group_are_read_as_a_number(app):
+    # A quick "107": the 0 touches the 1 and the 7 touches the 0 (one connected group).
+    draw(app, [[(120, 60), (120, 260)]])
+    draw(app, [arc(195, 160, 70, 95)])
+    draw(app, [[(255, 60), (355, 60), (295, 260)]])
+    press(app, "<Return>")
+    text = app.result.cget("text")
+    assert text.startswith("107 (1 "), text
+    assert len(app._photos) == 3  # each digit's patch is shown
+
+
+def test_a_long_reading_is_shown_in_full(app):
+    ones = [[[(x, 60), (x + 10, 260)]] for x in range(60, 600, 90)]
+    for shape in ones:
+        draw(app, shape)
+    press(app, "<Return>")
+    text = app.result.cget("text")
+    assert text.startswith("111111 ("), text
+    font = app.result_font
+    assert int(font.cget("size")) < 20  # smaller than a single digit's label
+    # At the size chosen the reading's words fit the label's two lines.
+    assert font.measure(text) <= 2 * app.panel_width, (text, font.cget("size"))

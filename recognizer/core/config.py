@@ -242,14 +242,6 @@ PIECE_FRAGMENT_GAP = 0.15
 UNDERLINE_MAX_HEIGHT = 0.3
 UNDERLINE_OVERLAP = 0.1
 UNDERLINE_MIN_ASPECT = 2.0
-# Splitting touching digits: a blob wider than SPLIT_MIN_ASPECT x its height is split into
-# round(width / (SPLIT_DIGIT_ASPECT x height)) parts at the thinnest columns.
-# The cut column may hold at most SPLIT_MAX_CUT_INK x the height in ink pixels (a clear neck).
-SPLIT_MIN_ASPECT = 1.5
-SPLIT_DIGIT_ASPECT = 0.7
-SPLIT_MAX_CUT_INK = 0.3
-# Each cut is searched for within SPLIT_SEARCH of a part's width around its even position.
-SPLIT_SEARCH = 0.35
 # Reading order: neighbours overlapping vertically by LINE_OVERLAP of the smaller height and
 # at most LINE_LINK_GAP heights apart share a line; a gap over NUMBER_GAP heights ends a number.
 LINE_OVERLAP = 0.35
@@ -362,3 +354,56 @@ ARCHIVE_MAX_TRIES = 3
 # more on a cluster that must start nodes) before it hands out the first batch.
 RAY_BATCHES_IN_FLIGHT = 2
 RAY_ACTOR_START_SECONDS = 120
+
+# --- String reader: touching digits read by recognition (recognizer/core/strings.py) -------
+# A candidate goes to the string reader when the model rejects it ("not a digit") or is
+# unsure of it, or reads it as a sure digit while it is wider than STRING_SURE_MIN_ASPECT x
+# its height (MNIST: 99% of single digits but 2s and 5s are narrower than 1.25 x their
+# height; two touching digits of median width overlapping by 25% are 1.4 x). Its ink is scaled to
+# STRING_HEIGHT px high; cut paths are the least-ink seams from top to bottom (a lateral step
+# costs STRING_SEAM_STEP of a full ink pixel), ending at the bottom row's local minima at
+# least STRING_CUT_SPACING x the height apart; at most STRING_CUTS_PER_DIGIT cuts per digit
+# the width allows (STRING_DIGIT_ASPECT x height per digit) are kept, the least ink first.
+STRING_SURE_MIN_ASPECT = 1.4
+STRING_HEIGHT = 40
+STRING_SEAM_STEP = 0.5
+STRING_CUT_SPACING = 0.12
+STRING_CUTS_PER_DIGIT = 3
+STRING_DIGIT_ASPECT = 0.5
+# A cut must leave at least STRING_MIN_PIECE_INK of one digit's share of the blob's ink on
+# each side (a 1 holds about half an average digit's ink).
+STRING_MIN_PIECE_INK = 0.3
+# A piece between two cuts is read when its width is STRING_MIN_PIECE to STRING_MAX_PIECE x
+# the height; at most STRING_MAX_DIGITS digits in one blob.
+STRING_MIN_PIECE = 0.12
+STRING_MAX_PIECE = 1.5
+STRING_MAX_DIGITS = 8
+# Width prior: log(width / height) of each digit's ink, mean and spread per class, measured
+# on the 60,000 MNIST training digits (in their 20 px box; thresholded at 30% of full ink).
+STRING_LOG_ASPECT_MEAN = (-0.108, -0.943, -0.074, -0.240, -0.247, -0.077, -0.333, -0.270,
+                          -0.288, -0.403)
+STRING_LOG_ASPECT_STD = (0.200, 0.462, 0.222, 0.214, 0.216, 0.263, 0.219, 0.216, 0.224,
+                         0.207)
+# A path's score: the sum over its pieces of log P(digit) + STRING_WIDTH_WEIGHT x the width
+# prior's log-density (relative to its peak) + STRING_PIECE_BONUS (balances the number of
+# pieces against the log-probabilities, which favour few). A split is taken only when it
+# beats reading the whole candidate as one digit by STRING_SPLIT_MARGIN.
+STRING_WIDTH_WEIGHT = 0.5
+STRING_PIECE_BONUS = 0.0
+STRING_SPLIT_MARGIN = 0.0
+# ... by STRING_SURE_SPLIT_MARGIN when the model reads the whole candidate as a digit (sure
+# or not: bench_drawing.py and the real photos lost single digits to splits without it).
+STRING_SURE_SPLIT_MARGIN = 1.0
+# A reading of 3 or more pieces whose mean width is under STRING_MIN_MEAN_ASPECT x the
+# height is slivers, not digits (MNIST's 1s, the narrowest, are 0.40 x their height at the
+# median): left unexplained.
+STRING_MIN_MEAN_ASPECT = 0.4
+# A reading whose least sure digit is below STRING_MIN_PROBABILITY (or that is "not a digit")
+# leaves the candidate unexplained: shown unsure, never as a confident number.
+STRING_MIN_PROBABILITY = 0.5
+# The drawing app cuts a group of touching strokes between strokes; a digit is a run of at
+# most STRING_MAX_RUN strokes.
+STRING_MAX_RUN = 4
+# A group of strokes read as a digit (sure or not) is split between its strokes only when the split
+# scores STRING_STROKE_SPLIT_MARGIN better (a 4 or a 7 drawn in two strokes stays one).
+STRING_STROKE_SPLIT_MARGIN = 0.5

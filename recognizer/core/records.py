@@ -26,6 +26,8 @@ class Digit:
     side by side).
     scribble: its ink runs far longer than any digit's (the drawing app's
     SCRIBBLE_INK_LENGTH): shown unsure whatever the model's confidence.
+    unexplained: it comes from ink the string reader (`core.strings`) could not read as
+    digits (a piece it is unsure of, or "not a digit"): shown unsure as well.
     """
 
     box: Box
@@ -34,6 +36,7 @@ class Digit:
     line: int = 0
     number: int = 0
     scribble: bool = False
+    unexplained: bool = False
 
     @property
     def is_digit(self) -> bool:
@@ -46,6 +49,7 @@ class Digit:
         return (
             self.prediction is not None
             and not self.scribble
+            and not self.unexplained
             and self.prediction.is_confident(min_confidence)
         )
 
@@ -59,7 +63,8 @@ class Digit:
         if self.prediction is None:
             return "?"
         # No confidence is enough for a scribble: the model's own label then says "not sure".
-        return self.prediction.label(float("inf") if self.scribble else min_confidence)
+        return self.prediction.label(
+            float("inf") if self.scribble or self.unexplained else min_confidence)
 
     def without_patch(self) -> "Digit":
         """The same record without its pixels (cheap to pickle and to keep)."""

@@ -11,12 +11,13 @@ stroke, digits that touch. This detector:
    size relative to the frame and to the typical digit, aspect ratio and fill: the sheet's
    edge and a form's boxes (outlines that surround digits), ruled lines (erased where digits
    touch them), specks, blobs cut by the frame's border, the desk around the sheet;
-3. merges pieces of one digit (`merging`: a 5's detached bar, a stroke the threshold broke)
-   and splits a wide blob of touching digits at its thinnest columns;
+3. merges pieces of one digit (`merging`: a 5's detached bar, a stroke the threshold broke);
+   a wide blob of touching digits stays one candidate;
 4. groups digits into lines (chains of vertically overlapping neighbours, so slanted rows
    hold together) and numbers (side by side with small gaps), in reading order (`order`);
 5. crops every digit from the full-resolution frame with its own mask, so neighbours do not
-   leak in, through `core.preprocess.to_mnist`; `read_digits` reads them all in one call.
+   leak in, through `core.preprocess.to_mnist`; `read_digits` reads them all in one call,
+   then re-reads wide or rejected candidates as strings of touching digits (`touching`).
 
 This module runs those stages; each lives in the module named beside it. Large frames are
 analysed on a reduced copy (at most DETECT_MAX_SIDE px) and cropped from the full one. The
@@ -52,12 +53,12 @@ from recognizer.detection.ink import (
 from recognizer.detection.merging import (
     merge_close_up,
     merge_pieces,
-    split_touching,
     whole_frame_blob,
 )
 from recognizer.detection.order import reading_order, renumber
 from recognizer.detection.polarity import reads_light_on_dark, reads_light_on_dark_tie
 from recognizer.detection.results import Detections, Digit
+from recognizer.detection.touching import read_touching
 
 
 def find_digits(
@@ -129,11 +130,15 @@ def read_digits(
     whole_frame_fallback: bool = False,
     refine: bool = False,
 ) -> Detections:
-    """find_digits + ONE batched recognizer.predict_patches call; Detections with predictions."""
+    """find_digits + ONE batched recognizer.predict_patches call; Detections with predictions.
+
+    Candidates that may be several touching digits are then re-read by the string reader
+    (`touching.read_touching`: one more batched call for all their pieces)."""
     found = find_digits(frame, whole_frame_fallback=whole_frame_fallback, refine=refine)
     if not found.digits:
         return found
-    return found.with_predictions(recognizer.predict_patches([d.patch for d in found.digits]))
+    read = found.with_predictions(recognizer.predict_patches([d.patch for d in found.digits]))
+    return read_touching(frame, read, recognizer)
 
 
 def _read_ink(gray: np.ndarray, light_on_dark: bool, refine: bool = False) -> InkReading:
@@ -188,7 +193,8 @@ def _read_ink(gray: np.ndarray, light_on_dark: bool, refine: bool = False) -> In
             continue
         if blob.h > config.MAX_DIGIT_FRACTION * frame_shape[0]:
             continue
-        digits_found.extend(split_touching(blob, labels, typical))
+        # Touching digits stay one candidate here: `read_digits` re-reads it by recognition.
+        digits_found.append(blob)
     return InkReading(mask, labels, digits_found, pieces)
 
 

@@ -1,13 +1,13 @@
-"""Pieces into digits: merge the strokes of one digit, split touching digits, close-ups.
+"""Pieces into digits: merge the strokes of one digit, close-ups.
 
 A 5's detached bar, a 4 drawn in two strokes or a stroke the threshold broke are merged into
-one blob; a wide blob of touching digits is split at clear necks; a close-up of one digit
-broken into pieces, or a tight crop, becomes one blob that is read whole.
+one blob; a close-up of one digit broken into pieces, or a tight crop, becomes one blob that
+is read whole. A wide blob of touching digits stays one candidate: `read_digits` re-reads it
+by recognition (`core.strings`, through `detection.touching`).
 """
 
 from __future__ import annotations
 
-import numpy as np
 
 from recognizer.core import config
 from recognizer.detection.blobs import Blob, box_holds
@@ -82,43 +82,6 @@ def _merge_fragments(blobs: list[Blob], typical: float) -> list[Blob]:
             best.absorb(small)
             blobs.remove(small)
     return blobs
-
-
-def split_touching(blob: Blob, labels: np.ndarray, typical: float) -> list[Blob]:
-    """Split a blob that is clearly several touching digits at its thinnest columns."""
-    height = max(blob.h, typical)  # a flat digit is not several digits
-    if not typical or blob.w < config.SPLIT_MIN_ASPECT * height:
-        return [blob]
-    parts = int(round(blob.w / (config.SPLIT_DIGIT_ASPECT * height)))
-    if parts < 2:
-        return [blob]
-    region = np.isin(labels[blob.y0 : blob.y1, blob.x0 : blob.x1], blob.labels)
-    profile = region.sum(axis=0).astype(np.float32)
-    cuts = [0]
-    step = blob.w / parts
-    for k in range(1, parts):
-        centre = int(k * step)
-        reach = int(step * config.SPLIT_SEARCH)
-        lo, hi = max(1, centre - reach), min(blob.w - 1, centre + reach)
-        if hi <= lo:
-            return [blob]
-        cut = lo + int(np.argmin(profile[lo:hi]))
-        if profile[cut] > config.SPLIT_MAX_CUT_INK * blob.h:
-            return [blob]  # no clear place to cut: more likely one wide digit
-        cuts.append(cut)
-    cuts.append(blob.w)
-    pieces = []
-    for left, right in zip(cuts[:-1], cuts[1:]):
-        column = region[:, left:right]
-        rows = np.flatnonzero(column.any(axis=1))
-        if right - left < 2 or len(rows) == 0:
-            continue
-        piece = Blob(
-            blob.x0 + left, blob.y0 + int(rows[0]), blob.x0 + right, blob.y0 + int(rows[-1]) + 1,
-            blob.labels, int(column.sum()),
-        )
-        pieces.append(piece)
-    return pieces or [blob]
 
 
 def merge_close_up(

@@ -16,7 +16,9 @@ def reading_order(blobs: list[Blob]) -> list[tuple[Blob, int, int]]:
 
     Lines are chains of neighbours that overlap vertically, so that a slanted row stays one
     line; lines are ordered by their mean centre, digits left to right. Within a line a gap
-    wider than NUMBER_GAP x the digit height starts a new number.
+    wider than NUMBER_GAP x the two neighbours' own mean height starts a new number (their
+    own size, not the line's median: small digits beside big ones keep their gaps in
+    proportion; the digits the string reader splits from one blob are always one number).
     """
     count = len(blobs)
     parent = list(range(count))
@@ -53,10 +55,10 @@ def reading_order(blobs: list[Blob]) -> list[tuple[Blob, int, int]]:
     number = -1
     for line_index, line in enumerate(ordered_lines):
         line.sort(key=lambda b: b.x0)
-        height = float(np.median([b.h for b in line]))
         previous = None
         for blob in line:
-            if previous is None or blob.x0 - previous.x1 > config.NUMBER_GAP * height:
+            size = 0.0 if previous is None else 0.5 * (blob.h + previous.h)
+            if previous is None or blob.x0 - previous.x1 > config.NUMBER_GAP * size:
                 number += 1
             result.append((blob, line_index, number))
             previous = blob

@@ -34,6 +34,8 @@ NO_DISPLAY_HINT = (
 BAR_COLOUR = "#9db4d0"
 TOP_BAR_COLOUR = "#2a6fc9"
 UNSURE_COLOUR = "#c07a00"
+# The reading's font sizes, largest first: the first at which it fits two lines is used.
+RESULT_FONT_SIZES = (20, 16, 13, 11, 9)
 # The model is run on dummy batches of these sizes this long after the window opens.
 WARM_UP_BATCHES = (1, 2, 4)
 WARM_UP_DELAY_MS = 100
@@ -126,6 +128,7 @@ class DrawApp:
         big = tkfont.Font(root=root, size=20, weight="bold")
         self.zoom = max(1, round(config.PATCH_ZOOM * self.scale))
         self.panel_width = config.IMAGE_SIZE * self.zoom * 3 + 2 * pad
+        self.result_font = big
         self.result = tk.Label(
             side, text="Draw a digit", font=big, anchor="nw", justify="left",
             wraplength=self.panel_width, height=2,  # fixed: a long reading must not
@@ -298,10 +301,30 @@ class DrawApp:
         self.status_text = text
         self.status.configure(text=text)
 
+    def _fit_result_font(self, text: str) -> None:
+        """The largest of RESULT_FONT_SIZES at which the reading fits the label's two lines
+        (a long number with its confidences is shown in full, not cut at the edge)."""
+        width = max(1, self.panel_width)
+        for size in RESULT_FONT_SIZES:
+            self.result_font.configure(size=size)
+            words = text.split(" ")
+            lines, used = 1, 0
+            space = self.result_font.measure(" ")
+            for word in words:
+                length = self.result_font.measure(word)
+                if used and used + space + length > width:
+                    lines, used = lines + 1, length
+                else:
+                    used += (space if used else 0) + length
+            if lines <= 2:
+                return
+
     def _show(self, reading, elapsed_ms: float) -> None:
         confident = reading.is_confident(self.min_confidence)
+        text = reading.label(self.min_confidence)
+        self._fit_result_font(text)
         self.result.configure(
-            text=reading.label(self.min_confidence),
+            text=text,
             fg=self.result_default_colour if confident or reading.is_empty else UNSURE_COLOUR,
         )
         focus = reading.least_confident()

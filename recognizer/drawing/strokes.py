@@ -240,7 +240,8 @@ def touching_groups(strokes: Sequence[Stroke]) -> list[int]:
     return ids
 
 
-def _extent(group: Sequence[Stroke]) -> tuple[float, float, float, float]:
+def stroke_extent(group: Sequence[Stroke]) -> tuple[float, float, float, float]:
+    """(left, right, top, bottom) of the strokes' ink, pen width included."""
     return (
         min(s.left for s in group),
         max(s.right for s in group),
@@ -252,7 +253,7 @@ def _extent(group: Sequence[Stroke]) -> tuple[float, float, float, float]:
 def _merge_overlapping(groups: list[list[Stroke]]) -> bool:
     """Merge the first two groups whose horizontal extents overlap by GROUP_OVERLAP of the
     narrower one; True if it merged."""
-    extents = [_extent(g) for g in groups]
+    extents = [stroke_extent(g) for g in groups]
     for i in range(len(groups)):
         for j in range(i + 1, len(groups)):
             left_i, right_i = extents[i][:2]
@@ -271,7 +272,7 @@ def _merge_fragment(groups: list[list[Stroke]]) -> bool:
     neighbour's height): a bar or a tick is part of a digit, not a digit."""
     if len(groups) < 2:
         return False
-    extents = [_extent(g) for g in groups]
+    extents = [stroke_extent(g) for g in groups]
     heights = [bottom - top for _, _, top, bottom in extents]
     for k in sorted(range(len(groups)), key=lambda i: heights[i]):
         left, right = extents[k][:2]
@@ -294,7 +295,7 @@ def _drop_dots(groups: list[list[Stroke]]) -> list[list[Stroke]]:
     """The groups without dots: ink whose box's longest side is under DOT_FRACTION of the
     tallest group's height, or under DOT_PEN_WIDTHS widths of its own pen. A tap, a dot or a
     slip of the pen, beside a digit or alone, is no digit."""
-    extents = [_extent(g) for g in groups]
+    extents = [stroke_extent(g) for g in groups]
     tallest = max((bottom - top for _, _, top, bottom in extents), default=0.0)
     kept = []
     for group, (left, right, top, bottom) in zip(groups, extents):
@@ -325,7 +326,7 @@ def group_strokes(strokes: Sequence[Stroke]) -> list[list[Stroke]]:
     groups = _drop_dots(list(by_ink.values()))
     while _merge_overlapping(groups) or _merge_fragment(groups):
         pass
-    return sorted(groups, key=lambda g: sum(_extent(g)[:2]))
+    return sorted(groups, key=lambda g: sum(stroke_extent(g)[:2]))
 
 
 def digit_box(strokes: Sequence[Stroke]) -> tuple[int, int, int, int]:
@@ -337,7 +338,18 @@ def digit_box(strokes: Sequence[Stroke]) -> tuple[int, int, int, int]:
     return left, top, right - left + 1, bottom - top + 1
 
 
-def render_digit(strokes: Sequence[Stroke]) -> np.ndarray:
+def render_transform(strokes: Sequence[Stroke], by_height: bool) -> tuple[float, float, float, int]:
+    """(left, top, scale, margin) that `render_digit` maps canvas points with:
+    rendered = (point - (left, top)) * scale + margin."""
+    xs = [x for s in strokes for x, _ in s.points]
+    ys = [y for s in strokes for _, y in s.points]
+    left, top = min(xs), min(ys)
+    span = max(max(ys) - top, 1.0) if by_height else max(max(xs) - left, max(ys) - top, 1.0)
+    pen = max(1, round(config.DIGIT_STROKE_FRACTION * config.DIGIT_RENDER_BOX))
+    return left, top, config.DIGIT_RENDER_BOX / span, pen
+
+
+def render_digit(strokes: Sequence[Stroke], by_height: bool = False) -> np.ndarray:
     """Only these strokes, redrawn at a normalised size and pen width: what `to_mnist` reads.
 
     The stroke path (the pen's centre line) is scaled so that its longest side is
@@ -345,14 +357,13 @@ def render_digit(strokes: Sequence[Stroke]) -> np.ndarray:
     stroke-to-size ratio, whatever size and pen the user drew with: a small digit drawn with
     a thick pen keeps its loops open. Drawing the group's own strokes (instead of cropping
     the canvas) also keeps a neighbouring digit's ink out of this digit's image.
+    by_height: scale the height, not the longest side, to DIGIT_RENDER_BOX (a group of
+    touching digits, for the string reader: each digit keeps a digit's pen).
     """
+    left, top, scale, margin = render_transform(strokes, by_height)
     xs = [x for s in strokes for x, _ in s.points]
     ys = [y for s in strokes for _, y in s.points]
-    left, top = min(xs), min(ys)
-    span = max(max(xs) - left, max(ys) - top, 1.0)
-    scale = config.DIGIT_RENDER_BOX / span
-    pen = max(1, round(config.DIGIT_STROKE_FRACTION * config.DIGIT_RENDER_BOX))
-    margin = pen
+    pen = margin
     size = (
         int(np.ceil((max(xs) - left) * scale)) + 2 * margin + 1,
         int(np.ceil((max(ys) - top) * scale)) + 2 * margin + 1,
@@ -376,7 +387,7 @@ def ink_length(strokes: Sequence[Stroke]) -> float:
         for stroke in strokes
         if len(stroke.points) > 1
     )
-    left, right, top, bottom = _extent(strokes)
+    left, right, top, bottom = stroke_extent(strokes)
     return length / max(right - left, bottom - top, 1.0)
 
 
@@ -431,12 +442,14 @@ class NumberReading:
 
 
 def read_strokes(strokes: Sequence[Stroke], recognizer) -> NumberReading:
-    """Split strokes into digits and read them all in ONE batched inference call."""
+    """Split strokes into digits and read them all in ONE batched inference call; a group
+    that may be several touching digits (too wide, "not a digit" or unsure) is then re-read
+    by the string reader (`core.strings`, one more batched call for all such groups)."""
     groups = group_strokes(strokes)
     boxes = [digit_box(group) for group in groups]
     patches = [to_mnist(render_digit(group)) for group in groups]
     predictions = recognizer.predict_patches(patches)
-    digits = tuple(
+    digits = [
         Digit(
             box=box,
             patch=patch,
@@ -444,9 +457,12 @@ def read_strokes(strokes: Sequence[Stroke], recognizer) -> NumberReading:
             scribble=ink_length(group) > config.SCRIBBLE_INK_LENGTH,
         )
         for group, box, patch, prediction in zip(groups, boxes, patches, predictions)
-        if prediction is not None
-    )
-    return NumberReading(digits=digits)
+    ]
+    # Imported here: drawing.touching builds on this module's renderer.
+    from recognizer.drawing.touching import read_touching_groups
+
+    digits = read_touching_groups(groups, digits, recognizer)
+    return NumberReading(digits=tuple(d for d in digits if d.prediction is not None))
 
 
 def read_drawing(drawing: Drawing, recognizer) -> NumberReading:

@@ -1,0 +1,103 @@
+"""Touching digits on paper: re-read wide or rejected candidates with the string reader.
+
+`find_digits` runs without the model, so a blob of digits whose ink runs together reaches
+the reading step as one candidate. Once every candidate has its prediction (`read_digits`,
+the webcam's `process_frame`), `read_touching` hands the ones that may be several digits
+(`core.strings.needs_string_reader`: too wide for one digit, "not a digit" or unsure) to
+`core.strings.read_strings` - one batched call for all their pieces - and puts the digits
+it reads in their place, in the same line and number.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import cv2
+import numpy as np
+
+from recognizer.core import config
+from recognizer.core.preprocess import to_gray
+from recognizer.core.records import Digit
+from recognizer.core.strings import ink_from_gray, needs_string_reader, read_strings
+from recognizer.detection.results import Detections
+
+# The blob's crop is reduced to at most this many times the reader's working height first
+# (the reader scales it to STRING_HEIGHT anyway; this keeps a large photo's crop cheap).
+_CROP_HEIGHT_FACTOR = 2
+
+
+def _blob_ink(frame: np.ndarray, mask: np.ndarray, box) -> tuple[np.ndarray, float] | None:
+    """The ink of the candidate in its box (bright on 0) and the factor it was reduced by;
+    ink of a neighbour poking into the box (a piece far smaller than the largest) is left
+    out."""
+    x, y, w, h = box
+    crop_mask = mask[y : y + h, x : x + w]
+    crop = frame[y : y + h, x : x + w]
+    if crop_mask.size == 0 or not crop_mask.any():
+        return None
+    factor = min(1.0, _CROP_HEIGHT_FACTOR * config.STRING_HEIGHT / h)
+    gray = to_gray(crop) * 255.0
+    binary = (crop_mask > 0).astype(np.uint8)
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(binary, connectivity=8)
+    if count > 2:
+        areas = stats[1:, cv2.CC_STAT_AREA]
+        keep = np.concatenate(([False], areas >= 0.15 * areas.max()))
+        binary = keep[labels].astype(np.uint8)
+    if factor < 1.0:
+        size = (max(2, round(w * factor)), max(2, round(h * factor)))
+        gray = cv2.resize(gray, size, interpolation=cv2.INTER_AREA)
+        binary = cv2.resize(binary, size, interpolation=cv2.INTER_NEAREST)
+    binary = cv2.dilate(binary, np.ones((3, 3), np.uint8))
+    return ink_from_gray(gray, binary), factor
+
+
+def read_touching(frame: np.ndarray, detections: Detections, recognizer,
+                  min_confidence: float = config.MIN_CONFIDENCE) -> Detections:
+    """The detections with each candidate that may be several touching digits re-read by
+    the string reader: split into its digits where that explains the ink better, kept
+    whole otherwise; a candidate the reader cannot explain is marked unsure."""
+    chosen, inks, factors = [], [], []
+    for index, digit in enumerate(detections.digits):
+        _, _, w, h = digit.box
+        if not needs_string_reader(w, h, digit.prediction, min_confidence):
+            continue
+        found = _blob_ink(frame, detections.mask, digit.box)
+        if found is None:
+            continue
+        chosen.append(index)
+        inks.append(found[0])
+        factors.append(found[1])
+    if not chosen:
+        return detections
+    readings = read_strings(
+        inks, recognizer,
+        wholes=[detections.digits[i].prediction for i in chosen],
+        whole_patches=[detections.digits[i].patch for i in chosen],
+    )
+    replaced: dict[int, list[Digit]] = {}
+    for index, reading, factor in zip(chosen, readings, factors):
+        digit = detections.digits[index]
+        if reading is None or not reading.pieces:
+            continue
+        if not reading.is_split:
+            if not reading.explained and digit.prediction.is_digit:
+                replaced[index] = [replace(digit, unexplained=True)]
+            continue
+        x, y, _, h = digit.box
+        replaced[index] = [
+            replace(
+                digit,
+                box=(x + int(piece.left / factor), y,
+                     max(1, int(round((piece.right - piece.left) / factor))), h),
+                patch=piece.patch,
+                prediction=piece.prediction,
+                unexplained=not reading.explained,
+            )
+            for piece in reading.pieces
+        ]
+    if not replaced:
+        return detections
+    digits = []
+    for index, digit in enumerate(detections.digits):
+        digits.extend(replaced.get(index, [digit]))
+    return Detections(digits=tuple(digits), mask=detections.mask)
