@@ -340,3 +340,26 @@ TRACE_SPUR_WIDTHS = 0.25
 # source pixels.
 TRACE_HEADING_PIXELS = 4
 TRACE_SIMPLIFY = 0.1
+
+# --- Sheet finding (recognizer/detection/sheet.py, sheet_tracking.py; issue 12) ------------
+# The sheet is looked for on a copy at most SHEET_MAX_SIDE px (frames under SHEET_MIN_SIDE px
+# are read whole); its paper mask is closed with a disc SHEET_CLOSE of the shorter side wide
+# (the digits' holes), and a region of SHEET_MIN_AREA to SHEET_MAX_AREA of the frame whose
+# convex hull, reduced to four corners, it fills to at least SHEET_MIN_FILL, with interior
+# angles within SHEET_ANGLE_RANGE degrees and at least SHEET_MIN_INSIDE of it in the frame,
+# is the sheet. Above SHEET_MAX_AREA the page fills the frame: it is read whole.
+SHEET_MAX_SIDE = 240
+SHEET_MIN_SIDE = 48
+SHEET_CLOSE = 0.04
+SHEET_MIN_AREA = 0.08
+SHEET_MAX_AREA = 0.85
+SHEET_MIN_FILL = 0.85
+SHEET_ANGLE_RANGE = (50.0, 130.0)
+SHEET_MIN_INSIDE = 0.6
+# Live loop: a new outline replaces the shown one when SHEET_CONFIRM_FRAMES outlines in a row
+# agree with each other (every corner within SHEET_AGREE of the sheet's diagonal); an outline
+# that agrees with the shown one keeps it (held steady); a lost outline is kept for
+# SHEET_KEEP_FRAMES frames.
+SHEET_CONFIRM_FRAMES = 3
+SHEET_AGREE = 0.04
+SHEET_KEEP_FRAMES = 8

@@ -25,6 +25,8 @@ thresholds are named constants in `recognizer.core.config`.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import cv2
 import numpy as np
 
@@ -58,12 +60,61 @@ from recognizer.detection.merging import (
 from recognizer.detection.order import reading_order, renumber
 from recognizer.detection.polarity import reads_light_on_dark, reads_light_on_dark_tie
 from recognizer.detection.results import Detections, Digit
+from recognizer.detection.sheet import Sheet, find_sheet, quads_to_frame, warp_sheet
 
 
 def find_digits(
-    frame: np.ndarray, *, whole_frame_fallback: bool = False, refine: bool = False
+    frame: np.ndarray,
+    *,
+    whole_frame_fallback: bool = False,
+    refine: bool = False,
+    sheet: Sheet | None | str = "find",
 ) -> Detections:
     """Find digit candidates (no model): boxes, patches, lines, numbers; predictions None.
+
+    sheet: "find" (the default) looks for a sheet of paper held up in the frame
+    (`sheet.find_sheet`) and reads its upright view (`sheet.warp_sheet`): digits come back
+    with their box (the bounding box in the frame) and `quad` (the box's corners in the
+    frame). A `Sheet` (the live loop's tracked outline) is used as given; None, or no sheet
+    found, reads the whole frame. With whole_frame_fallback, a sheet on which nothing is
+    found is read whole too.
+    """
+    frame = check_image(frame)
+    if isinstance(sheet, str):
+        if sheet != "find":
+            raise ValueError(f"sheet must be 'find', a Sheet or None, not {sheet!r}")
+        sheet = find_sheet(frame) if frame.dtype == np.uint8 and frame.ndim >= 2 else None
+    if sheet is not None:
+        upright, matrix = warp_sheet(frame, sheet)
+        found = _find_in_view(upright, whole_frame_fallback=False, refine=refine)
+        if found.digits or not whole_frame_fallback:
+            return _back_to_frame(found, matrix, frame.shape[:2])
+    return _find_in_view(frame, whole_frame_fallback=whole_frame_fallback, refine=refine)
+
+
+def _back_to_frame(found: Detections, matrix: np.ndarray, shape) -> Detections:
+    """Detections of the upright view in frame coordinates: each box's corners through the
+    inverse homography (`quad`), its box their bounding box within the frame; the mask
+    warped back."""
+    height, width = shape
+    quads = quads_to_frame([d.box for d in found.digits], matrix)
+    digits = []
+    for digit, quad in zip(found.digits, quads):
+        x0, y0 = np.floor(quad.min(axis=0)).astype(int)
+        x1, y1 = np.ceil(quad.max(axis=0)).astype(int)
+        x0, y0 = max(0, x0), max(0, y0)
+        x1, y1 = min(width, x1), min(height, y1)
+        box = (int(x0), int(y0), max(1, int(x1 - x0)), max(1, int(y1 - y0)))
+        digits.append(replace(digit, box=box, quad=quad))
+    mask = cv2.warpPerspective(found.mask, matrix, (width, height),
+                               flags=cv2.INTER_NEAREST | cv2.WARP_INVERSE_MAP)
+    return Detections(digits=tuple(digits), mask=mask)
+
+
+def _find_in_view(
+    frame: np.ndarray, *, whole_frame_fallback: bool = False, refine: bool = False
+) -> Detections:
+    """Find digit candidates in one view (the frame, or the sheet's upright view).
 
     frame: gray, BGR or BGRA (uint8, uint16 or float), any size; one whose shorter side
     (at working scale) is under MIN_DIGIT_PIXELS holds no digit. UnsupportedImageError for
@@ -128,9 +179,11 @@ def read_digits(
     *,
     whole_frame_fallback: bool = False,
     refine: bool = False,
+    sheet: Sheet | None | str = "find",
 ) -> Detections:
     """find_digits + ONE batched recognizer.predict_patches call; Detections with predictions."""
-    found = find_digits(frame, whole_frame_fallback=whole_frame_fallback, refine=refine)
+    found = find_digits(frame, whole_frame_fallback=whole_frame_fallback, refine=refine,
+                        sheet=sheet)
     if not found.digits:
         return found
     return found.with_predictions(recognizer.predict_patches([d.patch for d in found.digits]))
