@@ -157,13 +157,14 @@ STRONG_SIGMAS = 7.0
 # Ink pieces smaller than this many pixels (at working scale) are specks.
 MIN_PIECE_PIXELS = 6
 # A digit is at least MIN_DIGIT_PIXELS tall and MIN_DIGIT_FRACTION of the frame's shorter side,
-# at least MIN_RELATIVE_HEIGHT of the typical digit's height in the frame, and at most
-# MAX_DIGIT_FRACTION of the frame.
+# and at most MAX_DIGIT_FRACTION of the frame. Read whole (no sheet found), a digit is also at
+# least MIN_RELATIVE_HEIGHT of the typical digit's height and holds MIN_RELATIVE_AREA of the
+# median digit's ink; on a sheet's upright view these relative cuts are not made (issue 12:
+# small digits beside big ones are digits too; the model's "not a digit" rejects the rest).
 MIN_DIGIT_PIXELS = 8
 MIN_DIGIT_FRACTION = 0.015
 MIN_RELATIVE_HEIGHT = 0.4
 MAX_DIGIT_FRACTION = 0.9
-# A digit holds at least MIN_RELATIVE_AREA of the median digit's ink (else it is a speck).
 MIN_RELATIVE_AREA = 0.12
 # Each crop's own paper level: a max filter CROP_PAPER_KERNEL of the crop's shorter side wide
 # (wider than a stroke), on a copy at most CROP_PAPER_SIDE px.
@@ -351,6 +352,8 @@ TRACE_SIMPLIFY = 0.1
 SHEET_MAX_SIDE = 240
 SHEET_MIN_SIDE = 48
 SHEET_CLOSE = 0.04
+# ... and opened with a disc SHEET_OPEN wide: fingers of light skin that stick out of it.
+SHEET_OPEN = 0.08
 SHEET_MIN_AREA = 0.08
 SHEET_MAX_AREA = 0.85
 SHEET_MIN_FILL = 0.85
@@ -363,3 +366,7 @@ SHEET_MIN_INSIDE = 0.6
 SHEET_CONFIRM_FRAMES = 3
 SHEET_AGREE = 0.04
 SHEET_KEEP_FRAMES = 8
+# Scale-free candidates (detector._read_ink): a blob holds at least MIN_DIGIT_INK ink pixels
+# per pixel of its height (a 1 px hairline holds 1; replaces the cut relative to the median
+# digit's ink, MIN_RELATIVE_AREA).
+MIN_DIGIT_INK = 1.5

@@ -86,7 +86,7 @@ def find_digits(
         sheet = find_sheet(frame) if frame.dtype == np.uint8 and frame.ndim >= 2 else None
     if sheet is not None:
         upright, matrix = warp_sheet(frame, sheet)
-        found = _find_in_view(upright, whole_frame_fallback=False, refine=refine)
+        found = _find_in_view(upright, whole_frame_fallback=False, refine=refine, scale_free=True)
         if found.digits or not whole_frame_fallback:
             return _back_to_frame(found, matrix, frame.shape[:2])
     return _find_in_view(frame, whole_frame_fallback=whole_frame_fallback, refine=refine)
@@ -112,9 +112,11 @@ def _back_to_frame(found: Detections, matrix: np.ndarray, shape) -> Detections:
 
 
 def _find_in_view(
-    frame: np.ndarray, *, whole_frame_fallback: bool = False, refine: bool = False
+    frame: np.ndarray, *, whole_frame_fallback: bool = False, refine: bool = False,
+    scale_free: bool = False,
 ) -> Detections:
-    """Find digit candidates in one view (the frame, or the sheet's upright view).
+    """Find digit candidates in one view (the frame, or the sheet's upright view; on the
+    sheet, candidates are scale-free: see `_read_ink`).
 
     frame: gray, BGR or BGRA (uint8, uint16 or float), any size; one whose shorter side
     (at working scale) is under MIN_DIGIT_PIXELS holds no digit. UnsupportedImageError for
@@ -132,7 +134,7 @@ def _find_in_view(
     gray, scale = working_gray(frame)
     if min(gray.shape) < config.MIN_DIGIT_PIXELS:  # 1:2000 and longer: too thin once reduced
         return Detections(digits=(), mask=np.zeros(frame.shape[:2], dtype=np.uint8))
-    reading = _read_ink(gray, False, refine)
+    reading = _read_ink(gray, False, refine, scale_free)
     light_on_dark = False
     if maybe_light_on_dark(gray):
         # Mostly dark: light ink on a dark ground (MNIST style, chalk), or a dim photo of
@@ -140,17 +142,17 @@ def _find_in_view(
         # tried on a copy at most POLARITY_MAX_SIDE px: its count is mostly enough.
         factor = min(1.0, config.POLARITY_MAX_SIDE / max(gray.shape))
         trial_gray = gray if factor >= 1.0 else resize_by(gray, factor, cv2.INTER_AREA)
-        trial = _read_ink(trial_gray, True)
+        trial = _read_ink(trial_gray, True, False, scale_free)
         light = None
         if len(trial.digits) == len(reading.digits) and reading.digits:
-            light = trial if factor >= 1.0 else _read_ink(gray, True, refine)
+            light = trial if factor >= 1.0 else _read_ink(gray, True, refine, scale_free)
             choose_light = reads_light_on_dark_tie(gray, light, reading)
         else:
             choose_light = reads_light_on_dark(trial, reading)
         if choose_light or not (trial.digits or reading.digits):
             light_on_dark = True
             if light is None:
-                light = trial if factor >= 1.0 else _read_ink(gray, True, refine)
+                light = trial if factor >= 1.0 else _read_ink(gray, True, refine, scale_free)
             reading = light
     mask, labels = reading.mask, reading.labels
     digits_found = drop_off_sheet(frame, gray, scale, mask, reading.digits)
@@ -181,7 +183,24 @@ def read_digits(
     refine: bool = False,
     sheet: Sheet | None | str = "find",
 ) -> Detections:
-    """find_digits + ONE batched recognizer.predict_patches call; Detections with predictions."""
+    """find_digits + ONE batched recognizer.predict_patches call; Detections with predictions.
+
+    Photo mode (whole_frame_fallback) with a sheet found reads both the sheet's upright view
+    and the whole frame, and keeps the sheet's unless the whole frame has more digits the
+    model reads confidently (a close-up or a form's box taken for the sheet cuts digits
+    off; a photo is read once, so the second reading's time is affordable there).
+    """
+    if whole_frame_fallback and isinstance(sheet, str):
+        frame = check_image(frame)
+        sheet = find_sheet(frame) if frame.dtype == np.uint8 else None
+        if sheet is not None:
+            on_sheet = read_digits(frame, recognizer, whole_frame_fallback=True, refine=refine,
+                                   sheet=sheet)
+            whole = read_digits(frame, recognizer, whole_frame_fallback=True, refine=refine,
+                                sheet=None)
+            confident = [sum(d.is_confident() for d in r.digits_only().digits)
+                         for r in (on_sheet, whole)]
+            return whole if confident[1] > confident[0] else on_sheet
     found = find_digits(frame, whole_frame_fallback=whole_frame_fallback, refine=refine,
                         sheet=sheet)
     if not found.digits:
@@ -189,9 +208,15 @@ def read_digits(
     return found.with_predictions(recognizer.predict_patches([d.patch for d in found.digits]))
 
 
-def _read_ink(gray: np.ndarray, light_on_dark: bool, refine: bool = False) -> InkReading:
+def _read_ink(
+    gray: np.ndarray, light_on_dark: bool, refine: bool = False, scale_free: bool = False
+) -> InkReading:
     """Threshold, filter, merge and split for one reading of the ink's polarity.
 
+    scale_free (a sheet's upright view): every blob of plausible absolute size is a
+    candidate and the model's "not a digit" decides; otherwise (a whole frame, where the
+    desk's texture and a page's print may show) blobs much lower or emptier than the typical
+    digit are dropped first (MIN_RELATIVE_HEIGHT, MIN_RELATIVE_AREA).
     refine (photo mode) also fits the paper estimate to fine strokes and keeps digits that
     the frame's border cuts (see `find_digits`)."""
     cut_digits = refine
@@ -222,7 +247,10 @@ def _read_ink(gray: np.ndarray, light_on_dark: bool, refine: bool = False) -> In
     blobs = merge_pieces(kept, typical)
     typical = typical_height([b for b in blobs if b.h >= min_height]) or typical
 
-    sized = [b for b in blobs if b.h >= max(min_height, config.MIN_RELATIVE_HEIGHT * typical)]
+    # Scale-free: every blob of plausible absolute size is a candidate, whatever the size of
+    # the others (small digits beside big ones); the model's "not a digit" decides the rest.
+    floor = min_height if scale_free else max(min_height, config.MIN_RELATIVE_HEIGHT * typical)
+    sized = [b for b in blobs if b.h >= floor]
     if cut_digits and typical and len(sized) >= 2:
         sized += [
             cut for cut in cut_by_border(pieces, frame_shape, typical)
@@ -231,11 +259,11 @@ def _read_ink(gray: np.ndarray, light_on_dark: bool, refine: bool = False) -> In
                 for b in sized
             )
         ]
-    median_area = float(np.median([b.area for b in sized])) if sized else 0.0
+    median_area = float(np.median([b.area for b in sized])) if sized and not scale_free else 0.0
     digits_found: list[Blob] = []
     for blob in sized:
-        if blob.area < config.MIN_RELATIVE_AREA * median_area:
-            continue  # a speck or a stray mark of digit height but little ink
+        if blob.area < max(config.MIN_DIGIT_INK * blob.h, config.MIN_RELATIVE_AREA * median_area):
+            continue  # a hairline of digit height, or (whole frame) a speck
         fill = blob.area / float(max(1, blob.w * blob.h))
         if fill > config.MAX_FILL or blob.w > config.MAX_DIGIT_FRACTION * frame_shape[1]:
             continue

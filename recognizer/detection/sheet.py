@@ -5,7 +5,8 @@ saturation (white or off-white paper; a yellow sticky note is bright but saturat
 second mask on brightness alone is tried too), with a quadrilateral outline. `find_sheet`:
 
 1. reduces the frame to at most SHEET_MAX_SIDE px and thresholds a "paperness" image
-   (brightness, less saturation) with Otsu; closes the digits' holes;
+   (brightness, less saturation) with Otsu; closes the digits' holes and opens off what
+   is thinner than SHEET_OPEN (fingers of light skin holding the sheet);
 2. takes the large connected regions, their convex hull (fingers over an edge make notches
    that the hull bridges) and reduces the hull to four corners by repeatedly replacing the
    edge whose removal adds the least area with the meeting point of its neighbours (so a
@@ -127,12 +128,14 @@ def find_sheet(frame: np.ndarray) -> Sheet | None:
     """The sheet's outline in a BGR (or gray) uint8 frame, or None when there is none to
     find (no paper, a page filling the frame, a close-up)."""
     frame = np.asarray(frame)
+    if frame.dtype != np.uint8 or frame.ndim not in (2, 3) or min(frame.shape[:2]) < config.SHEET_MIN_SIDE:
+        return None  # a float or 16-bit image, or a tiny one: read whole
+    if frame.ndim == 3 and frame.shape[2] not in (3, 4):
+        return None
     if frame.ndim == 2:
         frame = cv2.cvtColor(frame, cv2.COLOR_GRAY2BGR)
     elif frame.shape[2] == 4:
         frame = cv2.cvtColor(frame, cv2.COLOR_BGRA2BGR)
-    if frame.dtype != np.uint8 or min(frame.shape[:2]) < config.SHEET_MIN_SIDE:
-        return None
     height, width = frame.shape[:2]
     scale = min(1.0, config.SHEET_MAX_SIDE / max(height, width))
     small = frame if scale >= 1.0 else cv2.resize(frame, None, fx=scale, fy=scale,
@@ -142,8 +145,12 @@ def find_sheet(frame: np.ndarray) -> Sheet | None:
     close = cv2.getStructuringElement(
         cv2.MORPH_ELLIPSE, (int(config.SHEET_CLOSE * min(sh, sw)) | 1,) * 2)
     best, best_area = None, 0.0
+    opening = cv2.getStructuringElement(
+        cv2.MORPH_ELLIPSE, (int(config.SHEET_OPEN * min(sh, sw)) | 1,) * 2)
     for mask in _masks(small):
         mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, close)
+        # fingers (light skin passes for paper) stick out of the sheet: open them off
+        mask = cv2.morphologyEx(mask, cv2.MORPH_OPEN, opening)
         count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=4)
         for label in range(1, count):
             area = float(stats[label, cv2.CC_STAT_AREA])
@@ -169,8 +176,8 @@ def find_sheet(frame: np.ndarray) -> Sheet | None:
             if not _angles_ok(quad):
                 continue
             inside = quad_inside_fraction(quad, (sw, sh))
-            if inside < config.SHEET_MIN_INSIDE:
-                continue
+            if inside < config.SHEET_MIN_INSIDE or inside * quad_area > config.SHEET_MAX_AREA * frame_area:
+                continue  # mostly outside the frame, or filling it: read the frame whole
             best, best_area = quad, area
     if best is None:
         return None

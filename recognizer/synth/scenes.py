@@ -284,7 +284,8 @@ def layout(rng, width: int, height: int, mixed: bool) -> list[list[tuple[int, in
     margin_x, margin_y = 0.1 * width, 0.1 * height
     rows_count = int(rng.integers(2, 4)) if mixed else int(rng.integers(2, 5))
     usable_h = height - 2 * margin_y
-    big = min(usable_h / (rows_count * 1.3), (width - 2 * margin_x) / 6.5)
+    # mixed: the big digits fill a row of few, so that the small ones are still legible
+    big = min(usable_h / (rows_count * 1.3), (width - 2 * margin_x) / (4.5 if mixed else 6.5))
     big = rng.uniform(0.75, 1.0) * big
     rows, y = [], margin_y
     for row in range(rows_count):
@@ -334,7 +335,10 @@ def sheet_corners(width: float, height: float, frame: tuple[int, int], rng, *, t
     projected = points[:, :2] * focal / points[:, 2:3]
     projected -= projected.mean(axis=0)
     span = np.ptp(projected, axis=0)
-    target = (rng.uniform(1.15, 1.5) if fill else rng.uniform(*cover)) * min(frame_w / span[0], frame_h / span[1])
+    if fill:  # larger than the frame both ways: no edge of the sheet in view
+        target = rng.uniform(1.05, 1.3) * max(frame_w / span[0], frame_h / span[1])
+    else:
+        target = rng.uniform(*cover) * min(frame_w / span[0], frame_h / span[1])
     projected *= target
     centre = np.array([frame_w, frame_h], np.float64) / 2
     centre += rng.uniform(-0.08, 0.08, 2) * (frame_w, frame_h)
