@@ -359,6 +359,11 @@ SHEET_MAX_AREA = 0.85
 SHEET_MIN_FILL = 0.85
 SHEET_ANGLE_RANGE = (50.0, 130.0)
 SHEET_MIN_INSIDE = 0.6
+# ... and its sides are an edge: the image is SHEET_MIN_STEP levels (0-255) brighter in a band
+# SHEET_EDGE_BAND px wide (on the small copy) inside them than outside (a gradient of light
+# across a page that fills the frame is no edge; it split the demo test's page in two).
+SHEET_MIN_STEP = 20.0
+SHEET_EDGE_BAND = 2
 # Live loop: a new outline replaces the shown one when SHEET_CONFIRM_FRAMES outlines in a row
 # agree with each other (every corner within SHEET_AGREE of the sheet's diagonal); an outline
 # that agrees with the shown one keeps it (held steady); a lost outline is kept for

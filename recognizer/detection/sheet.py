@@ -110,6 +110,21 @@ def _angles_ok(quad: np.ndarray) -> bool:
     return True
 
 
+def _edge_step(image: np.ndarray, quad: np.ndarray) -> float:
+    """How much brighter the image is just inside the quadrilateral's sides than just
+    outside them (medians of two thin bands; the outside band only where it is in the
+    frame): a sheet's edge is a step, a gradient of light across one page is not."""
+    shape = image.shape[:2]
+    inside = np.zeros(shape, np.uint8)
+    cv2.fillConvexPoly(inside, np.round(quad).astype(np.int32), 1)
+    kernel = np.ones((2 * config.SHEET_EDGE_BAND + 1,) * 2, np.uint8)
+    inner = inside - cv2.erode(inside, kernel)
+    outer = cv2.dilate(inside, kernel) - inside
+    if not inner.any() or not outer.any():
+        return 0.0
+    return float(np.median(image[inner > 0])) - float(np.median(image[outer > 0]))
+
+
 def _masks(small: np.ndarray) -> list[np.ndarray]:
     """Candidate paper masks of a small BGR frame: bright and unsaturated (Otsu on
     V - S), and bright alone (Otsu on V: a sticky note)."""
@@ -120,7 +135,7 @@ def _masks(small: np.ndarray) -> list[np.ndarray]:
     for image in (paperness, value):
         image = cv2.GaussianBlur(image, (5, 5), 0)
         _, mask = cv2.threshold(image, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
-        masks.append(mask)
+        masks.append((mask, image))
     return masks
 
 
@@ -147,7 +162,7 @@ def find_sheet(frame: np.ndarray) -> Sheet | None:
     best, best_area = None, 0.0
     opening = cv2.getStructuringElement(
         cv2.MORPH_ELLIPSE, (int(config.SHEET_OPEN * min(sh, sw)) | 1,) * 2)
-    for mask in _masks(small):
+    for mask, image in _masks(small):
         mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, close)
         # fingers (light skin passes for paper) stick out of the sheet: open them off
         mask = cv2.morphologyEx(mask, cv2.MORPH_OPEN, opening)
@@ -178,6 +193,8 @@ def find_sheet(frame: np.ndarray) -> Sheet | None:
             inside = quad_inside_fraction(quad, (sw, sh))
             if inside < config.SHEET_MIN_INSIDE or inside * quad_area > config.SHEET_MAX_AREA * frame_area:
                 continue  # mostly outside the frame, or filling it: read the frame whole
+            if _edge_step(image, quad) < config.SHEET_MIN_STEP:
+                continue  # no edge: the bright part of a page lit unevenly
             best, best_area = quad, area
     if best is None:
         return None
