@@ -375,3 +375,17 @@ SHEET_KEEP_FRAMES = 8
 # per pixel of its height (a 1 px hairline holds 1; replaces the cut relative to the median
 # digit's ink, MIN_RELATIVE_AREA).
 MIN_DIGIT_INK = 1.5
+# On a sheet's upright view, an ink piece at least NET_SPAN of the view wide and tall filling at
+# most NET_MAX_FILL of its box is the net of squared or ruled paper's lines: they are taken out
+# with a closing NET_LINE_WIDTH px wide (finer than any stroke) before thresholding again.
+NET_SPAN = 0.5
+NET_MAX_FILL = 0.2
+NET_LINE_WIDTH = 3
+# Live loop, no sheet found: the frame is read whole only when its median HSV saturation
+# (0-255) is at most PAPER_MAX_SATURATION (paper or a board filling it). Scene frames (tuning
+# seeds 101-103): pages filling the frame 2-43, clothes 42-214 (most false digits above 50).
+PAPER_MAX_SATURATION = 50
+# The solid-blob cut (MAX_FILL) applies only to blobs at least SOLID_MIN_ASPECT as wide as
+# tall: a 1 one stroke wide fills its narrow box as much as a thumb does (scene frames lost
+# such 1s on the sheet's upright view).
+SOLID_MIN_ASPECT = 0.35

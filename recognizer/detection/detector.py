@@ -60,7 +60,7 @@ from recognizer.detection.merging import (
 from recognizer.detection.order import reading_order, renumber
 from recognizer.detection.polarity import reads_light_on_dark, reads_light_on_dark_tie
 from recognizer.detection.results import Detections, Digit
-from recognizer.detection.sheet import Sheet, find_sheet, quads_to_frame, warp_sheet
+from recognizer.detection.sheet import Sheet, find_sheet, paper_in_view, quads_to_frame, warp_sheet
 
 
 def find_digits(
@@ -89,6 +89,10 @@ def find_digits(
         found = _find_in_view(upright, whole_frame_fallback=False, refine=refine, scale_free=True)
         if found.digits or not whole_frame_fallback:
             return _back_to_frame(found, matrix, frame.shape[:2])
+    elif not whole_frame_fallback and not paper_in_view(frame):
+        # A camera's frame with no sheet and nothing like paper filling it (clothes, a desk,
+        # a coloured wall): no digits to read. Photo mode reads any image.
+        return Detections(digits=(), mask=np.zeros(frame.shape[:2], dtype=np.uint8))
     return _find_in_view(frame, whole_frame_fallback=whole_frame_fallback, refine=refine)
 
 
@@ -234,6 +238,14 @@ def _read_ink(
             fraction = fitted
     mask = threshold_ink(gray, light_on_dark, fraction)
     labels, pieces = components(mask)
+    if scale_free and any(_is_net(p, frame_shape) for p in pieces):
+        # Squared or ruled paper: its lines make one net across the sheet. They are finer
+        # than any pen's stroke, so a closing as wide as they are (an opening for light ink)
+        # takes them out of the image before it is thresholded again.
+        kernel = np.ones((config.NET_LINE_WIDTH, config.NET_LINE_WIDTH), np.uint8)
+        operation = cv2.MORPH_OPEN if light_on_dark else cv2.MORPH_CLOSE
+        mask = threshold_ink(cv2.morphologyEx(gray, operation, kernel), light_on_dark, fraction)
+        labels, pieces = components(mask)
     min_side = min(frame_shape)
     min_height = max(config.MIN_DIGIT_PIXELS, config.MIN_DIGIT_FRACTION * min_side)
     kept, typical = candidates(pieces, labels, frame_shape, min_height)
@@ -265,12 +277,22 @@ def _read_ink(
         if blob.area < max(config.MIN_DIGIT_INK * blob.h, config.MIN_RELATIVE_AREA * median_area):
             continue  # a hairline of digit height, or (whole frame) a speck
         fill = blob.area / float(max(1, blob.w * blob.h))
-        if fill > config.MAX_FILL or blob.w > config.MAX_DIGIT_FRACTION * frame_shape[1]:
-            continue
+        solid = fill > config.MAX_FILL and blob.w >= config.SOLID_MIN_ASPECT * blob.h
+        if solid or blob.w > config.MAX_DIGIT_FRACTION * frame_shape[1]:
+            continue  # a shadow or a thumb (a 1 a stroke wide fills its narrow box too)
         if blob.h > config.MAX_DIGIT_FRACTION * frame_shape[0]:
             continue
         digits_found.extend(split_touching(blob, labels, typical))
     return InkReading(mask, labels, digits_found, pieces)
+
+
+def _is_net(piece: Blob, frame_shape) -> bool:
+    """A piece spanning most of the view both ways with little ink in its box: the lines of
+    squared or ruled paper (joined by the margin line), not a digit or a stroke."""
+    height, width = frame_shape
+    fill = piece.area / float(max(1, piece.w * piece.h))
+    return (piece.w >= config.NET_SPAN * width and piece.h >= config.NET_SPAN * height
+            and fill <= config.NET_MAX_FILL)
 
 
 def _crop_patch(

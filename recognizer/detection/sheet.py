@@ -15,7 +15,8 @@ second mask on brightness alone is tried too), with a quadrilateral outline. `fi
 3. validates the quadrilateral: convex, SHEET_MIN_AREA to SHEET_MAX_AREA of the frame, the
    region filling at least SHEET_MIN_FILL of it, interior angles within SHEET_ANGLE_RANGE.
    A page that fills the frame, a close-up or no paper at all give None: the caller reads
-   the whole frame.
+   the whole frame, if `paper_in_view` says paper may fill it (else a live frame holds no
+   digits).
 
 `warp_sheet` gives the upright view by homography (cv2.getPerspectiveTransform), and
 `quads_to_frame` maps boxes found in it back to quadrilaterals in the frame.
@@ -126,16 +127,25 @@ def _edge_step(image: np.ndarray, quad: np.ndarray) -> float:
 
 
 def _masks(small: np.ndarray) -> list[np.ndarray]:
-    """Candidate paper masks of a small BGR frame: bright and unsaturated (Otsu on
-    V - S), and bright alone (Otsu on V: a sticky note)."""
+    """Candidate paper masks of a small BGR frame, each with the image it thresholds:
+    bright and unsaturated (Otsu on V - S, then Otsu again within its bright class), and
+    bright alone (Otsu on V: a sticky note)."""
     hsv = cv2.cvtColor(small, cv2.COLOR_BGR2HSV)
     value, saturation = hsv[:, :, 2], hsv[:, :, 1]
     paperness = cv2.subtract(value, saturation)
     masks = []
     for image in (paperness, value):
         image = cv2.GaussianBlur(image, (5, 5), 0)
-        _, mask = cv2.threshold(image, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+        level, mask = cv2.threshold(image, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
         masks.append((mask, image))
+        if image is not value:
+            # A light background (a pale wall, a light colour) falls in the bright class
+            # with the paper: Otsu again within that class parts them.
+            bright = image[image > level]
+            if bright.size > 16:
+                upper, _ = cv2.threshold(bright.reshape(1, -1), 0, 255,
+                                         cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+                masks.append(((image > upper).astype(np.uint8) * 255, image))
     return masks
 
 
@@ -236,3 +246,16 @@ def quads_to_frame(boxes, matrix: np.ndarray) -> np.ndarray:
     corners = np.float32([[[x, y], [x + w, y], [x + w, y + h], [x, y + h]] for x, y, w, h in boxes])
     inverse = np.linalg.inv(matrix)
     return cv2.perspectiveTransform(corners.reshape(-1, 1, 2), inverse).reshape(-1, 4, 2)
+
+
+def paper_in_view(frame: np.ndarray) -> bool:
+    """Whether paper (or a board) may fill a frame in which no sheet was found: its median
+    HSV saturation is at most PAPER_MAX_SATURATION (a page, a whiteboard, a close-up, a dark
+    board are grey; clothes, skin, a desk, a coloured wall are not). Gray frames: yes."""
+    frame = np.asarray(frame)
+    if frame.dtype != np.uint8 or frame.ndim != 3 or frame.shape[2] not in (3, 4):
+        return True
+    step = max(1, min(frame.shape[:2]) // 120)
+    sample = np.ascontiguousarray(frame[::step, ::step, :3])
+    saturation = cv2.cvtColor(sample, cv2.COLOR_BGR2HSV)[:, :, 1]
+    return float(np.median(saturation)) <= config.PAPER_MAX_SATURATION

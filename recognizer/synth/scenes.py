@@ -336,12 +336,12 @@ def sheet_corners(width: float, height: float, frame: tuple[int, int], rng, *, t
     projected -= projected.mean(axis=0)
     span = np.ptp(projected, axis=0)
     if fill:  # larger than the frame both ways: no edge of the sheet in view
-        target = rng.uniform(1.05, 1.3) * max(frame_w / span[0], frame_h / span[1])
+        target = rng.uniform(1.02, 1.12) * max(frame_w / span[0], frame_h / span[1])
     else:
         target = rng.uniform(*cover) * min(frame_w / span[0], frame_h / span[1])
     projected *= target
     centre = np.array([frame_w, frame_h], np.float64) / 2
-    centre += rng.uniform(-0.08, 0.08, 2) * (frame_w, frame_h)
+    centre += rng.uniform(-0.08, 0.08, 2) * (frame_w, frame_h) * (0.25 if fill else 1.0)
     if out_of_frame:
         side = int(rng.integers(4))
         span = np.ptp(projected, axis=0)
@@ -486,6 +486,8 @@ def render_scene(condition: str, rng: np.random.Generator, digits: np.ndarray,
         return Scene(frame, (), np.zeros((0, 4, 2), np.float32), None, condition)
     if f["paper"] == "sticky":
         sheet_w = sheet_h = 600
+    elif f["fill"]:  # a landscape page as wide as the frame or wider: its digits stay in view
+        sheet_w, sheet_h = 800, 600
     else:
         sheet_w, sheet_h = (800, 600) if rng.random() < 0.6 else (600, 800)
     for _ in range(20):
