@@ -55,6 +55,9 @@ CONDITIONS = (
     "no paper: person",
 )
 NO_PAPER = ("no paper", "no paper: person")
+# Every digit is at least this tall in the frame (px): smaller ones hold too few pixels for
+# anyone to read (a sheet is re-placed until its smallest digit is this tall).
+MIN_DIGIT_PX = 12
 
 MNIST_NPZ = config.PROJECT_ROOT.parent / "shared" / "data" / "mnist" / "mnist.npz"
 SAMPLE_DIGITS = config.PROJECT_ROOT / "samples" / "digits"
@@ -486,16 +489,16 @@ def render_scene(condition: str, rng: np.random.Generator, digits: np.ndarray,
         return Scene(frame, (), np.zeros((0, 4, 2), np.float32), None, condition)
     if f["paper"] == "sticky":
         sheet_w = sheet_h = 600
-    elif f["fill"]:  # a landscape page as wide as the frame or wider: its digits stay in view
-        sheet_w, sheet_h = 800, 600
+    elif f["fill"] or f["mixed"]:  # landscape: a page filling the frame keeps its digits in
+        sheet_w, sheet_h = 800, 600  # view; small digits beside big ones stay legible
     else:
         sheet_w, sheet_h = (800, 600) if rng.random() < 0.6 else (600, 800)
-    for _ in range(20):
+    for _ in range(40):
         sheet = paper(f["paper"], sheet_h, sheet_w, rng)
         colour = ink_colour(f["ink"], rng)
         cells = layout(rng, sheet_w, sheet_h, f["mixed"])
         corners = sheet_corners(sheet_w, sheet_h, (width, height), rng, tilt=f["tilt"], roll=f["roll"],
-                                cover=(0.55, 0.85), out_of_frame=f["out"], fill=f["fill"])
+                                cover=(0.7, 0.9) if f["mixed"] else (0.55, 0.85), out_of_frame=f["out"], fill=f["fill"])
         source = np.float32([[0, 0], [sheet_w, 0], [sheet_w, sheet_h], [0, sheet_h]])
         matrix = cv2.getPerspectiveTransform(source, corners)
         boxes, values, rows = [], [], []
@@ -509,7 +512,8 @@ def render_scene(condition: str, rng: np.random.Generator, digits: np.ndarray,
         quads = cv2.perspectiveTransform(quads.reshape(-1, 1, 2), matrix).reshape(-1, 4, 2)
         inside = ((quads[..., 0] >= 2) & (quads[..., 0] <= width - 3)
                   & (quads[..., 1] >= 2) & (quads[..., 1] <= height - 3)).all()
-        if inside and values:
+        tall = np.linalg.norm(quads[:, 3] - quads[:, 0], axis=1).min(initial=0) >= MIN_DIGIT_PX
+        if inside and tall and values:
             break
     warped = cv2.warpPerspective(sheet, matrix, (width, height), flags=cv2.INTER_AREA)
     cover = cv2.warpPerspective(np.ones((sheet_h, sheet_w), np.float32), matrix, (width, height))[..., None]
