@@ -229,12 +229,27 @@ def warp_matrix(sheet: Sheet, max_side: int) -> tuple[np.ndarray, tuple[int, int
     return cv2.getPerspectiveTransform(sheet.corners.astype(np.float32), target), (width, height)
 
 
+def paper_colour(frame: np.ndarray, sheet: Sheet) -> tuple[float, ...]:
+    """The paper's colour: the median of the frame's pixels within the sheet (sampled)."""
+    frame = np.asarray(frame)
+    step = max(1, min(frame.shape[:2]) // 160)
+    small = frame[::step, ::step]
+    inside = np.zeros(small.shape[:2], np.uint8)
+    cv2.fillConvexPoly(inside, np.round(sheet.corners / step).astype(np.int32), 1)
+    pixels = small[inside > 0]
+    if not len(pixels):
+        return (255.0,) * (1 if frame.ndim == 2 else frame.shape[2])
+    return tuple(float(v) for v in np.median(pixels.reshape(len(pixels), -1), axis=0))
+
+
 def warp_sheet(frame: np.ndarray, sheet: Sheet, max_side: int = config.DETECT_MAX_SIDE):
-    """The upright view of the sheet (what lies outside the frame is replicated border),
-    and the homography that made it."""
+    """The upright view of the sheet, and the homography that made it. What lies outside
+    the frame (a sheet partly out of view) is the paper's colour: replicating the frame's
+    border would smear its ink and the background into streaks across the sheet."""
     matrix, size = warp_matrix(sheet, max_side)
+    colour = paper_colour(frame, sheet)
     upright = cv2.warpPerspective(frame, matrix, size, flags=cv2.INTER_LINEAR,
-                                  borderMode=cv2.BORDER_REPLICATE)
+                                  borderMode=cv2.BORDER_CONSTANT, borderValue=colour)
     return upright, matrix
 
 

@@ -319,11 +319,11 @@ def layout(rng, width: int, height: int, mixed: bool) -> list[list[tuple[int, in
 
 def sheet_corners(width: float, height: float, frame: tuple[int, int], rng, *, tilt: float,
                   roll: float, cover: tuple[float, float], out_of_frame: bool = False,
-                  fill: bool = False) -> np.ndarray:
+                  fill: bool = False, push: float = 1.0) -> np.ndarray:
     """Where a width x height sheet's corners land in a frame (w, h): rotated roll degrees in
     its plane and tilted up to tilt degrees out of it (a pinhole camera), covering a fraction
     `cover` of the frame's shorter side; out_of_frame pushes it partly over an edge; fill
-    makes it larger than the frame."""
+    makes it larger than the frame; push (0-1) scales how far out of the frame it goes."""
     frame_w, frame_h = frame
     half = np.array([[-width, -height], [width, -height], [width, height], [-width, height]],
                     np.float64) / 2
@@ -348,7 +348,7 @@ def sheet_corners(width: float, height: float, frame: tuple[int, int], rng, *, t
     if out_of_frame:
         side = int(rng.integers(4))
         span = np.ptp(projected, axis=0)
-        push = rng.uniform(0.15, 0.3)
+        push = push * rng.uniform(0.15, 0.3)
         shift = [(-1, 0), (1, 0), (0, -1), (0, 1)][side]
         centre = np.array([frame_w, frame_h]) / 2 + np.array(shift) * (
             np.array([frame_w, frame_h]) / 2 - span / 2 + push * span)
@@ -493,12 +493,14 @@ def render_scene(condition: str, rng: np.random.Generator, digits: np.ndarray,
         sheet_w, sheet_h = 800, 600  # view; small digits beside big ones stay legible
     else:
         sheet_w, sheet_h = (800, 600) if rng.random() < 0.6 else (600, 800)
-    for _ in range(40):
+    attempts = 40
+    for attempt in range(attempts):  # until every digit is in view and legible
         sheet = paper(f["paper"], sheet_h, sheet_w, rng)
         colour = ink_colour(f["ink"], rng)
         cells = layout(rng, sheet_w, sheet_h, f["mixed"])
         corners = sheet_corners(sheet_w, sheet_h, (width, height), rng, tilt=f["tilt"], roll=f["roll"],
-                                cover=(0.7, 0.9) if f["mixed"] else (0.55, 0.85), out_of_frame=f["out"], fill=f["fill"])
+                                cover=(0.7, 0.9) if f["mixed"] else (0.55, 0.85), out_of_frame=f["out"], fill=f["fill"],
+                                push=1.0 - attempt / attempts)
         source = np.float32([[0, 0], [sheet_w, 0], [sheet_w, sheet_h], [0, sheet_h]])
         matrix = cv2.getPerspectiveTransform(source, corners)
         boxes, values, rows = [], [], []
