@@ -270,6 +270,8 @@ def paper_in_view(frame: np.ndarray) -> bool:
     frame = np.asarray(frame)
     if frame.dtype != np.uint8 or frame.ndim != 3 or frame.shape[2] not in (3, 4):
         return True
+    if min(frame.shape[:2]) < config.SHEET_MIN_SIDE:
+        return True  # too small to tell (and maybe empty): read as before
     step = max(1, min(frame.shape[:2]) // 120)
     sample = np.ascontiguousarray(frame[::step, ::step, :3])
     saturation = cv2.cvtColor(sample, cv2.COLOR_BGR2HSV)[:, :, 1]
