@@ -59,3 +59,12 @@ def test_mixed_sizes_differ_two_to_four_times(digits):
         h = np.linalg.norm(scene.quads[:, 3] - scene.quads[:, 0], axis=1)
         heights.append(h.max() / h.min())
     assert max(heights) >= 2.0
+
+
+def test_scene_negatives_are_patches_of_backgrounds():
+    from recognizer.synth.scenes import scene_negatives
+
+    patches = scene_negatives(6, seed=3)
+    assert patches.shape == (6, 28, 28) and patches.dtype == np.uint8
+    assert all(p.max() > 0 for p in patches)  # something of the background in each
+    assert np.array_equal(patches, scene_negatives(6, seed=3))
