@@ -359,9 +359,6 @@ SHEET_MAX_AREA = 0.85
 SHEET_MIN_FILL = 0.85
 SHEET_ANGLE_RANGE = (50.0, 130.0)
 SHEET_MIN_INSIDE = 0.6
-# The region's convex hull is simplified to within SHEET_HULL_EPSILON of its perimeter before
-# it is reduced to four corners (speed: a few edges instead of dozens).
-SHEET_HULL_EPSILON = 0.005
 # ... and its sides are an edge: the image is SHEET_MIN_STEP levels (0-255) brighter in a band
 # SHEET_EDGE_BAND px wide (on the small copy) inside them than outside (a gradient of light
 # across a page that fills the frame is no edge; it split the demo test's page in two).

@@ -190,12 +190,7 @@ def find_sheet(frame: np.ndarray) -> Sheet | None:
             region = (labels[y : y + h, x : x + w] == label).astype(np.uint8)
             contours, _ = cv2.findContours(region, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
             hull = cv2.convexHull(max(contours, key=cv2.contourArea)).reshape(-1, 2) + (x, y)
-            # A few dozen hull points along straight sides: simplified first (within
-            # SHEET_HULL_EPSILON of its perimeter), so the reduction has few edges to try.
-            simple = cv2.approxPolyDP(hull.reshape(-1, 1, 2).astype(np.int32),
-                                      config.SHEET_HULL_EPSILON * cv2.arcLength(
-                                          hull.reshape(-1, 1, 2).astype(np.int32), True), True)
-            quad = reduce_to_quad(simple.reshape(-1, 2) if len(simple) >= 4 else hull)
+            quad = reduce_to_quad(hull)
             if quad is None:
                 continue
             quad_area = abs(float(cv2.contourArea(quad)))
@@ -237,7 +232,7 @@ def warp_matrix(sheet: Sheet, max_side: int) -> tuple[np.ndarray, tuple[int, int
 def paper_colour(frame: np.ndarray, sheet: Sheet) -> tuple[float, ...]:
     """The paper's colour: the median of the frame's pixels within the sheet (sampled)."""
     frame = np.asarray(frame)
-    step = max(1, min(frame.shape[:2]) // 64)
+    step = max(1, min(frame.shape[:2]) // 160)
     small = frame[::step, ::step]
     inside = np.zeros(small.shape[:2], np.uint8)
     cv2.fillConvexPoly(inside, np.round(sheet.corners / step).astype(np.int32), 1)
