@@ -158,13 +158,14 @@ STRONG_SIGMAS = 7.0
 # Ink pieces smaller than this many pixels (at working scale) are specks.
 MIN_PIECE_PIXELS = 6
 # A digit is at least MIN_DIGIT_PIXELS tall and MIN_DIGIT_FRACTION of the frame's shorter side,
-# at least MIN_RELATIVE_HEIGHT of the typical digit's height in the frame, and at most
-# MAX_DIGIT_FRACTION of the frame.
+# and at most MAX_DIGIT_FRACTION of the frame. Read whole (no sheet found), a digit is also at
+# least MIN_RELATIVE_HEIGHT of the typical digit's height and holds MIN_RELATIVE_AREA of the
+# median digit's ink; on a sheet's upright view these relative cuts are not made (issue 12:
+# small digits beside big ones are digits too; the model's "not a digit" rejects the rest).
 MIN_DIGIT_PIXELS = 8
 MIN_DIGIT_FRACTION = 0.015
 MIN_RELATIVE_HEIGHT = 0.4
 MAX_DIGIT_FRACTION = 0.9
-# A digit holds at least MIN_RELATIVE_AREA of the median digit's ink (else it is a speck).
 MIN_RELATIVE_AREA = 0.12
 # Each crop's own paper level: a max filter CROP_PAPER_KERNEL of the crop's shorter side wide
 # (wider than a stroke), on a copy at most CROP_PAPER_SIDE px.
@@ -407,3 +408,51 @@ STRING_MAX_RUN = 4
 # A group of strokes read as a digit (sure or not) is split between its strokes only when the split
 # scores STRING_STROKE_SPLIT_MARGIN better (a 4 or a 7 drawn in two strokes stays one).
 STRING_STROKE_SPLIT_MARGIN = 0.5
+
+# --- Sheet finding (recognizer/detection/sheet.py, sheet_tracking.py; issue 12) ------------
+# The sheet is looked for on a copy at most SHEET_MAX_SIDE px (frames under SHEET_MIN_SIDE px
+# are read whole); its paper mask is closed with a disc SHEET_CLOSE of the shorter side wide
+# (the digits' holes), and a region of SHEET_MIN_AREA to SHEET_MAX_AREA of the frame whose
+# convex hull, reduced to four corners, it fills to at least SHEET_MIN_FILL, with interior
+# angles within SHEET_ANGLE_RANGE degrees and at least SHEET_MIN_INSIDE of it in the frame,
+# is the sheet. Above SHEET_MAX_AREA the page fills the frame: it is read whole.
+SHEET_MAX_SIDE = 240
+SHEET_MIN_SIDE = 48
+SHEET_CLOSE = 0.04
+# ... and opened with a disc SHEET_OPEN wide: fingers of light skin that stick out of it.
+SHEET_OPEN = 0.08
+SHEET_MIN_AREA = 0.08
+SHEET_MAX_AREA = 0.85
+SHEET_MIN_FILL = 0.85
+SHEET_ANGLE_RANGE = (50.0, 130.0)
+SHEET_MIN_INSIDE = 0.6
+# ... and its sides are an edge: the image is SHEET_MIN_STEP levels (0-255) brighter in a band
+# SHEET_EDGE_BAND px wide (on the small copy) inside them than outside (a gradient of light
+# across a page that fills the frame is no edge; it split the demo test's page in two).
+SHEET_MIN_STEP = 20.0
+SHEET_EDGE_BAND = 2
+# Live loop: a new outline replaces the shown one when SHEET_CONFIRM_FRAMES outlines in a row
+# agree with each other (every corner within SHEET_AGREE of the sheet's diagonal); an outline
+# that agrees with the shown one keeps it (held steady); a lost outline is kept for
+# SHEET_KEEP_FRAMES frames.
+SHEET_CONFIRM_FRAMES = 3
+SHEET_AGREE = 0.04
+SHEET_KEEP_FRAMES = 8
+# Scale-free candidates (detector._read_ink): a blob holds at least MIN_DIGIT_INK ink pixels
+# per pixel of its height (a 1 px hairline holds 1; replaces the cut relative to the median
+# digit's ink, MIN_RELATIVE_AREA).
+MIN_DIGIT_INK = 1.5
+# On a sheet's upright view, an ink piece at least NET_SPAN of the view wide and tall filling at
+# most NET_MAX_FILL of its box is the net of squared or ruled paper's lines: they are taken out
+# with a closing NET_LINE_WIDTH px wide (finer than any stroke) before thresholding again.
+NET_SPAN = 0.5
+NET_MAX_FILL = 0.2
+NET_LINE_WIDTH = 3
+# Live loop, no sheet found: the frame is read whole only when its median HSV saturation
+# (0-255) is at most PAPER_MAX_SATURATION (paper or a board filling it). Scene frames (tuning
+# seeds 101-103): pages filling the frame 2-43, clothes 42-214 (most false digits above 50).
+PAPER_MAX_SATURATION = 50
+# The solid-blob cut (MAX_FILL) applies only to blobs at least SOLID_MIN_ASPECT as wide as
+# tall: a 1 one stroke wide fills its narrow box as much as a thumb does (scene frames lost
+# such 1s on the sheet's upright view).
+SOLID_MIN_ASPECT = 0.35

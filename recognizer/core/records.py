@@ -37,6 +37,9 @@ class Digit:
     number: int = 0
     scribble: bool = False
     unexplained: bool = False
+    # The box's corners in the frame (float32 (4, 2), clockwise from the top left) when it
+    # was found on a sheet's upright view (detection.sheet): a quadrilateral in perspective.
+    quad: np.ndarray | None = None
 
     @property
     def is_digit(self) -> bool:
@@ -87,6 +90,8 @@ class Digit:
             "line": self.line,
             "number": self.number,
         }
+        if self.quad is not None:
+            record["quad"] = [[round(float(x), 1), round(float(y), 1)] for x, y in self.quad]
         if self.prediction is not None:
             record["digit"] = self.prediction.digit
             record["confidence"] = round(self.prediction.confidence, 4)

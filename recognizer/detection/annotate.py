@@ -37,7 +37,7 @@ def _put_label(image, text, x, y, colour, scale, thickness) -> None:
 def draw_digits(
     image: np.ndarray, detections: Detections, min_confidence: float = config.MIN_CONFIDENCE
 ) -> np.ndarray:
-    """Box per digit coloured by confidence, 'digit confidence%' label ('?' when unsure),
+    """Box (or, found on a sheet, quadrilateral) per digit coloured by confidence, 'digit confidence%' label ('?' when unsure),
     and each number's reading drawn once above its group (numbers of two or more digits).
     Candidates the model read as "not a digit" are not drawn. Returns a new uint8 BGR image."""
     out = to_bgr8(image)
@@ -52,7 +52,11 @@ def draw_digits(
     for digit in detections.digits:
         x, y, w, h = digit.box
         colour = _colour(digit, min_confidence)
-        cv2.rectangle(out, (x, y), (x + w, y + h), colour, thickness)
+        if digit.quad is not None:  # found on a sheet in perspective: its quadrilateral
+            points = np.round(np.asarray(digit.quad, np.float32) * 16).astype(np.int32)
+            cv2.polylines(out, [points], True, colour, thickness, cv2.LINE_AA, shift=4)
+        else:
+            cv2.rectangle(out, (x, y), (x + w, y + h), colour, thickness)
         if digit.prediction is None:
             text = "?"
         else:

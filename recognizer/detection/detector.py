@@ -26,6 +26,8 @@ thresholds are named constants in `recognizer.core.config`.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import cv2
 import numpy as np
 
@@ -59,12 +61,67 @@ from recognizer.detection.order import reading_order, renumber
 from recognizer.detection.polarity import reads_light_on_dark, reads_light_on_dark_tie
 from recognizer.detection.results import Detections, Digit
 from recognizer.detection.touching import read_touching
+from recognizer.detection.sheet import Sheet, find_sheet, paper_in_view, quads_to_frame, warp_sheet
 
 
 def find_digits(
-    frame: np.ndarray, *, whole_frame_fallback: bool = False, refine: bool = False
+    frame: np.ndarray,
+    *,
+    whole_frame_fallback: bool = False,
+    refine: bool = False,
+    sheet: Sheet | None | str = "find",
 ) -> Detections:
     """Find digit candidates (no model): boxes, patches, lines, numbers; predictions None.
+
+    sheet: "find" (the default) looks for a sheet of paper held up in the frame
+    (`sheet.find_sheet`) and reads its upright view (`sheet.warp_sheet`): digits come back
+    with their box (the bounding box in the frame) and `quad` (the box's corners in the
+    frame). A `Sheet` (the live loop's tracked outline) is used as given; None, or no sheet
+    found, reads the whole frame. With whole_frame_fallback, a sheet on which nothing is
+    found is read whole too.
+    """
+    frame = check_image(frame)
+    if isinstance(sheet, str):
+        if sheet != "find":
+            raise ValueError(f"sheet must be 'find', a Sheet or None, not {sheet!r}")
+        sheet = find_sheet(frame) if frame.dtype == np.uint8 and frame.ndim >= 2 else None
+    if sheet is not None:
+        upright, matrix = warp_sheet(frame, sheet)
+        found = _find_in_view(upright, whole_frame_fallback=False, refine=refine, scale_free=True)
+        if found.digits or not whole_frame_fallback:
+            return _back_to_frame(found, matrix, frame.shape[:2])
+    elif not whole_frame_fallback and not paper_in_view(frame):
+        # A camera's frame with no sheet and nothing like paper filling it (clothes, a desk,
+        # a coloured wall): no digits to read. Photo mode reads any image.
+        return Detections(digits=(), mask=np.zeros(frame.shape[:2], dtype=np.uint8))
+    return _find_in_view(frame, whole_frame_fallback=whole_frame_fallback, refine=refine)
+
+
+def _back_to_frame(found: Detections, matrix: np.ndarray, shape) -> Detections:
+    """Detections of the upright view in frame coordinates: each box's corners through the
+    inverse homography (`quad`), its box their bounding box within the frame; the mask
+    warped back."""
+    height, width = shape
+    quads = quads_to_frame([d.box for d in found.digits], matrix)
+    digits = []
+    for digit, quad in zip(found.digits, quads):
+        x0, y0 = np.floor(quad.min(axis=0)).astype(int)
+        x1, y1 = np.ceil(quad.max(axis=0)).astype(int)
+        x0, y0 = max(0, x0), max(0, y0)
+        x1, y1 = min(width, x1), min(height, y1)
+        box = (int(x0), int(y0), max(1, int(x1 - x0)), max(1, int(y1 - y0)))
+        digits.append(replace(digit, box=box, quad=quad))
+    mask = cv2.warpPerspective(found.mask, matrix, (width, height),
+                               flags=cv2.INTER_NEAREST | cv2.WARP_INVERSE_MAP)
+    return Detections(digits=tuple(digits), mask=mask)
+
+
+def _find_in_view(
+    frame: np.ndarray, *, whole_frame_fallback: bool = False, refine: bool = False,
+    scale_free: bool = False,
+) -> Detections:
+    """Find digit candidates in one view (the frame, or the sheet's upright view; on the
+    sheet, candidates are scale-free: see `_read_ink`).
 
     frame: gray, BGR or BGRA (uint8, uint16 or float), any size; one whose shorter side
     (at working scale) is under MIN_DIGIT_PIXELS holds no digit. UnsupportedImageError for
@@ -82,7 +139,7 @@ def find_digits(
     gray, scale = working_gray(frame)
     if min(gray.shape) < config.MIN_DIGIT_PIXELS:  # 1:2000 and longer: too thin once reduced
         return Detections(digits=(), mask=np.zeros(frame.shape[:2], dtype=np.uint8))
-    reading = _read_ink(gray, False, refine)
+    reading = _read_ink(gray, False, refine, scale_free)
     light_on_dark = False
     if maybe_light_on_dark(gray):
         # Mostly dark: light ink on a dark ground (MNIST style, chalk), or a dim photo of
@@ -90,17 +147,17 @@ def find_digits(
         # tried on a copy at most POLARITY_MAX_SIDE px: its count is mostly enough.
         factor = min(1.0, config.POLARITY_MAX_SIDE / max(gray.shape))
         trial_gray = gray if factor >= 1.0 else resize_by(gray, factor, cv2.INTER_AREA)
-        trial = _read_ink(trial_gray, True)
+        trial = _read_ink(trial_gray, True, False, scale_free)
         light = None
         if len(trial.digits) == len(reading.digits) and reading.digits:
-            light = trial if factor >= 1.0 else _read_ink(gray, True, refine)
+            light = trial if factor >= 1.0 else _read_ink(gray, True, refine, scale_free)
             choose_light = reads_light_on_dark_tie(gray, light, reading)
         else:
             choose_light = reads_light_on_dark(trial, reading)
         if choose_light or not (trial.digits or reading.digits):
             light_on_dark = True
             if light is None:
-                light = trial if factor >= 1.0 else _read_ink(gray, True, refine)
+                light = trial if factor >= 1.0 else _read_ink(gray, True, refine, scale_free)
             reading = light
     mask, labels = reading.mask, reading.labels
     digits_found = drop_off_sheet(frame, gray, scale, mask, reading.digits)
@@ -129,21 +186,45 @@ def read_digits(
     *,
     whole_frame_fallback: bool = False,
     refine: bool = False,
+    sheet: Sheet | None | str = "find",
 ) -> Detections:
     """find_digits + ONE batched recognizer.predict_patches call; Detections with predictions.
 
+    Photo mode (whole_frame_fallback) with a sheet found reads both the sheet's upright view
+    and the whole frame, and keeps the sheet's unless the whole frame has more digits the
+    model reads confidently (a close-up or a form's box taken for the sheet cuts digits
+    off; a photo is read once, so the second reading's time is affordable there).
     Candidates that may be several touching digits are then re-read by the string reader
-    (`touching.read_touching`: one more batched call for all their pieces)."""
-    found = find_digits(frame, whole_frame_fallback=whole_frame_fallback, refine=refine)
+    (`touching.read_touching`: one more batched call for all their pieces).
+    """
+    if whole_frame_fallback and isinstance(sheet, str):
+        frame = check_image(frame)
+        sheet = find_sheet(frame) if frame.dtype == np.uint8 else None
+        if sheet is not None:
+            on_sheet = read_digits(frame, recognizer, whole_frame_fallback=True, refine=refine,
+                                   sheet=sheet)
+            whole = read_digits(frame, recognizer, whole_frame_fallback=True, refine=refine,
+                                sheet=None)
+            confident = [sum(d.is_confident() for d in r.digits_only().digits)
+                         for r in (on_sheet, whole)]
+            return whole if confident[1] > confident[0] else on_sheet
+    found = find_digits(frame, whole_frame_fallback=whole_frame_fallback, refine=refine,
+                        sheet=sheet)
     if not found.digits:
         return found
     read = found.with_predictions(recognizer.predict_patches([d.patch for d in found.digits]))
     return read_touching(frame, read, recognizer)
 
 
-def _read_ink(gray: np.ndarray, light_on_dark: bool, refine: bool = False) -> InkReading:
+def _read_ink(
+    gray: np.ndarray, light_on_dark: bool, refine: bool = False, scale_free: bool = False
+) -> InkReading:
     """Threshold, filter, merge and split for one reading of the ink's polarity.
 
+    scale_free (a sheet's upright view): every blob of plausible absolute size is a
+    candidate and the model's "not a digit" decides; otherwise (a whole frame, where the
+    desk's texture and a page's print may show) blobs much lower or emptier than the typical
+    digit are dropped first (MIN_RELATIVE_HEIGHT, MIN_RELATIVE_AREA).
     refine (photo mode) also fits the paper estimate to fine strokes and keeps digits that
     the frame's border cuts (see `find_digits`)."""
     cut_digits = refine
@@ -161,6 +242,14 @@ def _read_ink(gray: np.ndarray, light_on_dark: bool, refine: bool = False) -> In
             fraction = fitted
     mask = threshold_ink(gray, light_on_dark, fraction)
     labels, pieces = components(mask)
+    if scale_free and any(_is_net(p, frame_shape) for p in pieces):
+        # Squared or ruled paper: its lines make one net across the sheet. They are finer
+        # than any pen's stroke, so a closing as wide as they are (an opening for light ink)
+        # takes them out of the image before it is thresholded again.
+        kernel = np.ones((config.NET_LINE_WIDTH, config.NET_LINE_WIDTH), np.uint8)
+        operation = cv2.MORPH_OPEN if light_on_dark else cv2.MORPH_CLOSE
+        mask = threshold_ink(cv2.morphologyEx(gray, operation, kernel), light_on_dark, fraction)
+        labels, pieces = components(mask)
     min_side = min(frame_shape)
     min_height = max(config.MIN_DIGIT_PIXELS, config.MIN_DIGIT_FRACTION * min_side)
     kept, typical = candidates(pieces, labels, frame_shape, min_height)
@@ -174,7 +263,10 @@ def _read_ink(gray: np.ndarray, light_on_dark: bool, refine: bool = False) -> In
     blobs = merge_pieces(kept, typical)
     typical = typical_height([b for b in blobs if b.h >= min_height]) or typical
 
-    sized = [b for b in blobs if b.h >= max(min_height, config.MIN_RELATIVE_HEIGHT * typical)]
+    # Scale-free: every blob of plausible absolute size is a candidate, whatever the size of
+    # the others (small digits beside big ones); the model's "not a digit" decides the rest.
+    floor = min_height if scale_free else max(min_height, config.MIN_RELATIVE_HEIGHT * typical)
+    sized = [b for b in blobs if b.h >= floor]
     if cut_digits and typical and len(sized) >= 2:
         sized += [
             cut for cut in cut_by_border(pieces, frame_shape, typical)
@@ -183,19 +275,29 @@ def _read_ink(gray: np.ndarray, light_on_dark: bool, refine: bool = False) -> In
                 for b in sized
             )
         ]
-    median_area = float(np.median([b.area for b in sized])) if sized else 0.0
+    median_area = float(np.median([b.area for b in sized])) if sized and not scale_free else 0.0
     digits_found: list[Blob] = []
     for blob in sized:
-        if blob.area < config.MIN_RELATIVE_AREA * median_area:
-            continue  # a speck or a stray mark of digit height but little ink
+        if blob.area < max(config.MIN_DIGIT_INK * blob.h, config.MIN_RELATIVE_AREA * median_area):
+            continue  # a hairline of digit height, or (whole frame) a speck
         fill = blob.area / float(max(1, blob.w * blob.h))
-        if fill > config.MAX_FILL or blob.w > config.MAX_DIGIT_FRACTION * frame_shape[1]:
-            continue
+        solid = fill > config.MAX_FILL and blob.w >= config.SOLID_MIN_ASPECT * blob.h
+        if solid or blob.w > config.MAX_DIGIT_FRACTION * frame_shape[1]:
+            continue  # a shadow or a thumb (a 1 a stroke wide fills its narrow box too)
         if blob.h > config.MAX_DIGIT_FRACTION * frame_shape[0]:
             continue
         # Touching digits stay one candidate here: `read_digits` re-reads it by recognition.
         digits_found.append(blob)
     return InkReading(mask, labels, digits_found, pieces)
+
+
+def _is_net(piece: Blob, frame_shape) -> bool:
+    """A piece spanning most of the view both ways with little ink in its box: the lines of
+    squared or ruled paper (joined by the margin line), not a digit or a stroke."""
+    height, width = frame_shape
+    fill = piece.area / float(max(1, piece.w * piece.h))
+    return (piece.w >= config.NET_SPAN * width and piece.h >= config.NET_SPAN * height
+            and fill <= config.NET_MAX_FILL)
 
 
 def _crop_patch(

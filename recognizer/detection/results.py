@@ -32,7 +32,10 @@ class Detections:
     def scaled(self, factor: int) -> "Detections":
         """The same detections with every box multiplied by an integer factor (for drawing
         them on an enlarged copy of the image)."""
-        digits = tuple(replace(d, box=tuple(v * factor for v in d.box)) for d in self.digits)
+        digits = tuple(
+            replace(d, box=tuple(v * factor for v in d.box),
+                    quad=None if d.quad is None else d.quad * factor)
+            for d in self.digits)
         return Detections(digits=digits, mask=self.mask)
 
     def digits_only(self) -> "Detections":

@@ -92,6 +92,7 @@ def read_touching(frame: np.ndarray, detections: Detections, recognizer,
                 patch=piece.patch,
                 prediction=piece.prediction,
                 unexplained=not reading.explained,
+                quad=None,  # the blob's quadrilateral does not fit a piece: drawn by its box
             )
             for piece in reading.pieces
         ]

@@ -84,6 +84,9 @@ class TrackerState:
     # kind (a camera switching resolution) starts the tracks afresh: its boxes are in other
     # pixels and must not match these. None: not known (tracks of bare boxes).
     frame_key: tuple | None = None
+    # The sheet's outline across frames (detection.sheet_tracking.SheetTrack), kept here so
+    # the live loop carries one state; the digit tracks do not use it.
+    sheet: object | None = None
 
     def for_frame(self, key: tuple) -> "TrackerState":
         """This state for a frame of kind `key`: itself, or (another kind of frame) one

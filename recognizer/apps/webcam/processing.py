@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 import traceback
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable
 
 import numpy as np
@@ -20,6 +20,8 @@ from recognizer.core.predict import Recognizer
 from recognizer.detection.detector import find_digits
 from recognizer.detection.touching import read_touching
 from recognizer.detection.results import Detections
+from recognizer.detection.sheet import find_sheet
+from recognizer.detection.sheet_tracking import update_sheet
 from recognizer.detection.tracking import (
     TrackedReading,
     TrackerState,
@@ -61,13 +63,17 @@ def process_frame(
     start = clock()
     if tracker is not None:  # boxes of another resolution must not match this frame's
         tracker = tracker.for_frame(frame_key(frame))
-    found = find_digits(frame)
+    # The sheet's outline, held steady across frames (sheet_tracking), is read upright.
+    sheet_track = update_sheet(tracker.sheet if tracker is not None else None,
+                               find_sheet(frame) if frame.dtype == np.uint8 else None)
+    found = find_digits(frame, sheet=sheet_track.shown)
     need = digits_to_read(tracker, [digit.box for digit in found.digits], reread_every)
     predictions = recognizer.predict_patches(
         [digit.patch if read else None for digit, read in zip(found.digits, need)]
     )
     raw = read_touching(frame, found.with_predictions(predictions), recognizer)
     tracker, tracks = update_tracks(tracker or TrackerState(frame_key=frame_key(frame)), raw.digits)
+    tracker = replace(tracker, sheet=sheet_track)
     # Shown: confirmed tracks whose vote is a digit ("not a digit" candidates are not shown).
     detections = raw.with_predictions(
         [reading.prediction for reading in tracks],

@@ -1,0 +1,278 @@
+"""Find the sheet of paper in a frame, straighten it, and map what is found on it back.
+
+A sheet held up before a camera is the brightest large region of the frame, of low
+saturation (white or off-white paper; a yellow sticky note is bright but saturated, so a
+second mask on brightness alone is tried too), with a quadrilateral outline. `find_sheet`:
+
+1. reduces the frame to at most SHEET_MAX_SIDE px and thresholds a "paperness" image
+   (brightness, less saturation) with Otsu; closes the digits' holes and opens off what
+   is thinner than SHEET_OPEN (fingers of light skin holding the sheet);
+2. takes the large connected regions, their convex hull (fingers over an edge make notches
+   that the hull bridges) and reduces the hull to four corners by repeatedly replacing the
+   edge whose removal adds the least area with the meeting point of its neighbours (so a
+   corner hidden by a finger or cut off by the frame's border is found where the sheet's
+   sides, extended, meet - it may lie outside the frame);
+3. validates the quadrilateral: convex, SHEET_MIN_AREA to SHEET_MAX_AREA of the frame, the
+   region filling at least SHEET_MIN_FILL of it, interior angles within SHEET_ANGLE_RANGE.
+   A page that fills the frame, a close-up or no paper at all give None: the caller reads
+   the whole frame, if `paper_in_view` says paper may fill it (else a live frame holds no
+   digits).
+
+`warp_sheet` gives the upright view by homography (cv2.getPerspectiveTransform), and
+`quads_to_frame` maps boxes found in it back to quadrilaterals in the frame.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from recognizer.core import config
+
+
+@dataclass(frozen=True, eq=False)
+class Sheet:
+    """A sheet's outline: corners float32 (4, 2) in frame pixels, top-left, top-right,
+    bottom-right, bottom-left (reading the sheet upright); they may lie outside the frame."""
+
+    corners: np.ndarray
+
+    @property
+    def size(self) -> tuple[int, int]:
+        """(width, height) of the upright view: the mean lengths of opposite sides."""
+        c = self.corners
+        width = (np.linalg.norm(c[1] - c[0]) + np.linalg.norm(c[2] - c[3])) / 2
+        height = (np.linalg.norm(c[3] - c[0]) + np.linalg.norm(c[2] - c[1])) / 2
+        return max(1, int(round(width))), max(1, int(round(height)))
+
+
+def order_corners(points: np.ndarray) -> np.ndarray:
+    """Four points as top-left, top-right, bottom-right, bottom-left: by angle around their
+    centre, starting from the one pointing most to the upper left (rotations under 45
+    degrees keep the sheet's top at the top)."""
+    points = np.asarray(points, np.float32).reshape(4, 2)
+    centre = points.mean(axis=0)
+    angles = np.arctan2(points[:, 1] - centre[1], points[:, 0] - centre[0])
+    ring = points[np.argsort(angles)]  # clockwise in image coordinates (y down)
+    ring_angles = np.arctan2(ring[:, 1] - centre[1], ring[:, 0] - centre[0])
+    start = int(np.argmin(np.abs(np.angle(np.exp(1j * (ring_angles + 3 * np.pi / 4))))))
+    return np.roll(ring, -start, axis=0)
+
+
+def _intersect(p1, p2, p3, p4):
+    """Where line p1-p2 meets line p3-p4 (None when parallel)."""
+    d1, d2 = p2 - p1, p4 - p3
+    cross = d1[0] * d2[1] - d1[1] * d2[0]
+    if abs(cross) < 1e-9:
+        return None
+    t = ((p3[0] - p1[0]) * d2[1] - (p3[1] - p1[1]) * d2[0]) / cross
+    return p1 + t * d1
+
+
+def reduce_to_quad(hull: np.ndarray) -> np.ndarray | None:
+    """A convex polygon (N, 2) reduced to 4 corners: repeatedly, the edge whose two
+    neighbouring edges, extended until they meet, add the least area is replaced by their
+    meeting point. None when it cannot be (too few points, parallel sides)."""
+    poly = [np.asarray(p, np.float64) for p in np.asarray(hull, np.float64).reshape(-1, 2)]
+    if len(poly) < 4:
+        return None
+    while len(poly) > 4:
+        best, best_cost, best_point = None, np.inf, None
+        n = len(poly)
+        for i in range(n):  # edge i runs from poly[i] to poly[i + 1]
+            a, b = poly[(i - 1) % n], poly[i]
+            c, d = poly[(i + 1) % n], poly[(i + 2) % n]
+            point = _intersect(a, b, d, c)
+            if point is None:
+                continue
+            # the point must lie beyond b and c (the sides extended forwards)
+            if np.dot(point - b, b - a) < 0 or np.dot(point - c, c - d) < 0:
+                continue
+            cost = abs((c[0] - b[0]) * (point[1] - b[1]) - (c[1] - b[1]) * (point[0] - b[0])) / 2
+            if cost < best_cost:
+                best, best_cost, best_point = i, cost, point
+        if best is None:
+            return None
+        i = best
+        poly[i] = best_point
+        del poly[(i + 1) % n]
+    return np.array(poly, np.float32)
+
+
+def _angles_ok(quad: np.ndarray) -> bool:
+    low, high = config.SHEET_ANGLE_RANGE
+    for i in range(4):
+        u, v = quad[i - 1] - quad[i], quad[(i + 1) % 4] - quad[i]
+        cosine = float(np.dot(u, v) / (np.linalg.norm(u) * np.linalg.norm(v) + 1e-9))
+        if not low <= np.degrees(np.arccos(np.clip(cosine, -1, 1))) <= high:
+            return False
+    return True
+
+
+def _edge_step(image: np.ndarray, quad: np.ndarray) -> float:
+    """How much brighter the image is just inside the quadrilateral's sides than just
+    outside them (medians of two thin bands; the outside band only where it is in the
+    frame): a sheet's edge is a step, a gradient of light across one page is not."""
+    shape = image.shape[:2]
+    inside = np.zeros(shape, np.uint8)
+    cv2.fillConvexPoly(inside, np.round(quad).astype(np.int32), 1)
+    kernel = np.ones((2 * config.SHEET_EDGE_BAND + 1,) * 2, np.uint8)
+    inner = inside - cv2.erode(inside, kernel)
+    outer = cv2.dilate(inside, kernel) - inside
+    if not inner.any() or not outer.any():
+        return 0.0
+    return float(np.median(image[inner > 0])) - float(np.median(image[outer > 0]))
+
+
+def _masks(small: np.ndarray) -> list[np.ndarray]:
+    """Candidate paper masks of a small BGR frame, each with the image it thresholds:
+    bright and unsaturated (Otsu on V - S, then Otsu again within its bright class), and
+    bright alone (Otsu on V: a sticky note)."""
+    hsv = cv2.cvtColor(small, cv2.COLOR_BGR2HSV)
+    value, saturation = hsv[:, :, 2], hsv[:, :, 1]
+    paperness = cv2.subtract(value, saturation)
+    masks = []
+    for image in (paperness, value):
+        image = cv2.GaussianBlur(image, (5, 5), 0)
+        level, mask = cv2.threshold(image, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+        masks.append((mask, image))
+        if image is not value:
+            # A light background (a pale wall, a light colour) falls in the bright class
+            # with the paper: Otsu again within that class parts them.
+            bright = image[image > level]
+            if bright.size > 16:
+                upper, _ = cv2.threshold(bright.reshape(1, -1), 0, 255,
+                                         cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+                masks.append(((image > upper).astype(np.uint8) * 255, image))
+    return masks
+
+
+def find_sheet(frame: np.ndarray) -> Sheet | None:
+    """The sheet's outline in a BGR (or gray) uint8 frame, or None when there is none to
+    find (no paper, a page filling the frame, a close-up)."""
+    frame = np.asarray(frame)
+    if frame.dtype != np.uint8 or frame.ndim not in (2, 3) or min(frame.shape[:2]) < config.SHEET_MIN_SIDE:
+        return None  # a float or 16-bit image, or a tiny one: read whole
+    if frame.ndim == 3 and frame.shape[2] not in (3, 4):
+        return None
+    if frame.ndim == 2:
+        frame = cv2.cvtColor(frame, cv2.COLOR_GRAY2BGR)
+    elif frame.shape[2] == 4:
+        frame = cv2.cvtColor(frame, cv2.COLOR_BGRA2BGR)
+    height, width = frame.shape[:2]
+    scale = min(1.0, config.SHEET_MAX_SIDE / max(height, width))
+    small = frame if scale >= 1.0 else cv2.resize(frame, None, fx=scale, fy=scale,
+                                                  interpolation=cv2.INTER_AREA)
+    sh, sw = small.shape[:2]
+    frame_area = float(sh * sw)
+    close = cv2.getStructuringElement(
+        cv2.MORPH_ELLIPSE, (int(config.SHEET_CLOSE * min(sh, sw)) | 1,) * 2)
+    best, best_area = None, 0.0
+    opening = cv2.getStructuringElement(
+        cv2.MORPH_ELLIPSE, (int(config.SHEET_OPEN * min(sh, sw)) | 1,) * 2)
+    for mask, image in _masks(small):
+        mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, close)
+        # fingers (light skin passes for paper) stick out of the sheet: open them off
+        mask = cv2.morphologyEx(mask, cv2.MORPH_OPEN, opening)
+        count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=4)
+        for label in range(1, count):
+            area = float(stats[label, cv2.CC_STAT_AREA])
+            if area < config.SHEET_MIN_AREA * frame_area or area <= best_area:
+                continue
+            if area > config.SHEET_MAX_AREA * frame_area:
+                continue  # the page fills the frame (or the frame is a bright wall)
+            x, y, w, h = stats[label, :4]
+            sides = (x <= 0) + (y <= 0) + (x + w >= sw) + (y + h >= sh)
+            if sides >= 3:
+                continue  # a bright field behind, not a sheet held before it
+            region = (labels[y : y + h, x : x + w] == label).astype(np.uint8)
+            contours, _ = cv2.findContours(region, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+            hull = cv2.convexHull(max(contours, key=cv2.contourArea)).reshape(-1, 2) + (x, y)
+            quad = reduce_to_quad(hull)
+            if quad is None:
+                continue
+            quad_area = abs(float(cv2.contourArea(quad)))
+            if quad_area <= 0 or area / quad_area < config.SHEET_MIN_FILL:
+                continue
+            if cv2.contourArea(hull.astype(np.float32)) / quad_area < config.SHEET_MIN_FILL:
+                continue
+            if not _angles_ok(quad):
+                continue
+            inside = quad_inside_fraction(quad, (sw, sh))
+            if inside < config.SHEET_MIN_INSIDE or inside * quad_area > config.SHEET_MAX_AREA * frame_area:
+                continue  # mostly outside the frame, or filling it: read the frame whole
+            if _edge_step(image, quad) < config.SHEET_MIN_STEP:
+                continue  # no edge: the bright part of a page lit unevenly
+            best, best_area = quad, area
+    if best is None:
+        return None
+    return Sheet(order_corners(best / scale))
+
+
+def quad_inside_fraction(quad: np.ndarray, size: tuple[int, int]) -> float:
+    """How much of the quadrilateral's area lies inside a frame of size (w, h)."""
+    width, height = size
+    frame = np.float32([[0, 0], [width, 0], [width, height], [0, height]])
+    area, _ = cv2.intersectConvexConvex(np.asarray(quad, np.float32), frame)
+    return float(area) / max(1e-6, abs(float(cv2.contourArea(np.asarray(quad, np.float32)))))
+
+
+def warp_matrix(sheet: Sheet, max_side: int) -> tuple[np.ndarray, tuple[int, int]]:
+    """The homography from the frame to the upright sheet, and the upright view's size
+    (its sides as long as the sheet's in the frame, at most max_side px)."""
+    width, height = sheet.size
+    factor = min(1.0, max_side / max(width, height))
+    width, height = max(1, int(width * factor)), max(1, int(height * factor))
+    target = np.float32([[0, 0], [width, 0], [width, height], [0, height]])
+    return cv2.getPerspectiveTransform(sheet.corners.astype(np.float32), target), (width, height)
+
+
+def paper_colour(frame: np.ndarray, sheet: Sheet) -> tuple[float, ...]:
+    """The paper's colour: the median of the frame's pixels within the sheet (sampled)."""
+    frame = np.asarray(frame)
+    step = max(1, min(frame.shape[:2]) // 160)
+    small = frame[::step, ::step]
+    inside = np.zeros(small.shape[:2], np.uint8)
+    cv2.fillConvexPoly(inside, np.round(sheet.corners / step).astype(np.int32), 1)
+    pixels = small[inside > 0]
+    if not len(pixels):
+        return (255.0,) * (1 if frame.ndim == 2 else frame.shape[2])
+    return tuple(float(v) for v in np.median(pixels.reshape(len(pixels), -1), axis=0))
+
+
+def warp_sheet(frame: np.ndarray, sheet: Sheet, max_side: int = config.DETECT_MAX_SIDE):
+    """The upright view of the sheet, and the homography that made it. What lies outside
+    the frame (a sheet partly out of view) is the paper's colour: replicating the frame's
+    border would smear its ink and the background into streaks across the sheet."""
+    matrix, size = warp_matrix(sheet, max_side)
+    colour = paper_colour(frame, sheet)
+    upright = cv2.warpPerspective(frame, matrix, size, flags=cv2.INTER_LINEAR,
+                                  borderMode=cv2.BORDER_CONSTANT, borderValue=colour)
+    return upright, matrix
+
+
+def quads_to_frame(boxes, matrix: np.ndarray) -> np.ndarray:
+    """Boxes (x, y, w, h) of the upright view as float32 (N, 4, 2) quadrilaterals in the
+    frame: their corners through the inverse homography."""
+    if not len(boxes):
+        return np.zeros((0, 4, 2), np.float32)
+    corners = np.float32([[[x, y], [x + w, y], [x + w, y + h], [x, y + h]] for x, y, w, h in boxes])
+    inverse = np.linalg.inv(matrix)
+    return cv2.perspectiveTransform(corners.reshape(-1, 1, 2), inverse).reshape(-1, 4, 2)
+
+
+def paper_in_view(frame: np.ndarray) -> bool:
+    """Whether paper (or a board) may fill a frame in which no sheet was found: its median
+    HSV saturation is at most PAPER_MAX_SATURATION (a page, a whiteboard, a close-up, a dark
+    board are grey; clothes, skin, a desk, a coloured wall are not). Gray frames: yes."""
+    frame = np.asarray(frame)
+    if frame.dtype != np.uint8 or frame.ndim != 3 or frame.shape[2] not in (3, 4):
+        return True
+    if min(frame.shape[:2]) < config.SHEET_MIN_SIDE:
+        return True  # too small to tell (and maybe empty): read as before
+    step = max(1, min(frame.shape[:2]) // 120)
+    sample = np.ascontiguousarray(frame[::step, ::step, :3])
+    saturation = cv2.cvtColor(sample, cv2.COLOR_BGR2HSV)[:, :, 1]
+    return float(np.median(saturation)) <= config.PAPER_MAX_SATURATION

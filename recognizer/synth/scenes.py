@@ -1,0 +1,547 @@
+"""Camera frames of a sheet with handwritten digits held up in a room, with their ground truth.
+
+A seeded generator of our own (issue 12), for the scene benchmark (`benchmarks/bench_scenes.py`),
+the sheet-finding tests and training negatives: a sheet of paper (white, off-white, a yellow
+sticky note, ruled, squared) with MNIST digits written on it in some ink (black, blue, red,
+green, pencil, marker), at one size or mixed sizes (2x to 4x apart), placed in perspective
+before a background (dark, bright, textured, a cluttered desk, wood, fabric, a person's
+clothes and skin, colour fields), perhaps partly out of the frame or held by fingers, then lit
+and photographed (light gradient, cast shadow, glare, motion blur, defocus, noise, JPEG).
+
+Each condition of `CONDITIONS` fixes one of these factors at its hard value while the others
+are drawn from a mild base distribution, so that the benchmark gives every condition its own
+row. `render_scene` returns the frame and its truth: the digits' labels in reading order (rows
+top to bottom on the sheet, left to right), each digit's quadrilateral in frame coordinates,
+the sheet's corners (None without paper) and the condition's name.
+
+Digits come from the caller: MNIST *test* digits for evaluation, *train* digits for training
+(`load_digits`); without MNIST, `load_digits` falls back to the ten samples/digits images.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from recognizer.core import config
+from recognizer.synth.negatives import texture_image
+
+BACKGROUNDS = ("dark", "bright", "textured", "desk", "wood", "fabric", "clothes", "colour")
+PAPERS = ("white", "off-white", "sticky", "ruled", "squared")
+INKS = ("black", "blue", "red", "green", "pencil", "marker")
+
+# condition name -> the factor it fixes (see `_draw_factors`).
+CONDITIONS = (
+    *(f"background: {b}" for b in BACKGROUNDS),
+    *(f"paper: {p}" for p in PAPERS),
+    *(f"ink: {i}" for i in INKS),
+    "mixed sizes",
+    "perspective 35",
+    "rotation 30",
+    "partly out of frame",
+    "fingers on edges",
+    "light gradient",
+    "cast shadow",
+    "glare",
+    "motion blur",
+    "defocus",
+    "sensor noise",
+    "jpeg",
+    "page fills frame",
+    "no paper",
+    "no paper: person",
+)
+NO_PAPER = ("no paper", "no paper: person")
+# Every digit is at least this tall in the frame (px): smaller ones hold too few pixels for
+# anyone to read (a sheet is re-placed until its smallest digit is this tall).
+MIN_DIGIT_PX = 12
+
+MNIST_NPZ = config.PROJECT_ROOT.parent / "shared" / "data" / "mnist" / "mnist.npz"
+SAMPLE_DIGITS = config.PROJECT_ROOT / "samples" / "digits"
+
+
+@dataclass(frozen=True, eq=False)
+class Scene:
+    """One rendered frame and what is on it.
+
+    frame: uint8 BGR. labels: the digits in reading order. quads: float32 (N, 4, 2), each
+    digit's ink box as a quadrilateral in frame pixels (top-left, top-right, bottom-right,
+    bottom-left on the sheet), in the order of labels. sheet: float32 (4, 2) corners of the
+    sheet in frame pixels (may lie outside the frame), None when there is no paper.
+    rows: the row index of each digit.
+    """
+
+    frame: np.ndarray
+    labels: tuple[int, ...]
+    quads: np.ndarray
+    sheet: np.ndarray | None
+    condition: str
+    rows: tuple[int, ...] = ()
+
+    @property
+    def text(self) -> str:
+        return "".join(str(v) for v in self.labels)
+
+
+def load_digits(split: str = "test", path: Path = MNIST_NPZ) -> tuple[np.ndarray, np.ndarray]:
+    """MNIST digits of a split ("test" for evaluation, "train" for training) as (N, 28, 28)
+    uint8 light-on-dark and their labels; without the MNIST file, the ten samples/digits
+    photos made into MNIST-style patches (enough for tests, not for figures)."""
+    if path.is_file():
+        with np.load(path) as data:
+            return data[f"x_{split}"], data[f"y_{split}"]
+    from recognizer.core.preprocess import to_mnist
+
+    images, labels = [], []
+    for file in sorted(SAMPLE_DIGITS.glob("digit_*_*.jpg")):
+        patch = to_mnist(cv2.imread(str(file), cv2.IMREAD_GRAYSCALE))
+        if patch is not None:
+            images.append(np.round(patch * 255).astype(np.uint8))
+            labels.append(int(file.name.split("_")[1]))
+    if not images:
+        raise FileNotFoundError(f"no MNIST at {path} and no sample digits in {SAMPLE_DIGITS}")
+    return np.stack(images), np.array(labels, np.uint8)
+
+
+# --- Backgrounds ----------------------------------------------------------------------------
+
+
+def _noise(shape, rng, sigma):
+    return cv2.GaussianBlur(rng.normal(0, 1, shape).astype(np.float32), (0, 0), sigma)
+
+
+def _colourise(gray: np.ndarray, colour) -> np.ndarray:
+    """A 0-255 gray texture tinted: its brightness scales a BGR colour."""
+    return gray[..., None] / 255.0 * np.asarray(colour, np.float32)[None, None, :]
+
+
+def _texture(kind: str, height: int, width: int, rng) -> np.ndarray:
+    """negatives.texture_image at frame size (it draws in a square), float 0-255."""
+    side = max(height, width)
+    scale = rng.uniform(0.5, 1.0)
+    image = texture_image(kind, rng, size=max(64, int(side * scale)))
+    return cv2.resize(image.astype(np.float32), (side, side))[:height, :width]
+
+
+def background(kind: str, height: int, width: int, rng) -> np.ndarray:
+    """A background of a kind (see BACKGROUNDS), float32 BGR 0-255."""
+    shape = (height, width)
+    if kind == "dark":
+        level = rng.uniform(8, 55)
+        tint = rng.uniform(0.8, 1.2, 3)
+        image = np.full((height, width, 3), level, np.float32) * tint
+        return image + 6 * _noise(shape, rng, 3)[..., None]
+    if kind == "bright":  # a light wall or a white desk: bright, but not as white as paper
+        level = rng.uniform(150, 200)
+        image = np.full((height, width, 3), level, np.float32) * rng.uniform(0.9, 1.05, 3)
+        ramp = np.linspace(rng.uniform(0.85, 1.0), rng.uniform(0.85, 1.0), width)[None, :, None]
+        return image * ramp + 4 * _noise(shape, rng, 4)[..., None]
+    if kind == "textured":  # blotches and stripes of strong contrast
+        blotch = _noise(shape, rng, rng.uniform(2, 6))
+        blotch = 128 + 90 * np.tanh(2 * blotch / (blotch.std() + 1e-6))
+        colour = rng.uniform(0.5, 1.0, 3) * 255
+        image = _colourise(blotch, colour)
+        for _ in range(int(rng.integers(5, 15))):
+            p0 = (int(rng.integers(0, width)), int(rng.integers(0, height)))
+            p1 = (int(rng.integers(0, width)), int(rng.integers(0, height)))
+            cv2.line(image, p0, p1, rng.uniform(0, 120, 3).tolist(), int(rng.integers(2, 8)))
+        return image
+    if kind == "desk":  # a desk with things on it: pens, cups, papers' corners, cables
+        image = np.full((height, width, 3), 1.0, np.float32) * rng.uniform(60, 170, 3)
+        image += 8 * _noise(shape, rng, 5)[..., None]
+        for _ in range(int(rng.integers(8, 20))):
+            colour = rng.uniform(0, 255, 3).tolist()
+            x, y = int(rng.integers(0, width)), int(rng.integers(0, height))
+            shape_kind = rng.integers(4)
+            if shape_kind == 0:
+                cv2.line(image, (x, y), (x + int(rng.integers(-150, 150)), y + int(rng.integers(-150, 150))),
+                         colour, int(rng.integers(3, 12)))
+            elif shape_kind == 1:
+                cv2.ellipse(image, (x, y), (int(rng.integers(10, 60)), int(rng.integers(10, 60))),
+                            float(rng.uniform(0, 180)), 0, 360, colour, -1)
+            elif shape_kind == 2:
+                cv2.rectangle(image, (x, y), (x + int(rng.integers(20, 120)), y + int(rng.integers(20, 90))),
+                              colour, int(rng.choice([-1, 2, 3])))
+            else:  # a cable
+                xs = np.linspace(0, width, 20)
+                ys = y + 40 * np.sin(xs / rng.uniform(30, 90) + rng.uniform(0, 6))
+                cv2.polylines(image, [np.stack([xs, ys], 1).astype(np.int32)], False, colour, 3)
+        return image
+    if kind == "wood":
+        grain = _texture("wood", height, width, rng)
+        return _colourise(grain, rng.uniform([40, 80, 130], [90, 130, 200])) + 5 * _noise(shape, rng, 2)[..., None]
+    if kind == "fabric":
+        weave = _texture("fabric", height, width, rng)
+        return _colourise(weave, rng.uniform(60, 255, 3)) + 4 * _noise(shape, rng, 1)[..., None]
+    if kind == "clothes":  # a shirt with folds, skin of the neck and arms
+        colour = rng.uniform(30, 230, 3)
+        folds = _noise(shape, rng, rng.uniform(12, 25))
+        folds = folds / (folds.std() + 1e-6)
+        shade = 1.0 - 0.35 * np.clip(np.abs(folds), 0, 2) / 2 - 0.3 * (np.abs(folds) < 0.08)
+        image = shade[..., None] * colour[None, None, :]
+        _skin(image, rng, int(rng.integers(1, 4)))
+        return image
+    if kind == "colour":
+        image = np.empty((height, width, 3), np.float32)
+        image[:] = rng.uniform(0, 255, 3)
+        for _ in range(int(rng.integers(2, 5))):
+            points = rng.uniform(0, 1, (int(rng.integers(3, 6)), 2)) * (width, height)
+            hull = cv2.convexHull(points.astype(np.int32))
+            cv2.fillConvexPoly(image, hull, rng.uniform(0, 255, 3).tolist())
+        return image
+    raise ValueError(f"unknown background {kind!r}")
+
+
+def _skin_colour(rng) -> np.ndarray:
+    """A BGR skin tone, light to dark."""
+    tone = rng.uniform(0, 1)
+    return np.array([60 + 120 * tone, 80 + 110 * tone, 110 + 120 * tone], np.float32)
+
+
+def _skin(image: np.ndarray, rng, count: int) -> None:
+    """Patches of skin (a neck, a forearm) drawn on the image, in place."""
+    height, width = image.shape[:2]
+    for _ in range(count):
+        colour = _skin_colour(rng)
+        mask = np.zeros((height, width), np.float32)
+        centre = (int(rng.integers(0, width)), int(rng.integers(0, height)))
+        axes = (int(rng.uniform(0.08, 0.3) * width), int(rng.uniform(0.08, 0.4) * height))
+        cv2.ellipse(mask, centre, axes, float(rng.uniform(0, 180)), 0, 360, 1.0, -1)
+        mask = cv2.GaussianBlur(mask, (0, 0), 3)[..., None]
+        shade = 1.0 + 0.15 * _noise((height, width), rng, 8)[..., None]
+        image[:] = image * (1 - mask) + colour * shade * mask
+
+
+# --- The sheet ------------------------------------------------------------------------------
+
+
+def paper(kind: str, height: int, width: int, rng) -> np.ndarray:
+    """A sheet of a kind (see PAPERS), float32 BGR, with a faint fibre texture."""
+    if kind == "white":
+        tint = rng.uniform(238, 252, 3)
+    elif kind == "off-white":
+        tint = rng.uniform([200, 220, 228], [225, 240, 248])
+    elif kind == "sticky":
+        tint = rng.uniform([90, 215, 235], [150, 245, 255])
+    else:
+        tint = rng.uniform([225, 230, 232], [245, 248, 250])
+    sheet = np.empty((height, width, 3), np.float32)
+    sheet[:] = tint
+    sheet += 3 * _noise((height, width), rng, 1.0)[..., None]
+    if kind == "ruled":
+        step = int(rng.uniform(0.06, 0.1) * height)
+        for y in range(step, height, step):
+            cv2.line(sheet, (0, y), (width, y), (200, 160, 120), 1, cv2.LINE_AA)
+        x = int(0.08 * width)
+        cv2.line(sheet, (x, 0), (x, height), (120, 120, 220), 1, cv2.LINE_AA)
+    elif kind == "squared":
+        step = int(rng.uniform(0.03, 0.05) * height)
+        for y in range(step, height, step):
+            cv2.line(sheet, (0, y), (width, y), (205, 185, 170), 1, cv2.LINE_AA)
+        for x in range(step, width, step):
+            cv2.line(sheet, (x, 0), (x, height), (205, 185, 170), 1, cv2.LINE_AA)
+    return sheet
+
+
+def ink_colour(kind: str, rng) -> np.ndarray:
+    """A BGR ink colour of a kind (see INKS)."""
+    if kind == "black":
+        return rng.uniform(10, 45, 3)
+    if kind == "blue":
+        return rng.uniform([120, 30, 10], [170, 70, 50])
+    if kind == "red":
+        return rng.uniform([20, 20, 150], [60, 50, 200])
+    if kind == "green":
+        return rng.uniform([40, 100, 10], [80, 140, 50])
+    if kind == "pencil":
+        return np.full(3, rng.uniform(85, 120))
+    if kind == "marker":
+        return rng.uniform(5, 40, 3)
+    raise ValueError(f"unknown ink {kind!r}")
+
+
+def write_digit(sheet: np.ndarray, digit: np.ndarray, x: int, y: int, size: int,
+                colour: np.ndarray, ink: str) -> tuple[int, int, int, int]:
+    """Draw a 28x28 MNIST digit as ink into the sheet, its cell at (x, y) size px; returns
+    the box (x0, y0, x1, y1) of its ink on the sheet."""
+    alpha = cv2.resize(digit, (size, size), interpolation=cv2.INTER_CUBIC).astype(np.float32) / 255
+    if ink == "marker":  # a thick felt tip
+        width = max(3, int(size * 0.06)) | 1
+        alpha = cv2.dilate(alpha, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (width, width)))
+    elif ink == "pencil":  # thinner and grainy
+        alpha = cv2.erode(alpha, np.ones((2, 2), np.uint8)) if size >= 40 else alpha
+        alpha = alpha * np.random.default_rng(int(x * 31 + y)).uniform(0.6, 1.0, alpha.shape)
+    alpha = np.clip(alpha * 1.15, 0, 1)
+    region = sheet[y : y + size, x : x + size]
+    region[:] = region * (1 - alpha[..., None]) + colour[None, None, :] * alpha[..., None]
+    ys, xs = np.nonzero(alpha > 0.3)
+    return x + int(xs.min()), y + int(ys.min()), x + int(xs.max()) + 1, y + int(ys.max()) + 1
+
+
+def layout(rng, width: int, height: int, mixed: bool) -> list[list[tuple[int, int, int]]]:
+    """Rows of digit cells (x, y, size) on a sheet: a margin all round, 2-4 rows of 2-6 digits;
+    mixed: rows whose sizes differ 2x to 4x, and small digits beside big ones in a row."""
+    margin_x, margin_y = 0.1 * width, 0.1 * height
+    rows_count = int(rng.integers(2, 4)) if mixed else int(rng.integers(2, 5))
+    usable_h = height - 2 * margin_y
+    # mixed: the big digits fill a row of few, so that the small ones are still legible
+    big = min(usable_h / (rows_count * 1.3), (width - 2 * margin_x) / (4.5 if mixed else 6.5))
+    big = rng.uniform(0.75, 1.0) * big
+    rows, y = [], margin_y
+    for row in range(rows_count):
+        size = big
+        if mixed and row % 2 == 1:
+            size = big / rng.uniform(2.0, 4.0)
+        cells, x = [], margin_x + rng.uniform(0, 0.05) * width
+        count = int(rng.integers(2, 7))
+        for index in range(count):
+            cell = size
+            if mixed and row % 2 == 0 and index >= count // 2 + 1:
+                cell = big / rng.uniform(2.0, 4.0)  # small digits beside the big ones
+            if x + cell > width - margin_x:
+                break
+            # small digits beside big ones sit on the row's baseline
+            top = y + (size - cell) * rng.uniform(0.6, 1.0)
+            cells.append((int(x), int(top), max(8, int(cell))))
+            x += cell * rng.uniform(0.85, 1.05)
+        rows.append(cells)
+        y += size * rng.uniform(1.15, 1.3)
+        if y > height - margin_y:
+            break
+    return [r for r in rows if r]
+
+
+# --- Placing the sheet in the frame ---------------------------------------------------------
+
+
+def sheet_corners(width: float, height: float, frame: tuple[int, int], rng, *, tilt: float,
+                  roll: float, cover: tuple[float, float], out_of_frame: bool = False,
+                  fill: bool = False, push: float = 1.0) -> np.ndarray:
+    """Where a width x height sheet's corners land in a frame (w, h): rotated roll degrees in
+    its plane and tilted up to tilt degrees out of it (a pinhole camera), covering a fraction
+    `cover` of the frame's shorter side; out_of_frame pushes it partly over an edge; fill
+    makes it larger than the frame; push (0-1) scales how far out of the frame it goes."""
+    frame_w, frame_h = frame
+    half = np.array([[-width, -height], [width, -height], [width, height], [-width, height]],
+                    np.float64) / 2
+    points = np.c_[half, np.zeros(4)]
+    a, b, c = np.deg2rad(rng.uniform(-tilt, tilt)), np.deg2rad(rng.uniform(-tilt, tilt)), np.deg2rad(roll)
+    rx = np.array([[1, 0, 0], [0, np.cos(a), -np.sin(a)], [0, np.sin(a), np.cos(a)]])
+    ry = np.array([[np.cos(b), 0, np.sin(b)], [0, 1, 0], [-np.sin(b), 0, np.cos(b)]])
+    rz = np.array([[np.cos(c), -np.sin(c), 0], [np.sin(c), np.cos(c), 0], [0, 0, 1]])
+    points = points @ (rx @ ry @ rz).T
+    focal = 1.2 * max(width, height)
+    points[:, 2] += 1.5 * focal
+    projected = points[:, :2] * focal / points[:, 2:3]
+    projected -= projected.mean(axis=0)
+    span = np.ptp(projected, axis=0)
+    if fill:  # larger than the frame both ways: no edge of the sheet in view
+        target = rng.uniform(1.02, 1.12) * max(frame_w / span[0], frame_h / span[1])
+    else:
+        target = rng.uniform(*cover) * min(frame_w / span[0], frame_h / span[1])
+    projected *= target
+    centre = np.array([frame_w, frame_h], np.float64) / 2
+    centre += rng.uniform(-0.08, 0.08, 2) * (frame_w, frame_h) * (0.25 if fill else 1.0)
+    if out_of_frame:
+        side = int(rng.integers(4))
+        span = np.ptp(projected, axis=0)
+        push = push * rng.uniform(0.15, 0.3)
+        shift = [(-1, 0), (1, 0), (0, -1), (0, 1)][side]
+        centre = np.array([frame_w, frame_h]) / 2 + np.array(shift) * (
+            np.array([frame_w, frame_h]) / 2 - span / 2 + push * span)
+    return (projected + centre).astype(np.float32)
+
+
+def _fingers(image: np.ndarray, corners: np.ndarray, rng, count: int) -> None:
+    """Fingers holding the sheet: skin-coloured rounded strokes from outside the sheet over
+    its edge or corner (reaching only the margin, not the digits), in place."""
+    height, width = image.shape[:2]
+    centre = corners.mean(axis=0)
+    for _ in range(count):
+        i = int(rng.integers(4))
+        t = rng.uniform(0.0, 0.3) if rng.random() < 0.6 else rng.uniform(0.3, 0.7)
+        point = corners[i] + t * (corners[(i + 1) % 4] - corners[i])
+        inward = centre - point
+        inward /= np.linalg.norm(inward) + 1e-6
+        tip = point + inward * rng.uniform(0.03, 0.07) * np.linalg.norm(corners[0] - corners[2])
+        base = point - inward * rng.uniform(60, 140) + rng.normal(0, 20, 2)
+        thick = int(rng.uniform(0.035, 0.06) * min(height, width))
+        mask = np.zeros((height, width), np.float32)
+        cv2.line(mask, tuple(int(v) for v in base), tuple(int(v) for v in tip), 1.0, thick)
+        mask = cv2.GaussianBlur(mask, (0, 0), 1.5)[..., None]
+        shade = _skin_colour(rng) * (0.9 + 0.1 * _noise((height, width), rng, 6)[..., None])
+        image[:] = image * (1 - mask) + shade * mask
+
+
+# --- Light and camera -----------------------------------------------------------------------
+
+
+def _light(image: np.ndarray, rng, gradient: float, shadow: bool, glare: int) -> np.ndarray:
+    height, width = image.shape[:2]
+    ys, xs = np.mgrid[0:height, 0:width].astype(np.float32)
+    direction = rng.uniform(0, 2 * np.pi)
+    ramp = np.cos(direction) * xs / width + np.sin(direction) * ys / height
+    light = 1.0 - gradient * (ramp - ramp.min()) / (np.ptp(ramp) + 1e-6)
+    if shadow:  # a hard-ish shadow of an arm or a head across part of the frame
+        angle = rng.uniform(0, 2 * np.pi)
+        px, py = rng.uniform(0.3, 0.7) * width, rng.uniform(0.3, 0.7) * height
+        side = (xs - px) * np.cos(angle) + (ys - py) * np.sin(angle)
+        light *= 1.0 - rng.uniform(0.3, 0.5) / (1.0 + np.exp(-side / (width * rng.uniform(0.005, 0.03))))
+    image = image * light[..., None]
+    for _ in range(glare):
+        cx, cy = rng.uniform(0.2, 0.8) * width, rng.uniform(0.2, 0.8) * height
+        radius = rng.uniform(0.03, 0.1) * min(width, height)
+        spot = np.exp(-((xs - cx) ** 2 + (ys - cy) ** 2) / (2 * radius ** 2))
+        image = image + rng.uniform(90, 160) * spot[..., None]
+    return image
+
+
+def _camera(image: np.ndarray, rng, motion: float, defocus: float, noise: float,
+            jpeg: int) -> np.ndarray:
+    if motion > 0:
+        length = max(3, int(motion))
+        kernel = np.zeros((length, length), np.float32)
+        kernel[length // 2, :] = 1.0 / length
+        rotation = cv2.getRotationMatrix2D((length / 2 - 0.5, length / 2 - 0.5), rng.uniform(0, 180), 1.0)
+        kernel = cv2.warpAffine(kernel, rotation, (length, length))
+        image = cv2.filter2D(image, -1, kernel / max(kernel.sum(), 1e-6))
+    if defocus > 0:
+        image = cv2.GaussianBlur(image, (0, 0), defocus)
+    image = image + rng.normal(0, noise, image.shape).astype(np.float32)
+    frame = np.clip(image, 0, 255).astype(np.uint8)
+    if jpeg < 100:
+        ok, data = cv2.imencode(".jpg", frame, [cv2.IMWRITE_JPEG_QUALITY, jpeg])
+        frame = cv2.imdecode(data, cv2.IMREAD_COLOR)
+    return frame
+
+
+# --- A scene --------------------------------------------------------------------------------
+
+
+def _draw_factors(condition: str, rng) -> dict:
+    """The scene's factors: the base distribution, with the condition's factor fixed."""
+    f = {
+        "background": str(rng.choice(BACKGROUNDS)), "paper": str(rng.choice(["white", "off-white"])),
+        "ink": str(rng.choice(["black", "blue"])), "mixed": False, "tilt": 12.0,
+        "roll": rng.uniform(-8, 8), "out": False, "fingers": 0, "gradient": rng.uniform(0.0, 0.25),
+        "shadow": False, "glare": 0, "motion": 0.0, "defocus": rng.uniform(0.0, 0.8),
+        "noise": rng.uniform(1.5, 4.0), "jpeg": int(rng.integers(75, 95)), "fill": False,
+        "paper_present": True, "person": False,
+    }
+    kind, _, value = condition.partition(": ")
+    if kind == "background":
+        f["background"] = value
+    elif kind == "paper":
+        f["paper"] = value
+    elif kind == "ink":
+        f["ink"] = value
+    elif condition == "mixed sizes":
+        f["mixed"] = True
+    elif condition == "perspective 35":
+        f["tilt"] = 35.0
+    elif condition == "rotation 30":
+        f["roll"] = float(rng.choice([-1, 1]) * rng.uniform(15, 30))
+    elif condition == "partly out of frame":
+        f["out"] = True
+    elif condition == "fingers on edges":
+        f["fingers"] = int(rng.integers(2, 5))
+    elif condition == "light gradient":
+        f["gradient"] = rng.uniform(0.4, 0.6)
+    elif condition == "cast shadow":
+        f["shadow"] = True
+    elif condition == "glare":
+        f["glare"] = int(rng.integers(1, 3))
+    elif condition == "motion blur":
+        f["motion"] = rng.uniform(5, 11)
+    elif condition == "defocus":
+        f["defocus"] = rng.uniform(1.5, 2.5)
+    elif condition == "sensor noise":
+        f["noise"] = rng.uniform(8, 14)
+    elif condition == "jpeg":
+        f["jpeg"] = int(rng.integers(25, 45))
+    elif condition == "page fills frame":
+        f["fill"] = True
+    elif condition in NO_PAPER:
+        f["paper_present"] = False
+        f["person"] = condition == "no paper: person"
+        if f["person"]:
+            f["background"] = "clothes"
+    elif condition != "base":
+        raise ValueError(f"unknown condition {condition!r}; choose from {CONDITIONS}")
+    return f
+
+
+def render_scene(condition: str, rng: np.random.Generator, digits: np.ndarray,
+                 labels: np.ndarray, size: tuple[int, int] = (640, 480)) -> Scene:
+    """One frame of a condition (see CONDITIONS, or "base"), size (width, height)."""
+    width, height = size
+    f = _draw_factors(condition, rng)
+    image = background(f["background"], height, width, rng)
+    if not f["paper_present"]:
+        if f["person"]:
+            _fingers(image, np.float32([[0.3, 0.3], [0.7, 0.3], [0.7, 0.7], [0.3, 0.7]]) * (width, height),
+                     rng, int(rng.integers(2, 6)))
+        image = _light(image, rng, f["gradient"], f["shadow"], f["glare"])
+        frame = _camera(image, rng, f["motion"], f["defocus"], f["noise"], f["jpeg"])
+        return Scene(frame, (), np.zeros((0, 4, 2), np.float32), None, condition)
+    if f["paper"] == "sticky":
+        sheet_w = sheet_h = 600
+    elif f["fill"] or f["mixed"]:  # landscape: a page filling the frame keeps its digits in
+        sheet_w, sheet_h = 800, 600  # view; small digits beside big ones stay legible
+    else:
+        sheet_w, sheet_h = (800, 600) if rng.random() < 0.6 else (600, 800)
+    attempts = 40
+    for attempt in range(attempts):  # until every digit is in view and legible
+        sheet = paper(f["paper"], sheet_h, sheet_w, rng)
+        colour = ink_colour(f["ink"], rng)
+        cells = layout(rng, sheet_w, sheet_h, f["mixed"])
+        corners = sheet_corners(sheet_w, sheet_h, (width, height), rng, tilt=f["tilt"], roll=f["roll"],
+                                cover=(0.7, 0.9) if f["mixed"] else (0.55, 0.85), out_of_frame=f["out"], fill=f["fill"],
+                                push=1.0 - attempt / attempts)
+        source = np.float32([[0, 0], [sheet_w, 0], [sheet_w, sheet_h], [0, sheet_h]])
+        matrix = cv2.getPerspectiveTransform(source, corners)
+        boxes, values, rows = [], [], []
+        for row_index, row in enumerate(cells):
+            for x, y, cell in row:
+                index = int(rng.integers(len(labels)))
+                boxes.append(write_digit(sheet, digits[index], x, y, cell, colour, f["ink"]))
+                values.append(int(labels[index]))
+                rows.append(row_index)
+        quads = np.float32([[[x0, y0], [x1, y0], [x1, y1], [x0, y1]] for x0, y0, x1, y1 in boxes])
+        quads = cv2.perspectiveTransform(quads.reshape(-1, 1, 2), matrix).reshape(-1, 4, 2)
+        inside = ((quads[..., 0] >= 2) & (quads[..., 0] <= width - 3)
+                  & (quads[..., 1] >= 2) & (quads[..., 1] <= height - 3)).all()
+        tall = np.linalg.norm(quads[:, 3] - quads[:, 0], axis=1).min(initial=0) >= MIN_DIGIT_PX
+        if inside and tall and values:
+            break
+    warped = cv2.warpPerspective(sheet, matrix, (width, height), flags=cv2.INTER_AREA)
+    cover = cv2.warpPerspective(np.ones((sheet_h, sheet_w), np.float32), matrix, (width, height))[..., None]
+    image = warped * cover + image * (1 - cover)
+    if f["fingers"]:
+        _fingers(image, corners, rng, f["fingers"])
+    image = _light(image, rng, f["gradient"], f["shadow"], f["glare"])
+    frame = _camera(image, rng, f["motion"], f["defocus"], f["noise"], f["jpeg"])
+    return Scene(frame, tuple(values), quads.astype(np.float32), corners, condition, tuple(rows))
+
+
+def scene_negatives(count: int, seed: int, size: int = 28) -> np.ndarray:
+    """Crops of scene backgrounds (no paper: desk, wood, fabric, clothes, skin, fingers) as
+    28x28 light-on-dark patches through to_mnist, for train_mnist.py's "not a digit" class
+    (to be used by a later retraining; the shipped model did not see them)."""
+    from recognizer.core.preprocess import to_mnist
+
+    rng = np.random.default_rng(seed)
+    patches = []
+    empty = np.zeros((0, 28, 28), np.uint8)
+    while len(patches) < count:
+        scene = render_scene(str(rng.choice(NO_PAPER)), rng, empty, np.zeros(0, np.uint8), (320, 240))
+        gray = cv2.cvtColor(scene.frame, cv2.COLOR_BGR2GRAY)
+        side = int(rng.integers(16, 80))
+        x, y = int(rng.integers(0, 320 - side)), int(rng.integers(0, 240 - side))
+        patch = to_mnist(gray[y : y + side, x : x + side])
+        if patch is not None:
+            patches.append(np.round(patch * 255).astype(np.uint8))
+    return np.stack(patches).reshape(-1, size, size)

@@ -1,0 +1,70 @@
+"""The scene generator (recognizer.synth.scenes): seeded, every condition renders, and its
+truth (digit quadrilaterals, sheet corners) lies where the ink and the paper are."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+from recognizer.synth.scenes import CONDITIONS, NO_PAPER, load_digits, render_scene
+
+
+@pytest.fixture(scope="module")
+def digits():
+    return load_digits("test")  # MNIST test digits, or the samples/digits fallback
+
+
+def test_same_seed_same_frame(digits):
+    a = render_scene("glare", np.random.default_rng(3), *digits)
+    b = render_scene("glare", np.random.default_rng(3), *digits)
+    c = render_scene("glare", np.random.default_rng(4), *digits)
+    assert np.array_equal(a.frame, b.frame) and a.labels == b.labels
+    assert not np.array_equal(a.frame, c.frame)
+
+
+@pytest.mark.parametrize("condition", CONDITIONS)
+def test_every_condition_renders_with_truth(condition, digits):
+    scene = render_scene(condition, np.random.default_rng(11), *digits, size=(320, 240))
+    assert scene.frame.shape == (240, 320, 3) and scene.frame.dtype == np.uint8
+    assert scene.condition == condition
+    if condition in NO_PAPER:
+        assert scene.sheet is None and scene.labels == () and len(scene.quads) == 0
+        return
+    assert len(scene.labels) == len(scene.quads) >= 2
+    # every digit lies inside the frame, on the sheet
+    assert (scene.quads >= 0).all() and (scene.quads[..., 0] < 320).all()
+    sheet = scene.sheet.astype(np.float32)
+    for quad in scene.quads:
+        centre = tuple(float(v) for v in quad.mean(axis=0))
+        assert cv2.pointPolygonTest(sheet, centre, False) >= 0
+
+
+def test_digit_quads_hold_ink(digits):
+    """The pixels inside each digit's quad are darker than the paper around it."""
+    scene = render_scene("ink: black", np.random.default_rng(5), *digits)
+    gray = cv2.cvtColor(scene.frame, cv2.COLOR_BGR2GRAY)
+    for quad in scene.quads:
+        mask = np.zeros(gray.shape, np.uint8)
+        cv2.fillConvexPoly(mask, np.round(quad).astype(np.int32), 1)
+        inside = gray[mask > 0]
+        assert np.percentile(inside, 5) < np.median(inside) - 60  # dark strokes in it
+
+
+def test_mixed_sizes_differ_two_to_four_times(digits):
+    heights = []
+    rng = np.random.default_rng(21)
+    for _ in range(4):
+        scene = render_scene("mixed sizes", rng, *digits)
+        h = np.linalg.norm(scene.quads[:, 3] - scene.quads[:, 0], axis=1)
+        heights.append(h.max() / h.min())
+    assert max(heights) >= 2.0
+
+
+def test_scene_negatives_are_patches_of_backgrounds():
+    from recognizer.synth.scenes import scene_negatives
+
+    patches = scene_negatives(6, seed=3)
+    assert patches.shape == (6, 28, 28) and patches.dtype == np.uint8
+    assert all(p.max() > 0 for p in patches)  # something of the background in each
+    assert np.array_equal(patches, scene_negatives(6, seed=3))
