@@ -61,44 +61,38 @@ def order_corners(points: np.ndarray) -> np.ndarray:
     return np.roll(ring, -start, axis=0)
 
 
-def _intersect(p1, p2, p3, p4):
-    """Where line p1-p2 meets line p3-p4 (None when parallel)."""
-    d1, d2 = p2 - p1, p4 - p3
-    cross = d1[0] * d2[1] - d1[1] * d2[0]
-    if abs(cross) < 1e-9:
-        return None
-    t = ((p3[0] - p1[0]) * d2[1] - (p3[1] - p1[1]) * d2[0]) / cross
-    return p1 + t * d1
-
-
 def reduce_to_quad(hull: np.ndarray) -> np.ndarray | None:
     """A convex polygon (N, 2) reduced to 4 corners: repeatedly, the edge whose two
     neighbouring edges, extended until they meet, add the least area is replaced by their
-    meeting point. None when it cannot be (too few points, parallel sides)."""
-    poly = [np.asarray(p, np.float64) for p in np.asarray(hull, np.float64).reshape(-1, 2)]
+    meeting point. None when it cannot be (too few points, parallel sides).
+
+    Every edge's meeting point and added area are computed at once with NumPy (a hull
+    has tens of points and this runs on every frame of the live loop)."""
+    poly = np.asarray(hull, np.float64).reshape(-1, 2)
     if len(poly) < 4:
         return None
     while len(poly) > 4:
-        best, best_cost, best_point = None, np.inf, None
-        n = len(poly)
-        for i in range(n):  # edge i runs from poly[i] to poly[i + 1]
-            a, b = poly[(i - 1) % n], poly[i]
-            c, d = poly[(i + 1) % n], poly[(i + 2) % n]
-            point = _intersect(a, b, d, c)
-            if point is None:
-                continue
-            # the point must lie beyond b and c (the sides extended forwards)
-            if np.dot(point - b, b - a) < 0 or np.dot(point - c, c - d) < 0:
-                continue
-            cost = abs((c[0] - b[0]) * (point[1] - b[1]) - (c[1] - b[1]) * (point[0] - b[0])) / 2
-            if cost < best_cost:
-                best, best_cost, best_point = i, cost, point
-        if best is None:
+        # edge i runs from b = poly[i] to c = poly[i + 1]; a and d are its neighbours' far ends
+        a, b = np.roll(poly, 1, axis=0), poly
+        c, d = np.roll(poly, -1, axis=0), np.roll(poly, -2, axis=0)
+        ab, dc = b - a, c - d
+        cross = ab[:, 0] * dc[:, 1] - ab[:, 1] * dc[:, 0]
+        valid = np.abs(cross) >= 1e-9  # parallel neighbours never meet
+        t = ((d[:, 0] - a[:, 0]) * dc[:, 1] - (d[:, 1] - a[:, 1]) * dc[:, 0]) / np.where(
+            valid, cross, 1.0)
+        point = a + t[:, None] * ab
+        # the point must lie beyond b and c (the sides extended forwards)
+        valid &= np.einsum("ij,ij->i", point - b, ab) >= 0
+        valid &= np.einsum("ij,ij->i", point - c, dc) >= 0
+        cost = np.abs((c[:, 0] - b[:, 0]) * (point[:, 1] - b[:, 1])
+                      - (c[:, 1] - b[:, 1]) * (point[:, 0] - b[:, 0])) / 2
+        cost = np.where(valid, cost, np.inf)
+        best = int(np.argmin(cost))
+        if not np.isfinite(cost[best]):
             return None
-        i = best
-        poly[i] = best_point
-        del poly[(i + 1) % n]
-    return np.array(poly, np.float32)
+        poly[best] = point[best]
+        poly = np.delete(poly, (best + 1) % len(poly), axis=0)
+    return poly.astype(np.float32)
 
 
 def _angles_ok(quad: np.ndarray) -> bool:
