@@ -57,7 +57,7 @@ def cluster_run(folder: Path, out: Path, nodes: int) -> tuple[float, dict]:
     import ray
     from ray.cluster_utils import Cluster
 
-    from recognizer.apps.photos import run_photos
+    from recognizer.apps.photo_runs import run_photos
 
     # The engine's actors run at the local engine's priority (as ray_engine does for a local
     # Ray): Ray's default nice 15 would measure the other jobs of a shared machine.

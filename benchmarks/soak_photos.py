@@ -27,7 +27,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from recognizer.apps import photos  # noqa: E402
+from recognizer.apps import photo_runs, photos  # noqa: E402
 from recognizer.core.predict import Recognizer  # noqa: E402
 
 SAMPLES = sorted((ROOT / "samples" / "digits").glob("digit_*.jpg"))
@@ -90,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
 
         read_file.count = 0
         photos.read_file = read_file  # sample RSS as the engine goes (in this process)
-        status = photos.run_photos(folder, out, recognizer=recognizer, progress=False)
+        status = photo_runs.run_photos(folder, out, recognizer=recognizer, progress=False)
         photos.read_file = real_read_file
         rows = (out / "predictions.csv").read_text().count("\n") - 1
     print(f"files: {args.files}, exit status {status}, {rows} digits in predictions.csv")

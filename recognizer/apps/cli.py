@@ -220,7 +220,7 @@ def add_webcam(subparsers) -> None:
 
 def add_photos(subparsers) -> None:
     parser = _add_command(
-        subparsers, "photos", "recognizer.apps.photos:run",
+        subparsers, "photos", "recognizer.apps.photo_runs:run",
         help="read every handwritten digit in a folder of photos",
         description="Read every handwritten digit in the photos under DIR, walked recursively\n"
         "for " + ", ".join(e.lstrip(".") for e in config.PHOTO_EXTENSIONS) + " files (any case): "

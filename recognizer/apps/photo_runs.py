@@ -4,7 +4,7 @@ rest with an engine (the local processes of `photos.read_files`, or Ray's actors
 CSV, write summary.json (and predictions.parquet) and say how it went.
 
 Kept apart from `photos` (how one file is read, and the local pool) so that each module does
-one job; `photos.run_photos` and `photos.run` are this module's, under their old names.
+one job (`photos` does not import this module: the CLI calls `run` here).
 """
 
 from __future__ import annotations

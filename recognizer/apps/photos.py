@@ -12,7 +12,6 @@ status 0 or 2) is `photo_runs`; Ray's engine (`ray_engine`) reads with `read_sou
 
 from __future__ import annotations
 
-import argparse
 import math
 import multiprocessing
 import signal
@@ -311,20 +310,3 @@ def _stop_pool(pool: ProcessPoolExecutor) -> None:
     for process in processes:
         if process.is_alive():
             process.terminate()
-
-
-# --- The run (recognizer.apps.photo_runs) ----------------------------------------------------
-
-
-def run_photos(*args, **kwargs) -> int:
-    """`photo_runs.run_photos`: read every photo of a source, write the outputs."""
-    from recognizer.apps.photo_runs import run_photos as run_them
-
-    return run_them(*args, **kwargs)
-
-
-def run(args: argparse.Namespace) -> int:
-    """The `photos` subcommand (its arguments are defined in `recognizer.apps.cli`)."""
-    from recognizer.apps.photo_runs import run as run_command
-
-    return run_command(args)
