@@ -21,8 +21,8 @@ crop), holding only the blob's ink. Output: a `StringReading` per image.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Sequence
+from dataclasses import dataclass, replace
+from typing import Callable, Sequence
 
 import cv2
 import numpy as np
@@ -30,6 +30,7 @@ import numpy as np
 from recognizer.core import config
 from recognizer.core.predict import Prediction
 from recognizer.core.preprocess import to_mnist
+from recognizer.core.records import Digit
 
 _TINY = 1e-6
 
@@ -61,6 +62,30 @@ class StringReading:
     @property
     def text(self) -> str:
         return "".join(str(p.prediction.digit) if p.prediction else "?" for p in self.pieces)
+
+    def digits_for(
+        self, digit: Digit, span: Callable[[StringPiece], tuple[int, int]]
+    ) -> list[Digit] | None:
+        """What this reading puts in place of the candidate `digit`: one digit per piece
+        when it is split (`span` gives a piece's left edge and width in the candidate's
+        frame; its quadrilateral, if any, does not fit a piece, so pieces are drawn by
+        their box), the candidate marked unexplained when the reader could not explain a
+        digit-looking blob, None to keep the candidate as it is. The photo/webcam and the
+        drawing paths differ only in `span`."""
+        if not self.pieces:
+            return None
+        if not self.is_split:
+            if not self.explained and digit.prediction is not None and digit.prediction.is_digit:
+                return [replace(digit, unexplained=True)]
+            return None
+        _, y, _, h = digit.box
+        digits = []
+        for piece in self.pieces:
+            left, width = span(piece)
+            digits.append(replace(digit, box=(left, y, width, h), patch=piece.patch,
+                                  prediction=piece.prediction,
+                                  unexplained=not self.explained, quad=None))
+        return digits
 
 
 def needs_string_reader(width: float, height: float, prediction: Prediction | None,

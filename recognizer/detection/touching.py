@@ -10,8 +10,6 @@ it reads in their place, in the same line and number.
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import cv2
 import numpy as np
 
@@ -76,26 +74,14 @@ def read_touching(frame: np.ndarray, detections: Detections, recognizer,
     )
     replaced: dict[int, list[Digit]] = {}
     for index, reading, factor in zip(chosen, readings, factors):
-        digit = detections.digits[index]
-        if reading is None or not reading.pieces:
+        if reading is None:
             continue
-        if not reading.is_split:
-            if not reading.explained and digit.prediction.is_digit:
-                replaced[index] = [replace(digit, unexplained=True)]
-            continue
-        x, y, _, h = digit.box
-        replaced[index] = [
-            replace(
-                digit,
-                box=(x + int(piece.left / factor), y,
-                     max(1, int(round((piece.right - piece.left) / factor))), h),
-                patch=piece.patch,
-                prediction=piece.prediction,
-                unexplained=not reading.explained,
-                quad=None,  # the blob's quadrilateral does not fit a piece: drawn by its box
-            )
-            for piece in reading.pieces
-        ]
+        x = detections.digits[index].box[0]
+        split = reading.digits_for(detections.digits[index], lambda piece: (
+            x + int(piece.left / factor),
+            max(1, int(round((piece.right - piece.left) / factor)))))
+        if split is not None:
+            replaced[index] = split
     if not replaced:
         return detections
     digits = []

@@ -130,22 +130,18 @@ def read_touching_groups(groups, digits: list[Digit], recognizer) -> list[Digit]
     readings = read_strings(inks, recognizer, wholes=[digits[k].prediction for k in chosen],
                             whole_patches=[digits[k].patch for k in chosen]) if chosen else []
     for k, reading in zip(chosen, readings):
-        digit = digits[k]
-        if reading is None or not reading.pieces:
-            continue
-        if not reading.is_split:
-            if not reading.explained and digit.prediction.is_digit:
-                replaced[k] = [replace(digit, unexplained=True)]
+        if reading is None:
             continue
         left, _, scale, margin = render_transform(groups[k], by_height=True)
-        _, y, _, h = digit.box
-        replaced[k] = []
-        for piece in reading.pieces:
+
+        def span(piece, left=left, scale=scale, margin=margin):
             x0 = int(np.floor(left + (piece.left - margin) / scale))
             x1 = int(np.ceil(left + (piece.right - margin) / scale))
-            replaced[k].append(replace(digit, box=(x0, y, max(1, x1 - x0), h), patch=piece.patch,
-                                       prediction=piece.prediction,
-                                       unexplained=not reading.explained))
+            return x0, max(1, x1 - x0)
+
+        split = reading.digits_for(digits[k], span)
+        if split is not None:
+            replaced[k] = split
     result = []
     for k, digit in enumerate(digits):
         result.extend(replaced.get(k, [digit]))
