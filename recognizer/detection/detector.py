@@ -84,7 +84,7 @@ def find_digits(
     if isinstance(sheet, str):
         if sheet != "find":
             raise ValueError(f"sheet must be 'find', a Sheet or None, not {sheet!r}")
-        sheet = find_sheet(frame) if frame.dtype == np.uint8 and frame.ndim >= 2 else None
+        sheet = find_sheet(frame)
     if sheet is not None:
         upright, matrix = warp_sheet(frame, sheet)
         found = _find_in_view(upright, whole_frame_fallback=False, refine=refine, scale_free=True)
@@ -199,7 +199,7 @@ def read_digits(
     """
     if whole_frame_fallback and isinstance(sheet, str):
         frame = check_image(frame)
-        sheet = find_sheet(frame) if frame.dtype == np.uint8 else None
+        sheet = find_sheet(frame)
         if sheet is not None:
             on_sheet = read_digits(frame, recognizer, whole_frame_fallback=True, refine=refine,
                                    sheet=sheet)

@@ -65,7 +65,7 @@ def process_frame(
         tracker = tracker.for_frame(frame_key(frame))
     # The sheet's outline, held steady across frames (sheet_tracking), is read upright.
     sheet_track = update_sheet(tracker.sheet if tracker is not None else None,
-                               find_sheet(frame) if frame.dtype == np.uint8 else None)
+                               find_sheet(frame))
     found = find_digits(frame, sheet=sheet_track.shown)
     need = digits_to_read(tracker, [digit.box for digit in found.digits], reread_every)
     predictions = recognizer.predict_patches(
