@@ -45,6 +45,8 @@ from recognizer.core.config import (
     NUM_CLASSES,
     REJECT_CLASS,
     REJECT_NEGATIVES,
+    SCENE_FRAMES,
+    SCENE_SEED_BASE,
     STYLED_DIGITS,
 )
 
@@ -176,9 +178,10 @@ def reject_data(x_train, y_train, seed: int, limit: int | None):
     """Training and calibration sets for --reject.
 
     Returns the digits to train on (all but the last CALIBRATION_DIGITS, kept back), the
-    extra training images (the styled digits of recognizer.synth.styles, and negatives of the
-    training kinds labelled REJECT_CLASS) and the calibration set (the kept-back digits and
-    negatives of another seed), each as (x, y).
+    extra training images (the styled digits of recognizer.synth.styles, negatives of the
+    training kinds labelled REJECT_CLASS, and the detector's candidates in generated scenes
+    of training digits, recognizer.synth.scene_crops) and the calibration set (the kept-back
+    digits and negatives of another seed), each as (x, y).
     """
     from recognizer.synth.negatives import make_negatives
     from recognizer.synth.styles import make_styled_digits
@@ -191,13 +194,32 @@ def reject_data(x_train, y_train, seed: int, limit: int | None):
     styled, styled_y, _ = make_styled_digits(max(7, int(STYLED_DIGITS * share)), seed + 1)
     cal_negatives, _ = make_negatives(max(10, int(CALIBRATION_NEGATIVES * share)), seed + 2,
                                       x_train, y_train)
-    x_extra = np.concatenate([styled, negatives])
-    y_extra = np.concatenate([styled_y, np.full(len(negatives), REJECT_CLASS, np.uint8)])
+    scenes, scenes_y = scene_data(max(2, int(SCENE_FRAMES * share)), seed, x_train, y_train)
+    x_extra = np.concatenate([styled, negatives, scenes])
+    y_extra = np.concatenate([styled_y, np.full(len(negatives), REJECT_CLASS, np.uint8), scenes_y])
     x_cal = np.concatenate([x_cal, cal_negatives])
     y_cal = np.concatenate([y_cal, np.full(len(cal_negatives), REJECT_CLASS, np.uint8)])
-    print(f"--reject: {len(negatives)} negatives and {len(styled)} styled digits added; "
+    print(f"--reject: {len(negatives)} negatives, {len(styled)} styled digits and "
+          f"{len(scenes)} scene candidates ({int((scenes_y == REJECT_CLASS).sum())} not digits) "
+          f"added; "
           f"{len(x_cal)} images kept back for calibration")
     return x_train, y_train, x_extra, y_extra, x_cal, y_cal
+
+
+def scene_data(frames: int, seed: int, x_train, y_train):
+    """The detector's labelled candidates in `frames` generated scenes of training digits,
+    rendered in one process per core (rendering is the slow part: about 0.4 s a frame)."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    from recognizer.synth.scene_crops import scene_candidates
+
+    workers = max(1, min(os.cpu_count() or 1, frames))
+    shares = [frames // workers + (k < frames % workers) for k in range(workers)]
+    seeds = [SCENE_SEED_BASE + 10 * seed + k for k in range(workers)]
+    with ProcessPoolExecutor(workers) as pool:
+        parts = list(pool.map(scene_candidates, shares, seeds, [x_train] * workers,
+                              [y_train] * workers))
+    return (np.concatenate([p for p, _ in parts]), np.concatenate([l for _, l in parts]))
 
 
 def init_weights(model, init_path: Path):

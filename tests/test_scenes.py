@@ -61,10 +61,35 @@ def test_mixed_sizes_differ_two_to_four_times(digits):
     assert max(heights) >= 2.0
 
 
-def test_scene_negatives_are_patches_of_backgrounds():
-    from recognizer.synth.scenes import scene_negatives
+def test_scene_crops_label_the_detectors_candidates(digits):
+    """Candidates on a sheet come back with the digits' labels; same seed, same set."""
+    from recognizer.synth.scene_crops import scene_candidates
 
-    patches = scene_negatives(6, seed=3)
-    assert patches.shape == (6, 28, 28) and patches.dtype == np.uint8
-    assert all(p.max() > 0 for p in patches)  # something of the background in each
-    assert np.array_equal(patches, scene_negatives(6, seed=3))
+    patches, labels = scene_candidates(2, seed=4, digits=digits[0], labels=digits[1])
+    assert patches.dtype == np.uint8 and patches.shape[1:] == (28, 28)
+    assert len(patches) == len(labels) >= 4
+    assert (labels < 10).sum() >= 4  # the base and the first condition's digits
+    again = scene_candidates(2, seed=4, digits=digits[0], labels=digits[1])
+    assert np.array_equal(labels, again[1]) and np.array_equal(patches, again[0])
+
+
+def test_scene_crops_match_by_overlap():
+    from recognizer.core.config import REJECT_CLASS
+    from recognizer.detection.results import Detections
+    from recognizer.core.records import Digit
+    from recognizer.synth.scene_crops import label_candidates
+    from recognizer.synth.scenes import Scene
+
+    quads = np.float32([[[10, 10], [30, 10], [30, 40], [10, 40]],
+                        [[60, 10], [80, 10], [80, 40], [60, 40]]])
+    scene = Scene(np.zeros((50, 100, 3), np.uint8), (3, 8), quads, None, "base")
+    patch = np.ones((28, 28), np.float32)
+    found = Detections(digits=(
+        Digit(box=(11, 11, 19, 29), patch=patch),      # on the 3
+        Digit(box=(60, 10, 20, 30), patch=patch * 0.5),  # exactly the 8
+        Digit(box=(20, 10, 50, 30), patch=patch),       # across both: left out
+        Digit(box=(85, 42, 10, 8), patch=patch),        # off both: background
+    ), mask=np.zeros((50, 100), np.uint8))
+    labelled = label_candidates(found, scene)
+    assert [label for _, label in labelled] == [3, 8, REJECT_CLASS]
+    assert labelled[1][0].max() == 128

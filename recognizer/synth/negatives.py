@@ -43,7 +43,8 @@ HELD_OUT_TEXTURES = ("finger", "skin")
 
 # kind -> whether it is held out of training. Each kind has its own row in the benchmark.
 KINDS = {
-    "letter": False, "shape": False, "scribble": False, "pair": False, "texture": False,
+    "letter": False, "shape": False, "doodle": False, "scribble": False, "pair": False,
+    "overlap": False, "texture": False,
     "letter (held-out fonts and letters)": True, "shape (held-out shapes)": True,
     "hatching": True, "overlay": True, "texture (held-out)": True,
 }
@@ -167,6 +168,30 @@ def scribble_lines(rng: np.random.Generator) -> list[list[tuple[float, float]]]:
     return [points]
 
 
+def doodle_lines(rng: np.random.Generator) -> list[list[tuple[float, float]]]:
+    """A shape nobody named: two or three training shapes side by side, each shrunk, or a
+    spiky irregular polygon. Unseen shapes are the held-out rows' test, so the training
+    shapes must not be a short fixed list. Shapes are set side by side, never stacked (two
+    loops one over the other are an 8), and a polygon's radius varies at least twofold (a
+    round one is a 0)."""
+    if rng.random() < 0.4:
+        corners = int(rng.integers(5, 11))
+        angles = np.sort(rng.uniform(0, 2 * np.pi, corners))
+        radii = rng.uniform(0.1, 0.5, corners)
+        radii[int(rng.integers(corners))] = 0.5
+        radii[int(rng.integers(corners))] = min(radii.min(), 0.22)
+        points = [(0.5 + r * np.cos(a), 0.5 + r * np.sin(a)) for r, a in zip(radii, angles)]
+        return [points + points[:1]]
+    lines = []
+    count = int(rng.integers(2, 4))
+    scale = 1.0 / count
+    for k in range(count):
+        dy = rng.uniform(0.25, 0.45) - scale / 2
+        for line in shape_lines(str(rng.choice(TRAIN_SHAPES)), rng):
+            lines.append([(k * scale + scale * x, dy + scale * y) for x, y in line])
+    return lines
+
+
 def hatching_lines(rng: np.random.Generator) -> list[list[tuple[float, float]]]:
     """Parallel strokes shading an area (crossed half of the time)."""
     lines = []
@@ -243,12 +268,12 @@ def texture_image(kind: str, rng: np.random.Generator, size: int = 64) -> np.nda
 
 
 def pair_image(first: np.ndarray, second: np.ndarray, rng: np.random.Generator,
-               overlay: bool = False) -> np.ndarray:
+               overlay: bool = False, overlap: tuple[float, float] = (0.0, 0.25)) -> np.ndarray:
     """Two MNIST digits (light on dark, 28x28) side by side with their ink touching or
-    overlapping by up to a quarter of a digit's width (overlay: one on top of the other),
-    as dark ink on light paper."""
+    overlapping by a share of a digit's width drawn from overlap (overlay: one on top of
+    the other), as dark ink on light paper."""
     canvas = np.zeros((28, 64), np.float32)
-    shift = 0 if overlay else int(round(28 * (1 - rng.uniform(0.0, 0.25)))) - 6
+    shift = 0 if overlay else int(round(28 * (1 - rng.uniform(*overlap)))) - 6
     canvas[:, 4 : 32] = np.maximum(canvas[:, 4:32], first)
     canvas[:, 4 + shift : 32 + shift] = np.maximum(canvas[:, 4 + shift : 32 + shift], second)
     return 255.0 - canvas
@@ -258,8 +283,8 @@ def pair_image(first: np.ndarray, second: np.ndarray, rng: np.random.Generator,
 
 
 def _two_digits(rng, digits, labels, overlay):
-    """Two digits of different classes; for an overlay neither is a 1 (a 1 drawn over a 7 is
-    a 7)."""
+    """Two digits of different classes; for an overlay (or overlap) neither is a 1 (a 1
+    drawn over a 7 is a 7)."""
     while True:
         i, j = rng.integers(len(digits), size=2)
         if labels[i] == labels[j] or (overlay and 1 in (labels[i], labels[j])):
@@ -285,19 +310,24 @@ def make_negative(
         if look_drawn:
             return pen.drawn(pen.traced(image))
         return pen.photographed(image.astype(np.float32), rng)
-    if kind.startswith("shape") or kind in ("scribble", "hatching"):
+    if kind.startswith("shape") or kind in ("scribble", "hatching", "doodle"):
         if kind == "scribble":
             lines = scribble_lines(rng)
+        elif kind == "doodle":
+            lines = _wobble(doodle_lines(rng), rng)
         elif kind == "hatching":
             lines = hatching_lines(rng)
         else:
             shapes = HELD_OUT_SHAPES if held else TRAIN_SHAPES
             lines = _wobble(shape_lines(str(rng.choice(shapes)), rng), rng)
         return pen.drawn(lines) if look_drawn else pen.inked(lines, rng)
-    if kind in ("pair", "overlay"):
-        first, second = _two_digits(rng, digits, labels, overlay=kind == "overlay")
+    if kind in ("pair", "overlap", "overlay"):
+        first, second = _two_digits(rng, digits, labels, overlay=kind != "pair")
+        # "overlap" (training): a quarter to half of a digit's width over each other;
+        # "overlay" (held out): one right on top of the other.
         image = pair_image(first.astype(np.float32), second.astype(np.float32), rng,
-                           overlay=kind == "overlay")
+                           overlay=kind == "overlay",
+                           overlap=(0.25, 0.5) if kind == "overlap" else (0.0, 0.25))
         if look_drawn:
             return pen.drawn(pen.traced(image))
         return pen.photographed(cv2.resize(image, None, fx=3, fy=3), rng)

@@ -525,23 +525,3 @@ def render_scene(condition: str, rng: np.random.Generator, digits: np.ndarray,
     image = _light(image, rng, f["gradient"], f["shadow"], f["glare"])
     frame = _camera(image, rng, f["motion"], f["defocus"], f["noise"], f["jpeg"])
     return Scene(frame, tuple(values), quads.astype(np.float32), corners, condition, tuple(rows))
-
-
-def scene_negatives(count: int, seed: int, size: int = 28) -> np.ndarray:
-    """Crops of scene backgrounds (no paper: desk, wood, fabric, clothes, skin, fingers) as
-    28x28 light-on-dark patches through to_mnist, for train_mnist.py's "not a digit" class
-    (to be used by a later retraining; the shipped model did not see them)."""
-    from recognizer.core.preprocess import to_mnist
-
-    rng = np.random.default_rng(seed)
-    patches = []
-    empty = np.zeros((0, 28, 28), np.uint8)
-    while len(patches) < count:
-        scene = render_scene(str(rng.choice(NO_PAPER)), rng, empty, np.zeros(0, np.uint8), (320, 240))
-        gray = cv2.cvtColor(scene.frame, cv2.COLOR_BGR2GRAY)
-        side = int(rng.integers(16, 80))
-        x, y = int(rng.integers(0, 320 - side)), int(rng.integers(0, 240 - side))
-        patch = to_mnist(gray[y : y + side, x : x + side])
-        if patch is not None:
-            patches.append(np.round(patch * 255).astype(np.uint8))
-    return np.stack(patches).reshape(-1, size, size)
