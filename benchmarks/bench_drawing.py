@@ -30,11 +30,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from recognizer.core import config  # noqa: E402
 from recognizer.core.predict import Recognizer  # noqa: E402
+from recognizer.drawing.reading import read_drawing  # noqa: E402
 from recognizer.drawing.strokes import (  # noqa: E402
     Drawing,
     Stroke,
     pen_width_for,
-    read_drawing,
     render_strokes,
 )
 from recognizer.core.preprocess import stroke_width  # noqa: E402

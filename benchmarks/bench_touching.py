@@ -26,7 +26,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from recognizer.core import config  # noqa: E402
 from recognizer.core.predict import Recognizer  # noqa: E402
 from recognizer.detection.detector import read_digits  # noqa: E402
-from recognizer.drawing.strokes import Drawing, read_drawing  # noqa: E402
+from recognizer.drawing.reading import read_drawing  # noqa: E402
+from recognizer.drawing.strokes import Drawing  # noqa: E402
 from recognizer.synth.touching import MAX_OVERLAP, make_number, photo, strokes  # noqa: E402
 
 DEFAULT_MNIST = config.PROJECT_ROOT.parent / "shared" / "data" / "mnist" / "mnist.npz"

@@ -254,7 +254,7 @@ def stroke_lists(draw):
 
 def check_read_strokes(strokes, recognizer) -> None:
     """read_strokes reads every stroke list (degenerate strokes are no digit, not a crash)."""
-    from recognizer.drawing.strokes import read_strokes
+    from recognizer.drawing.reading import read_strokes
 
     reading = read_strokes(strokes, recognizer)
     for digit in reading.digits:

@@ -24,7 +24,8 @@ from recognizer.core.images import load_image, to_bgr8
 from recognizer.core.preprocess import to_gray, to_mnist
 from recognizer.detection.detector import find_digits, read_digits
 from recognizer.detection.ink import working_gray
-from recognizer.drawing.strokes import Stroke, read_strokes, usable_strokes
+from recognizer.drawing.reading import read_strokes
+from recognizer.drawing.strokes import Stroke, usable_strokes
 
 SAMPLES = sorted((config.PROJECT_ROOT / "samples" / "digits").glob("digit_*.jpg"))
 

@@ -14,7 +14,8 @@ from recognizer.core import config
 from recognizer.core.preprocess import to_mnist
 from recognizer.core.strings import needs_string_reader, read_strings
 from recognizer.detection.detector import find_digits, read_digits
-from recognizer.drawing.strokes import Drawing, read_drawing
+from recognizer.drawing.reading import read_drawing
+from recognizer.drawing.strokes import Drawing
 from recognizer.synth.touching import make_number, photo, strokes
 from tests.conftest import arc
 

@@ -8,15 +8,12 @@ import pytest
 from recognizer.core import config
 from recognizer.core.predict import Prediction
 from recognizer.core.records import Digit
+from recognizer.drawing.reading import EMPTY_MESSAGE, NumberReading, read_drawing, read_strokes
 from recognizer.drawing.strokes import (
-    EMPTY_MESSAGE,
     Drawing,
-    NumberReading,
     Stroke,
     group_strokes,
     pen_width_for,
-    read_drawing,
-    read_strokes,
     render_digit,
 )
 from tests.conftest import arc

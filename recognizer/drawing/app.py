@@ -1,7 +1,7 @@
 """`recognizer draw`: a Tk window to draw a digit or a number and see it read live.
 
 Wiring and widgets only: the pen's strokes go into `strokes.Drawing` (an offscreen image, no
-screen grabbing) and are read by `strokes.read_drawing` with the shared `Recognizer`. Keys:
+screen grabbing) and are read by `reading.read_drawing` with the shared `Recognizer`. Keys:
 Enter recognises, Escape/Delete clears, Ctrl+Z undoes the last stroke, Ctrl+S saves the
 drawing as a PNG.
 
@@ -24,7 +24,8 @@ import numpy as np
 from recognizer.core import config
 from recognizer.core.errors import RecognizerError, one_line_reason
 from recognizer.core.predict import Recognizer
-from recognizer.drawing.strokes import Drawing, Stroke, read_drawing, read_strokes
+from recognizer.drawing.reading import read_drawing, read_strokes
+from recognizer.drawing.strokes import Drawing, Stroke
 
 TITLE = "recognizer - draw a digit or a number"
 NO_DISPLAY_HINT = (

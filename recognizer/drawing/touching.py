@@ -2,7 +2,7 @@
 
 `strokes.group_strokes` keeps strokes whose ink touches together, so a quick "107" whose
 strokes run into each other is one group. `read_touching_groups` (called by
-`strokes.read_strokes`) splits such a group between its strokes by recognition, or cuts a
+`reading.read_strokes`) splits such a group between its strokes by recognition, or cuts a
 single stroke through its ink with the string reader of `recognizer.core.strings`.
 """
 
