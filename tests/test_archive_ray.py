@@ -2,7 +2,8 @@
 
 One cluster (ray.cluster_utils.Cluster: a head and a second raylet) is started for the module
 and every test runs the engine in-process against it: the same rows as the local engine, a run
-interrupted halfway and resumed, a driver killed (SIGKILL) and resumed, a worker killed mid-run (the engine's test-only fault hook:
+interrupted halfway and resumed, a driver killed (SIGKILL) and resumed, a head node lost mid-run
+(a cluster of its own) and resumed, a worker killed mid-run (the engine's test-only fault hook:
 the actor reading a given file kills itself with SIGKILL), a file that kills every worker
 that reads it, and the work spread over both nodes. Marked `ray` (deselect: -m "not ray").
 """
@@ -173,5 +174,46 @@ def test_a_driver_killed_mid_run_keeps_what_it_read_and_resume_finishes(cluster,
     assert {row[0] for row in kept[1:]} >= set(done) & expected_files
     assert main(["photos", str(SAMPLES), "--out", str(out), "--engine", "ray", "--no-annotate",
                  "--resume"]) == 0
+    assert read_rows(out / "predictions.csv") == local_rows
+    assert json.loads((out / "summary.json").read_text())["files_resumed"] == len(done)
+
+
+def test_a_lost_head_node_keeps_what_was_read_says_so_and_resume_finishes(local_rows, tmp_path):
+    """The head node of the cluster a run joined dies mid-run (its raylet and GCS killed):
+    the run says so within seconds, exits 2 with summary.json "interrupted", keeps the rows
+    of every file it had read, and --resume reads the rest, each file once."""
+    from ray.cluster_utils import Cluster
+
+    doomed = Cluster(initialize_head=True, head_node_args={"num_cpus": 1})
+    address = doomed.address
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "recognizer.apps.cli", "photos", str(SAMPLES), "--out",
+               str(out), "--engine", "ray", "--address", address, "--no-annotate"]
+    process = subprocess.Popen(command, env=dict(os.environ, PYTHONPATH=str(PROJECT_ROOT)),
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    ledger = out / "progress.jsonl"
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and process.poll() is None:
+            if ledger.exists() and len(ledger.read_text().splitlines()) >= config.RAY_BATCH_SIZE:
+                break
+            time.sleep(0.02)
+        doomed.remove_node(doomed.head_node, allow_graceful=False)
+        killed = time.monotonic()
+        _, stderr = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+        doomed.shutdown()
+    assert time.monotonic() - killed < config.RAY_HEAD_LOST_SECONDS + 10
+    assert process.returncode == 2, stderr[-2000:]
+    assert f"lost the Ray head node at {address}" in stderr and "--resume" in stderr
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["interrupted"] is True
+    done = [json.loads(line)["file"] for line in ledger.read_text().splitlines()]
+    assert config.RAY_BATCH_SIZE <= len(done) < 32
+    kept = {row[0] for row in read_rows(out / "predictions.csv")[1:]}
+    assert kept >= set(done) & {row[0] for row in local_rows[1:]}
+    assert main(["photos", str(SAMPLES), "--out", str(out), "--no-annotate", "--resume"]) == 0
     assert read_rows(out / "predictions.csv") == local_rows
     assert json.loads((out / "summary.json").read_text())["files_resumed"] == len(done)

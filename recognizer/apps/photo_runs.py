@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import signal
 import sys
 import threading
 import time
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Iterator
@@ -60,6 +61,24 @@ def _result_json(result: FileResult, min_confidence: float) -> dict:
         "numbers": list(result.numbers),
         "digits": [d.to_dict(min_confidence) for d in result.digits],
     }
+
+
+def _exit_on_head_lost(summary: RunSummary, out: Path | None, start: float):
+    """The Ray engine's on_head_lost: called from its watch thread while the main thread is
+    stuck in Ray, it says so, writes the summary and ends the process (exit 2); the rows
+    read so far are on disk already (see ray_engine._HeadWatch)."""
+    def head_lost(message: str) -> None:
+        summary.interrupted = True
+        summary.seconds = round(time.perf_counter() - start, 3)
+        if out is not None:
+            with suppress(OSError):
+                write_summary(out / "summary.json", asdict(summary))
+        kept = (f"; the rows of the {summary.files_read} files read so far are in "
+                f"{out / 'predictions.csv'}: rerun with --resume to read the rest") if out else ""
+        print(f"recognizer photos: error: {message}{kept}", file=sys.stderr, flush=True)
+        os._exit(EXIT_SOME_FAILED)
+
+    return head_lost
 
 
 class _NeverRaised(Exception):
@@ -211,7 +230,9 @@ def run_photos(
     try:
         with _sigterm_as_interrupt():
             if engine == "ray":
-                results = reading = RayReading(todo, options, address=address, workers=workers)
+                results = reading = RayReading(
+                    todo, options, address=address, workers=workers,
+                    on_head_lost=_exit_on_head_lost(summary, out, start))
             else:
                 results = photos.read_files(todo, options, jobs, recognizer)
             for result in results:

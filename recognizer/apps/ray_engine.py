@@ -26,9 +26,12 @@ from __future__ import annotations
 import logging
 import os
 import pickle
+import socket
+import threading
+import time
 import uuid
 from collections import Counter
-from typing import Iterator
+from typing import Callable, Iterator
 
 import numpy as np
 
@@ -82,6 +85,52 @@ class _Tracker:
             self.open[name] -= 1
 
 
+class _HeadWatch:
+    """Probes the head node's GCS from a thread; when it stops answering, marks the cluster
+    lost and calls on_lost(message) from that thread.
+
+    The driver cannot stop in its own thread: it is blocked in Ray, and unwinding Ray Data's
+    iterator waits on the lost GCS until Ray ends the process from its C++ core (after
+    gcs_rpc_server_reconnect_timeout_s, 60 s by default) with no word to the user and no
+    summary. So the caller's on_lost says what happened, writes what it must and ends the
+    process itself; the rows are on disk already (streamed, flushed per file).
+    """
+
+    def __init__(self, gcs_address: str, on_lost):
+        host, _, port = gcs_address.rpartition(":")
+        self.host, self.port = host or "127.0.0.1", int(port)
+        self.on_lost = on_lost
+        self.lost = False
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, name="ray-head-watch", daemon=True)
+
+    def __enter__(self) -> "_HeadWatch":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+
+    def answers(self) -> bool:
+        try:
+            with socket.create_connection((self.host, self.port),
+                                          timeout=config.RAY_HEAD_PROBE_SECONDS):
+                return True
+        except OSError:
+            return False
+
+    def _watch(self) -> None:
+        last_seen = time.monotonic()
+        while not self._stop.wait(config.RAY_HEAD_PROBE_SECONDS):
+            if self.answers():
+                last_seen = time.monotonic()
+            elif time.monotonic() - last_seen >= config.RAY_HEAD_LOST_SECONDS:
+                self.lost = True
+                self.on_lost(f"lost the Ray head node at {self.host}:{self.port} (it stopped "
+                             f"answering for {config.RAY_HEAD_LOST_SECONDS:.0f} s)")
+                return
+
+
 class PageReader:
     """A Ray Data actor: the model loaded once, then batches of file names read."""
 
@@ -124,15 +173,28 @@ class PageReader:
 
 class RayReading:
     """Iterate to read `files` on Ray (results as they come); then `files_per_node` says
-    where they were read. Starts a local Ray unless one is running or address is given."""
+    where they were read. Starts a local Ray unless one is running or address is given.
+
+    on_head_lost(message): called from a watch thread if the head node stops answering
+    mid-run (`_HeadWatch`); it must end the process. Without it, that is reported by
+    raising ClusterLostError in the iterating thread, once Ray lets go of it.
+    """
 
     def __init__(self, files: list[str], options, address: str | None = None,
                  workers: int | None = None, batch_size: int = config.RAY_BATCH_SIZE,
-                 max_tries: int = config.ARCHIVE_MAX_TRIES):
+                 max_tries: int = config.ARCHIVE_MAX_TRIES,
+                 on_head_lost: Callable[[str], None] | None = None):
         self.files, self.options, self.address = files, options, address
+        self.on_head_lost = on_head_lost
         self.workers, self.batch_size, self.max_tries = workers, batch_size, max_tries
         self.files_per_node: Counter = Counter()
         self.ray = import_ray()
+        self._watch: _HeadWatch | None = None
+
+    @property
+    def head_lost(self) -> bool:
+        """The head node stopped answering during the run (the run was stopped for it)."""
+        return self._watch is not None and self._watch.lost
 
     def __iter__(self) -> Iterator:
         ray = self.ray
@@ -151,14 +213,19 @@ class RayReading:
             except (ConnectionError, RuntimeError, ValueError) as exc:
                 raise ClusterLostError(f"cannot start or join Ray at {self.address or 'local'}"
                                        f" ({exc})") from exc
+        watch = self._watch = _HeadWatch(ray.get_runtime_context().gcs_address,
+                                         self.on_head_lost or (lambda message: None))
         try:
-            if self.files:
-                yield from self._read()
+            with watch:
+                if self.files:
+                    yield from self._read()
         except ray.exceptions.RayError as exc:
             raise ClusterLostError(f"the Ray run stopped ({type(exc).__name__}: "
                                    f"{str(exc).strip().splitlines()[0][:160]})") from exc
         finally:
-            if started_here:
+            # With the head gone there is no cluster to leave (and shutting down would wait
+            # on it): the process ends, and Ray's workers on other nodes with it.
+            if started_here and not watch.lost:
                 ray.shutdown()
 
     def _read(self) -> Iterator:

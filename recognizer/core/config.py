@@ -361,6 +361,13 @@ ARCHIVE_MAX_TRIES = 3
 # more on a cluster that must start nodes) before it hands out the first batch.
 RAY_BATCHES_IN_FLIGHT = 2
 RAY_ACTOR_START_SECONDS = 120
+# The driver checks every RAY_HEAD_PROBE_SECONDS that the head node's GCS still accepts a
+# connection; after RAY_HEAD_LOST_SECONDS without one the run stops as a lost cluster, keeps
+# what it read and says how to resume. Ray itself gives up on a lost GCS only after
+# gcs_rpc_server_reconnect_timeout_s (60 s by default) and then ends the process at once,
+# with no word to the user and no summary.
+RAY_HEAD_PROBE_SECONDS = 0.5
+RAY_HEAD_LOST_SECONDS = 3.0
 
 # --- String reader: touching digits read by recognition (recognizer/core/strings.py) -------
 # A candidate goes to the string reader when the model rejects it ("not a digit") or is
