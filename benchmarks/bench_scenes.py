@@ -81,9 +81,10 @@ def main(argv=None) -> int:
     parser.add_argument("--photos", action="store_true", help="also the real photo dev set")
     parser.add_argument("--demo", action="store_true", help="also samples/demo.mp4")
     parser.add_argument("--failures", action="store_true", help="list misread frames")
+    parser.add_argument("--model", default=None, help="model file (default: the shipped one)")
     args = parser.parse_args(argv)
     size = tuple(int(v) for v in args.size.lower().split("x"))
-    recognizer = Recognizer()
+    recognizer = Recognizer(args.model)
     failures = [] if args.failures else None
     rows, overall = bench_conditions(recognizer, args.seed, args.frames, size,
                                      args.condition or CONDITIONS, failures)

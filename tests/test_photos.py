@@ -256,3 +256,10 @@ def test_keras_backend_with_two_jobs_does_not_deadlock(tmp_path):
     )
     assert result.returncode == 0, result.stderr[-1000:]
     assert len(result.stdout) > 0 and all(s.name in result.stdout for s in samples)
+
+
+def test_a_worker_reads_single_threaded():
+    """A worker of the local pool or a Ray actor (one of N on N cores, or holding one CPU)
+    runs LiteRT on one thread."""
+    recognizer = photos.worker_recognizer(photos.RunOptions(".", None))
+    assert recognizer.backend != "litert" or recognizer._run._num_threads == 1

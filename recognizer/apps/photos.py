@@ -96,15 +96,25 @@ def find_images(root: Path, exclude: Path | None = None) -> Iterator[str]:
 _worker_recognizer = None
 
 
+def worker_recognizer(options: RunOptions) -> Recognizer:
+    """The Recognizer of one of several worker processes (the local pool's, a Ray actor's):
+    LiteRT on one thread, as N workers on N cores would otherwise fight over a thread per
+    core each. (OpenCV's pool is left alone here: resizing it in a forked child of a
+    process that used it hangs; a Ray actor, a fresh process, sets it to one itself.)"""
+    return Recognizer(options.model, backend=options.backend, num_threads=1)
+
+
 def _init_worker(options: RunOptions) -> None:
     """Load the model once per process."""
     global _worker_recognizer
-    if multiprocessing.parent_process() is not None:
-        # A worker: Ctrl+C and SIGTERM are the parent's to handle (it stops the pool), not
-        # each worker's, which would print a traceback apiece.
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    _worker_recognizer = Recognizer(options.model, backend=options.backend)
+    if multiprocessing.parent_process() is None:  # --jobs 1: read in this process
+        _worker_recognizer = Recognizer(options.model, backend=options.backend)
+        return
+    # A worker: Ctrl+C and SIGTERM are the parent's to handle (it stops the pool), not
+    # each worker's, which would print a traceback apiece.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    _worker_recognizer = worker_recognizer(options)
 
 
 def annotated_path(out: Path, relative: str) -> Path:

@@ -139,7 +139,7 @@ class PageReader:
 
         import ray
 
-        from recognizer.core.predict import Recognizer
+        from recognizer.apps.photos import worker_recognizer
 
         self._ray = ray
         self.tracker = tracker
@@ -149,7 +149,11 @@ class PageReader:
         # On the driver's node the actor writes its annotated images into OUTDIR itself, as
         # the local engine's workers do; elsewhere OUTDIR is the driver's, so they go back.
         self.options = dataclasses.replace(options, return_annotations=self.node != driver_node)
-        self.recognizer = Recognizer(options.model, backend=options.backend)
+        # The actor holds one CPU: one thread for OpenCV too (LiteRT's: worker_recognizer).
+        import cv2
+
+        cv2.setNumThreads(1)
+        self.recognizer = worker_recognizer(options)
 
     def __call__(self, batch: dict) -> dict:
         from recognizer.apps.photos import FileResult, read_source
