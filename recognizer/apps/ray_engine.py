@@ -180,8 +180,8 @@ class RayReading:
     where they were read. Starts a local Ray unless one is running or address is given.
 
     on_head_lost(message): called from a watch thread if the head node stops answering
-    mid-run (`_HeadWatch`); it must end the process. Without it, that is reported by
-    raising ClusterLostError in the iterating thread, once Ray lets go of it.
+    mid-run (`_HeadWatch`); it must end the process. Without it, Ray itself ends the
+    process, a minute later and without a word.
     """
 
     def __init__(self, files: list[str], options, address: str | None = None,
@@ -193,12 +193,6 @@ class RayReading:
         self.workers, self.batch_size, self.max_tries = workers, batch_size, max_tries
         self.files_per_node: Counter = Counter()
         self.ray = import_ray()
-        self._watch: _HeadWatch | None = None
-
-    @property
-    def head_lost(self) -> bool:
-        """The head node stopped answering during the run (the run was stopped for it)."""
-        return self._watch is not None and self._watch.lost
 
     def __iter__(self) -> Iterator:
         ray = self.ray
@@ -217,7 +211,7 @@ class RayReading:
             except (ConnectionError, RuntimeError, ValueError) as exc:
                 raise ClusterLostError(f"cannot start or join Ray at {self.address or 'local'}"
                                        f" ({exc})") from exc
-        watch = self._watch = _HeadWatch(ray.get_runtime_context().gcs_address,
+        watch = _HeadWatch(ray.get_runtime_context().gcs_address,
                                          self.on_head_lost or (lambda message: None))
         try:
             with watch:

@@ -28,6 +28,10 @@ POSITIVE_MIN_IOU = 0.6
 NEGATIVE_MAX_IOU = 0.05
 
 
+def _area(boxes: np.ndarray) -> np.ndarray:
+    return (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])
+
+
 def _boxes_iou(boxes: np.ndarray, truth: np.ndarray) -> np.ndarray:
     """Intersection over union of each (x0, y0, x1, y1) box against each truth box."""
     x0 = np.maximum(boxes[:, None, 0], truth[None, :, 0])
@@ -35,8 +39,7 @@ def _boxes_iou(boxes: np.ndarray, truth: np.ndarray) -> np.ndarray:
     x1 = np.minimum(boxes[:, None, 2], truth[None, :, 2])
     y1 = np.minimum(boxes[:, None, 3], truth[None, :, 3])
     inter = np.clip(x1 - x0, 0, None) * np.clip(y1 - y0, 0, None)
-    area = lambda b: (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])  # noqa: E731
-    union = area(boxes)[:, None] + area(truth)[None, :] - inter
+    union = _area(boxes)[:, None] + _area(truth)[None, :] - inter
     return inter / np.maximum(union, 1e-6)
 
 
