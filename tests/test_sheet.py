@@ -12,7 +12,7 @@ from recognizer.core.predict import Recognizer
 from recognizer.detection.annotate import draw_digits
 from recognizer.detection.detector import find_digits, read_digits
 from recognizer.detection.sheet import Sheet, find_sheet, order_corners, reduce_to_quad
-from recognizer.detection.sheet_tracking import SheetTrack, update_sheet
+from recognizer.detection.sheet_tracking import SheetTrack, must_look, skip_look, update_sheet
 from recognizer.synth.scenes import load_digits, render_scene
 
 SEED = 2  # frames of these seeds were looked at while writing the tests, not tuned on
@@ -169,3 +169,87 @@ def test_lost_outline_is_kept_briefly_then_dropped(digits):
         track = update_sheet(track, None)
         assert track.shown is sheet
     assert update_sheet(track, None).shown is None
+
+
+def _step(track, found):
+    """One frame of the live loop's sheet schedule: look (and fold in `found`) or skip.
+    Returns the new state and whether it looked."""
+    if must_look(track):
+        return update_sheet(track, found), True
+    return skip_look(track), False
+
+
+def test_steady_outline_is_looked_for_on_one_frame_in_three():
+    from recognizer.core import config
+
+    sheet = Sheet(np.float32([[100, 100], [500, 100], [500, 400], [100, 400]]))
+    track, looks = None, []
+    for _ in range(30):
+        track, looked = _step(track, sheet)
+        looks.append(looked)
+        assert track.shown is not None
+    assert looks[0] and sum(looks) == 30 // config.SHEET_LOOK_EVERY
+    # no sheet in view at all (a page filling the frame, an empty room): the same schedule
+    track, looks = None, []
+    for _ in range(30):
+        track, looked = _step(track, None)
+        looks.append(looked)
+    assert sum(looks) == 30 // config.SHEET_LOOK_EVERY and track.shown is None
+
+
+def test_a_moved_or_lost_outline_is_looked_for_on_every_frame():
+    from recognizer.core import config
+
+    sheet = Sheet(np.float32([[100, 100], [500, 100], [500, 400], [100, 400]]))
+    moved = Sheet(sheet.corners + np.float32([80, 0]))
+    track = update_sheet(None, sheet)
+    while not must_look(track):  # steady: wait for the next look
+        track = skip_look(track)
+    # the sheet moved: once seen elsewhere, every frame looks until the move is confirmed
+    frames = 0
+    while track.shown is sheet:
+        assert must_look(track)
+        track = update_sheet(track, moved)
+        frames += 1
+    assert track.shown is moved and frames == config.SHEET_CONFIRM_FRAMES
+    # lost: noticed at the next look, then looked for on every frame, and dropped after
+    # SHEET_KEEP_FRAMES looks as before
+    while not must_look(track):
+        track = skip_look(track)
+    frames = 0
+    while track.shown is not None:
+        assert must_look(track)
+        track = update_sheet(track, None)
+        frames += 1
+    assert frames == config.SHEET_KEEP_FRAMES + 1
+
+
+def test_live_loop_finds_a_sheet_held_up_within_the_look_schedule(digits, recognizer, monkeypatch):
+    """process_frame on a steady room, then a sheet held up: find_sheet runs on a third of
+    the steady frames, and the sheet's digits are read within SHEET_LOOK_EVERY frames."""
+    from recognizer.apps.webcam import processing
+    from recognizer.core import config
+
+    calls = []
+
+    def counted(frame):
+        calls.append(1)
+        return find_sheet(frame)
+
+    monkeypatch.setattr(processing, "find_sheet", counted)
+    rng = np.random.default_rng(SEED)
+    empty = render_scene("no paper", rng, *digits).frame
+    scene = render_scene("background: dark", rng, *digits)
+    tracker = None
+    for _ in range(9):
+        result = processing.process_frame(empty, recognizer, tracker)
+        tracker = result.tracker
+    assert len(calls) == 9 // config.SHEET_LOOK_EVERY
+    for frame_index in range(config.SHEET_LOOK_EVERY):
+        result = processing.process_frame(scene.frame, recognizer, tracker)
+        tracker = result.tracker
+        if tracker.sheet.shown is not None:
+            break
+    assert tracker.sheet.shown is not None
+    assert corner_error(tracker.sheet.shown, scene.sheet) < 0.05 * 640
+    assert sum(d.quad is not None for d in result.raw.digits) >= len(scene.labels) - 1

@@ -451,6 +451,10 @@ SHEET_EDGE_BAND = 2
 SHEET_CONFIRM_FRAMES = 3
 SHEET_AGREE = 0.04
 SHEET_KEEP_FRAMES = 8
+# ... and the live loop looks for the sheet (find_sheet) on every SHEET_LOOK_EVERY-th frame
+# while its outline is steady or no sheet is in view (every frame while an outline is being
+# confirmed or lost): see sheet_tracking.must_look and the README's speed figures.
+SHEET_LOOK_EVERY = 3
 # Scale-free candidates (detector._read_ink): a blob holds at least MIN_DIGIT_INK ink pixels
 # per pixel of its height (a 1 px hairline holds 1; replaces the cut relative to the median
 # digit's ink, MIN_RELATIVE_AREA).

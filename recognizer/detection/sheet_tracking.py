@@ -12,12 +12,18 @@ live loop reads the digits on the outline this tracker shows instead:
 - when no outline is found, the shown one is kept for SHEET_KEEP_FRAMES frames, then dropped
   (the loop reads the whole frame).
 
+Looking for the sheet costs a frame several ms, so the loop looks only every
+SHEET_LOOK_EVERY frames while nothing changes (`must_look`: the shown outline was found
+again, or no sheet has been in view for a while) and on every frame while something does
+(a move being confirmed, a shown outline lost); a frame it does not look on leaves the
+state as it was (`skip_look`).
+
 Pure functions on a small frozen state, like `tracking` does for the digits.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -28,11 +34,13 @@ from recognizer.detection.sheet import Sheet
 @dataclass(frozen=True, eq=False)
 class SheetTrack:
     """The shown outline (None: read the whole frame), the outlines that disagree with it
-    seen in a row (candidates for the next one), and the frames since one was found."""
+    seen in a row (candidates for the next one), the looks since one was found, and the
+    frames since the last look."""
 
     shown: Sheet | None = None
     pending: tuple[Sheet, ...] = ()
     missed: int = 0
+    unlooked: int = 0
 
 
 def agree(a: Sheet, b: Sheet, tolerance: float = config.SHEET_AGREE) -> bool:
@@ -43,8 +51,28 @@ def agree(a: Sheet, b: Sheet, tolerance: float = config.SHEET_AGREE) -> bool:
     return bool(distance <= tolerance * max(diagonal, 1.0))
 
 
+def must_look(track: SheetTrack | None, every: int = config.SHEET_LOOK_EVERY) -> bool:
+    """Whether this frame must look for the sheet (`find_sheet`): always while an outline
+    is being confirmed or the shown one is lost (so both take the frames they are meant
+    to), else once every `every` frames (a steady outline, or no sheet in view: a sheet
+    held up is found within `every` frames)."""
+    if track is None or every <= 1 or track.pending:
+        return True
+    if track.shown is not None and track.missed:
+        return True
+    return track.unlooked + 1 >= every
+
+
+def skip_look(track: SheetTrack | None) -> SheetTrack:
+    """The state after a frame on which the loop did not look: as it was, one frame
+    further from the last look."""
+    track = track or SheetTrack()
+    return replace(track, unlooked=track.unlooked + 1)
+
+
 def update_sheet(track: SheetTrack | None, found: Sheet | None) -> SheetTrack:
-    """The next state, given this frame's outline (None when none was found)."""
+    """The next state, given the outline found on a frame that looked (None when none
+    was)."""
     track = track or SheetTrack()
     if found is None:
         missed = track.missed + 1

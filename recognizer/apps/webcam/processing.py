@@ -21,7 +21,7 @@ from recognizer.detection.detector import find_digits
 from recognizer.detection.touching import read_touching
 from recognizer.detection.results import Detections
 from recognizer.detection.sheet import find_sheet
-from recognizer.detection.sheet_tracking import update_sheet
+from recognizer.detection.sheet_tracking import must_look, skip_look, update_sheet
 from recognizer.detection.tracking import (
     TrackedReading,
     TrackerState,
@@ -63,9 +63,13 @@ def process_frame(
     start = clock()
     if tracker is not None:  # boxes of another resolution must not match this frame's
         tracker = tracker.for_frame(frame_key(frame))
-    # The sheet's outline, held steady across frames (sheet_tracking), is read upright.
-    sheet_track = update_sheet(tracker.sheet if tracker is not None else None,
-                               find_sheet(frame))
+    # The sheet's outline, held steady across frames (sheet_tracking), is read upright;
+    # it is looked for on every frame only while it changes.
+    sheet_track = tracker.sheet if tracker is not None else None
+    if must_look(sheet_track):
+        sheet_track = update_sheet(sheet_track, find_sheet(frame))
+    else:
+        sheet_track = skip_look(sheet_track)
     found = find_digits(frame, sheet=sheet_track.shown)
     need = digits_to_read(tracker, [digit.box for digit in found.digits], reread_every)
     predictions = recognizer.predict_patches(
