@@ -45,6 +45,21 @@ def test_find_digits_leaves_predictions_empty(mnist_test):
     assert found.numbers() == ["?", "?"]
 
 
+def test_patches_made_later_are_the_patches_made_at_once(mnist_test):
+    """find_digits(patches=False) finds the same digits without pixels; with_patches makes
+    exactly the patches find_digits makes at once, for the digits asked for only."""
+    frame = paste_digits(pick(mnist_test, [5, 6, 7]), [(100, 100), (300, 100), (200, 300)])
+    eager = find_digits(frame)
+    lazy = find_digits(frame, patches=False)
+    assert [d.box for d in lazy.digits] == [d.box for d in eager.digits] and len(eager.digits) == 3
+    assert all(d.patch is None for d in lazy.digits)
+    some = lazy.with_patches([True, False, True])
+    assert some.digits[1].patch is None and some.cropper is None
+    for index in (0, 2):
+        assert np.array_equal(some.digits[index].patch, eager.digits[index].patch)
+    assert eager.with_patches([False] * 3) is eager  # patches made already
+
+
 def test_unsure_digit_reads_as_question_mark(mnist_test, recognizer):
     frame = paste_digits(pick(mnist_test, [8]), [(200, 200)])
     result = read_digits(frame, recognizer)

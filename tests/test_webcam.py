@@ -165,6 +165,30 @@ def test_steady_page_is_read_sparingly_and_a_changed_digit_still_shows(clean_dig
     assert counting.patches < 0.6 * 160
 
 
+def test_only_the_digits_read_get_a_patch_unless_all_are_asked_for(clean_digits, recognizer):
+    """On a steady page, a frame that re-reads no settled digit makes no patch for them;
+    the same frame from the same state with all_patches (the inset, a snapshot) reads the
+    same and carries every digit's patch."""
+    frame, truth = paper_frame(clean_digits)
+    tracker, lazy_frames = None, 0
+    for index in range(12):
+        before = tracker
+        result = processing.process_frame(frame, recognizer, tracker, reread_every=3)
+        tracker = result.tracker
+        if index < 10 or all(d.patch is not None for d in result.raw.digits):
+            continue
+        lazy_frames += 1
+        unread = [d for d in result.raw.digits if d.prediction is None]
+        assert unread and all(d.patch is None for d in unread)
+        full = processing.process_frame(frame, recognizer, before, reread_every=3,
+                                        all_patches=True)
+        assert len(full.raw.digits) == len(result.raw.digits) == len(truth)
+        assert all(d.patch is not None and d.patch.shape == (28, 28) for d in full.raw.digits)
+        assert [d.prediction for d in full.raw.digits] == [d.prediction for d in result.raw.digits]
+        assert full.numbers() == result.numbers() == ["12", "345", "67890"]
+    assert lazy_frames >= 1
+
+
 def test_a_one_frame_blip_is_never_shown_but_a_lasting_digit_is(clean_digits, recognizer):
     page, _ = paper_frame(clean_digits, layout=(((60, 70), "12"),))
     blip, _ = paper_frame(clean_digits, layout=(((60, 70), "12"), ((400, 300), "7")))

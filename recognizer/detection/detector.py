@@ -70,6 +70,7 @@ def find_digits(
     whole_frame_fallback: bool = False,
     refine: bool = False,
     sheet: Sheet | None | str = "find",
+    patches: bool = True,
 ) -> Detections:
     """Find digit candidates (no model): boxes, patches, lines, numbers; predictions None.
 
@@ -79,6 +80,8 @@ def find_digits(
     frame). A `Sheet` (the live loop's tracked outline) is used as given; None, or no sheet
     found, reads the whole frame. With whole_frame_fallback, a sheet on which nothing is
     found is read whole too.
+    patches=False leaves the 28x28 patches to be made later, for the digits that need one
+    (`Detections.with_patches`): the live loop reads a settled digit only every few frames.
     """
     frame = check_image(frame)
     if isinstance(sheet, str):
@@ -87,14 +90,16 @@ def find_digits(
         sheet = find_sheet(frame)
     if sheet is not None:
         upright, matrix = warp_sheet(frame, sheet)
-        found = _find_in_view(upright, whole_frame_fallback=False, refine=refine, scale_free=True)
+        found = _find_in_view(upright, whole_frame_fallback=False, refine=refine,
+                              scale_free=True, patches=patches)
         if found.digits or not whole_frame_fallback:
             return _back_to_frame(found, matrix, frame.shape[:2])
     elif not whole_frame_fallback and not paper_in_view(frame):
         # A camera's frame with no sheet and nothing like paper filling it (clothes, a desk,
         # a coloured wall): no digits to read. Photo mode reads any image.
         return Detections(digits=(), mask=np.zeros(frame.shape[:2], dtype=np.uint8))
-    return _find_in_view(frame, whole_frame_fallback=whole_frame_fallback, refine=refine)
+    return _find_in_view(frame, whole_frame_fallback=whole_frame_fallback, refine=refine,
+                         patches=patches)
 
 
 def _back_to_frame(found: Detections, matrix: np.ndarray, shape) -> Detections:
@@ -113,12 +118,12 @@ def _back_to_frame(found: Detections, matrix: np.ndarray, shape) -> Detections:
         digits.append(replace(digit, box=box, quad=quad))
     mask = cv2.warpPerspective(found.mask, matrix, (width, height),
                                flags=cv2.INTER_NEAREST | cv2.WARP_INVERSE_MAP)
-    return Detections(digits=tuple(digits), mask=mask)
+    return Detections(digits=tuple(digits), mask=mask, cropper=found.cropper)
 
 
 def _find_in_view(
     frame: np.ndarray, *, whole_frame_fallback: bool = False, refine: bool = False,
-    scale_free: bool = False,
+    scale_free: bool = False, patches: bool = True,
 ) -> Detections:
     """Find digit candidates in one view (the frame, or the sheet's upright view; on the
     sheet, candidates are scale-free: see `_read_ink`).
@@ -168,16 +173,21 @@ def _find_in_view(
         if whole is not None:
             digits_found = [whole]
 
-    digits = []
-    for blob, line, number in reading_order(digits_found):
-        box, patch = _crop_patch(frame, labels, blob, scale, light_on_dark)
-        if patch is not None:
-            digits.append(Digit(box=box, patch=patch, line=line, number=number))
-    digits = renumber(digits)
+    ordered = reading_order(digits_found)
+
+    def crop(index: int) -> np.ndarray | None:
+        return _crop_patch(frame, labels, ordered[index][0], scale, light_on_dark)
+
+    digits = tuple(Digit(box=_frame_box(blob, scale), line=line, number=number)
+                   for blob, line, number in ordered)
     if scale != 1.0:
         full = np.asarray(frame).shape[:2]
         mask = cv2.resize(mask, (full[1], full[0]), interpolation=cv2.INTER_NEAREST)
-    return Detections(digits=tuple(digits), mask=mask)
+    found = Detections(digits=digits, mask=mask, cropper=crop)
+    if not patches:
+        return found
+    found = found.with_patches([True] * len(digits))
+    return Detections(digits=tuple(renumber(list(found.digits))), mask=mask)
 
 
 def read_digits(
@@ -300,10 +310,20 @@ def _is_net(piece: Blob, frame_shape) -> bool:
             and fill <= config.NET_MAX_FILL)
 
 
+def _frame_box(blob: Blob, scale: float) -> tuple[int, int, int, int]:
+    """The blob's box in the pixels of the frame it was found in (blobs are at working scale)."""
+    return (
+        int(blob.x0 / scale),
+        int(blob.y0 / scale),
+        max(1, int(round(blob.w / scale))),
+        max(1, int(round(blob.h / scale))),
+    )
+
+
 def _crop_patch(
     frame: np.ndarray, labels: np.ndarray, blob: Blob, scale: float, light_on_dark: bool
-):
-    """The blob's box in frame pixels and its 28x28 model input (None if nothing to read).
+) -> np.ndarray | None:
+    """The blob's 28x28 model input (None if there is nothing to read).
 
     The crop is handed to `to_mnist` as dark ink on paper scaled to white (the paper level
     is the crop's bright part outside the digit's mask): `to_mnist` guesses polarity from
@@ -329,14 +349,7 @@ def _crop_patch(
     fx1, fy1 = min(width, int(np.ceil(x1 / scale))), min(height, int(np.ceil(y1 / scale)))
     crop = frame[fy0:fy1, fx0:fx1]
     if crop.size == 0:
-        return None, None
+        return None
     if scale != 1.0:
         mask = cv2.resize(mask, (crop.shape[1], crop.shape[0]), interpolation=cv2.INTER_NEAREST)
-    patch = to_mnist(paper_to_white(crop, mask, light_on_dark), mask)
-    box = (
-        int(blob.x0 / scale),
-        int(blob.y0 / scale),
-        max(1, int(round(blob.w / scale))),
-        max(1, int(round(blob.h / scale))),
-    )
-    return box, patch
+    return to_mnist(paper_to_white(crop, mask, light_on_dark), mask)

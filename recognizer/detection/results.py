@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-from typing import Sequence
+from dataclasses import dataclass, field, replace
+from typing import Callable, Sequence
 
 import numpy as np
 
@@ -14,10 +14,31 @@ from recognizer.core.records import Digit
 
 @dataclass(frozen=True, eq=False)
 class Detections:
-    """All digits of a frame in reading order, and the threshold mask they were found in."""
+    """All digits of a frame in reading order, and the threshold mask they were found in.
+
+    cropper: set by `find_digits(..., patches=False)`, whose digits come without their
+    28x28 patches: it makes digit i's patch (None when blank), so that the live loop crops
+    only the digits the model will read (`with_patches`). Any other result has none."""
 
     digits: tuple[Digit, ...]  # lines top to bottom, left to right within a line
     mask: np.ndarray  # uint8 binary threshold mask (255 = ink), same H x W as the frame
+    cropper: Callable[[int], np.ndarray | None] | None = field(default=None, repr=False)
+
+    def with_patches(self, wanted: Sequence[bool]) -> "Detections":
+        """The digits with the patches of those wanted (in order) made by the cropper; a
+        wanted digit whose patch is blank is dropped (as `find_digits` drops it), the others
+        keep patch None. Without a cropper (patches made already): itself."""
+        if self.cropper is None:
+            return self
+        digits = []
+        for index, (digit, want) in enumerate(zip(self.digits, wanted)):
+            if not want:
+                digits.append(digit)
+                continue
+            patch = self.cropper(index)
+            if patch is not None:
+                digits.append(replace(digit, patch=patch))
+        return Detections(digits=tuple(digits), mask=self.mask)
 
     def with_predictions(
         self, predictions: Sequence[Prediction | None], keep: Sequence[bool] | None = None

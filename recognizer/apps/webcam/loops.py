@@ -161,7 +161,7 @@ def run_window(
     frames = iter(feed)
     skips = SkipReport(source.name, sys.stderr, debug)
     processed = 0
-    tracker = None
+    tracker = before = None
     frame = annotated = result = None
     message_until = 0.0
     last = time.perf_counter()
@@ -176,7 +176,10 @@ def run_window(
                 if frame is None:
                     print(source.end_message, file=out)
                     break
-                result = process_frame_safely(frame, recognizer, tracker)
+                before = tracker
+                # the inset shows every digit's patch; otherwise only those read are made
+                result = process_frame_safely(frame, recognizer, tracker,
+                                              all_patches=view.show_inset)
                 tracker = result.tracker
                 skips.note(processed, result)
                 processed += 1
@@ -202,8 +205,11 @@ def run_window(
             if action == "quit":
                 break
             if action == "snapshot":
+                # The same frame again from the same state, with every digit's patch (the
+                # live result has those of the digits read this frame only).
+                full = process_frame_safely(frame, recognizer, before, all_patches=True)
                 try:  # a full disk must not end a live session: say so and go on
-                    message = f"snapshot saved to {save_snapshot(snapshot_dir, frame, annotated, result)}"
+                    message = f"snapshot saved to {save_snapshot(snapshot_dir, frame, annotated, full)}"
                 except OutputError as exc:
                     message = f"snapshot failed: {exc}"
                 print(message, file=out)

@@ -54,11 +54,13 @@ def process_frame(
     tracker: TrackerState | None = None,
     clock: Callable[[], float] = time.perf_counter,
     reread_every: int = config.TRACK_REREAD_EVERY,
+    all_patches: bool = False,
 ) -> FrameResult:
     """Find, read (one batched call) and track the digits of one BGR frame.
 
     Digits of settled tracks are read only every `reread_every` frames (their vote stands
-    in between; `raw` then holds None for them); 1 reads every digit in every frame.
+    in between; `raw` then holds None for them, and no patch unless `all_patches`: the
+    inset and snapshots show every patch); 1 reads every digit in every frame.
     """
     start = clock()
     if tracker is not None:  # boxes of another resolution must not match this frame's
@@ -70,11 +72,14 @@ def process_frame(
         sheet_track = update_sheet(sheet_track, find_sheet(frame))
     else:
         sheet_track = skip_look(sheet_track)
-    found = find_digits(frame, sheet=sheet_track.shown)
+    found = find_digits(frame, sheet=sheet_track.shown, patches=all_patches)
     need = digits_to_read(tracker, [digit.box for digit in found.digits], reread_every)
+    if not all_patches:
+        # Patches for the digits to read only (a blank one is dropped); the rest keep None.
+        found = found.with_patches(need)
+        need = [digit.patch is not None for digit in found.digits]
     predictions = recognizer.predict_patches(
-        [digit.patch if read else None for digit, read in zip(found.digits, need)]
-    )
+        [digit.patch if read else None for digit, read in zip(found.digits, need)])
     raw = read_touching(frame, found.with_predictions(predictions), recognizer)
     tracker, tracks = update_tracks(tracker or TrackerState(frame_key=frame_key(frame)), raw.digits)
     tracker = replace(tracker, sheet=sheet_track)
