@@ -156,3 +156,25 @@ def test_a_disagreeing_reading_unsettles_the_track():
     state, _ = update_tracks(state, [Seen(box, reading({9: 0.6}))])
     assert not state.tracks[0].is_settled()
     assert digits_to_read(state, [box], reread_every=3) == [True]
+
+
+def test_iou_matrix_is_box_iou_for_every_pair():
+    from recognizer.detection.tracking import iou_matrix
+
+    rng = np.random.default_rng(0)
+    a = [tuple(int(v) for v in rng.integers([0, 0, 1, 1], [60, 60, 30, 30])) for _ in range(15)]
+    b = a[:3] + [tuple(int(v) for v in rng.integers([0, 0, 1, 1], [60, 60, 30, 30])) for _ in range(9)]
+    matrix = iou_matrix(a, b)
+    assert matrix.shape == (15, 12) and np.diag(matrix[:3, :3]).tolist() == [1.0, 1.0, 1.0]
+    for i, x in enumerate(a):
+        for j, y in enumerate(b):
+            assert matrix[i, j] == pytest.approx(box_iou(x, y), abs=1e-12)
+    assert iou_matrix([], b).shape == (0, 12)
+
+
+def test_two_digits_on_one_track_the_better_overlap_wins():
+    """Greedy matching, best overlap first: of two detections over one track, the one that
+    overlaps it more continues it and the other starts a track of its own."""
+    state, _ = update_tracks(TrackerState(), [Seen((100, 100, 20, 30), None)])
+    state, readings = update_tracks(state, [Seen((104, 100, 20, 30), None), Seen((101, 100, 20, 30), None)])
+    assert readings[1].track_id == 1 and readings[0].track_id == 2

@@ -118,18 +118,32 @@ def box_iou(a: Box, b: Box) -> float:
     return inter / float(aw * ah + bw * bh - inter)
 
 
+def iou_matrix(a: Sequence[Box], b: Sequence[Box]) -> np.ndarray:
+    """box_iou of every box of `a` with every box of `b`, (len(a), len(b)) float64, at once
+    (a sheet of 20 digits and their tracks make hundreds of pairs a frame)."""
+    a = np.asarray(a, np.float64).reshape(-1, 4)
+    b = np.asarray(b, np.float64).reshape(-1, 4)
+    ax, ay, aw, ah = (a[:, i : i + 1] for i in range(4))
+    bx, by, bw, bh = (b[:, i] for i in range(4))
+    iw = np.minimum(ax + aw, bx + bw) - np.maximum(ax, bx)
+    ih = np.minimum(ay + ah, by + bh) - np.maximum(ay, by)
+    inter = np.where((iw > 0) & (ih > 0), iw * ih, 0.0)
+    union = aw * ah + bw * bh - inter
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(inter > 0, inter / np.where(union > 0, union, 1.0), 0.0)
+
+
 def _match(tracks: Sequence[Track], boxes: Sequence[Box], min_iou: float) -> dict[int, int]:
-    """Greedy matching, best overlap first: detection index -> track index."""
-    pairs = []
-    for d, box in enumerate(boxes):
-        for t, track in enumerate(tracks):
-            iou = box_iou(box, track.box)
-            if iou >= min_iou:
-                pairs.append((iou, d, t))
-    pairs.sort(reverse=True)
+    """Greedy matching, best overlap first (ties: the later detection, then the later
+    track): detection index -> track index."""
+    if not len(tracks) or not len(boxes):
+        return {}
+    iou = iou_matrix(boxes, [track.box for track in tracks])
+    ds, ts = np.nonzero(iou >= min_iou)
+    order = np.lexsort((-ts, -ds, -iou[ds, ts]))  # the last key sorts first
     matched: dict[int, int] = {}
     used_tracks: set[int] = set()
-    for _, d, t in pairs:
+    for d, t in zip(ds[order].tolist(), ts[order].tolist()):
         if d not in matched and t not in used_tracks:
             matched[d] = t
             used_tracks.add(t)
