@@ -2,10 +2,12 @@
 """Scene benchmark (issue 12): a sheet of digits held up before a camera, per condition.
 
 Frames come from `recognizer.synth.scenes` (seeded; MNIST *test* digits): every condition of
-scenes.CONDITIONS has its own row with its digit accuracy (1 - edit distance / length, the
-digits read in reading order against the sheet's rows; capped edits as `recognizer score`
-counts them) and, for frames without paper, false detections per frame (candidates the model
-did not reject). The frames go through `read_digits` as the webcam reads one frame (no
+scenes.CONDITIONS, and of the evaluation-only scenes.LOOKALIKE_CONDITIONS (letters and shapes
+of kinds held out of training on the sheet, among the digits or alone), has its own row with
+its digit accuracy (1 - edit distance / length, the digits read in reading order against the
+sheet's rows; capped edits as `recognizer score` counts them) or, for frames without digits,
+false detections per frame (candidates the model did not reject). "All with paper" and the
+false detections without paper are over scenes.CONDITIONS. The frames go through `read_digits` as the webcam reads one frame (no
 whole-frame fallback). Optionally also the real photo dev set (`--photos`, as
 bench_photos.py reads it) and the demo video (`--demo`, as bench_webcam.py scores it).
 
@@ -31,7 +33,8 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from recognizer.apps.score import edit_distance  # noqa: E402
 from recognizer.core.predict import Recognizer  # noqa: E402
 from recognizer.detection.detector import read_digits  # noqa: E402
-from recognizer.synth.scenes import CONDITIONS, NO_PAPER, load_digits, render_scene  # noqa: E402
+from recognizer.synth.scenes import (  # noqa: E402
+    CONDITIONS, LOOKALIKE_CONDITIONS, NO_DIGITS, load_digits, render_scene)
 
 REAL_PHOTOS = ROOT.parent / "shared" / "data" / "real_photos"
 
@@ -55,7 +58,7 @@ def bench_conditions(recognizer, seed: int, frames: int, size, conditions, failu
             found = read_digits(scene.frame, recognizer)
             times.append((time.perf_counter() - start) * 1000)
             text = reading(found)
-            if condition in NO_PAPER:
+            if condition in NO_DIGITS:
                 false += len(text)
             else:
                 e = min(len(scene.text), edit_distance(text, scene.text))
@@ -63,11 +66,12 @@ def bench_conditions(recognizer, seed: int, frames: int, size, conditions, failu
                 length += len(scene.text)
                 if failures is not None and e:
                     failures.append((condition, frame_index, scene.text, text))
-        all_edits += edits
-        all_len += length
+        if condition not in LOOKALIKE_CONDITIONS:  # "all with paper": issue 12's figure
+            all_edits += edits
+            all_len += length
         rows.append((condition, frames, length,
-                     None if condition in NO_PAPER else 1 - edits / max(1, length),
-                     false / frames if condition in NO_PAPER else None,
+                     None if condition in NO_DIGITS else 1 - edits / max(1, length),
+                     false / frames if condition in NO_DIGITS else None,
                      statistics.median(times)))
     return rows, 1 - all_edits / max(1, all_len)
 
@@ -77,7 +81,7 @@ def main(argv=None) -> int:
     parser.add_argument("--seed", type=int, default=101)
     parser.add_argument("--frames", type=int, default=20, help="frames per condition")
     parser.add_argument("--size", default="640x480")
-    parser.add_argument("--condition", action="append", choices=CONDITIONS)
+    parser.add_argument("--condition", action="append", choices=CONDITIONS + LOOKALIKE_CONDITIONS)
     parser.add_argument("--photos", action="store_true", help="also the real photo dev set")
     parser.add_argument("--demo", action="store_true", help="also samples/demo.mp4")
     parser.add_argument("--failures", action="store_true", help="list misread frames")
@@ -87,7 +91,7 @@ def main(argv=None) -> int:
     recognizer = Recognizer(args.model)
     failures = [] if args.failures else None
     rows, overall = bench_conditions(recognizer, args.seed, args.frames, size,
-                                     args.condition or CONDITIONS, failures)
+                                     args.condition or CONDITIONS + LOOKALIKE_CONDITIONS, failures)
     print(f"scene benchmark, seed {args.seed}, {args.frames} frames per condition, {args.size}")
     print("| condition | frames | digits | digit accuracy | false detections / frame | median ms |")
     print("|---|---:|---:|---:|---:|---:|")
@@ -95,16 +99,20 @@ def main(argv=None) -> int:
         acc = "" if accuracy is None else f"{accuracy:.1%}"
         fd = "" if false is None else f"{false:.2f}"
         print(f"| {name} | {frames} | {length} | {acc} | {fd} | {ms:.1f} |")
-    paper_rows = [r for r in rows if r[3] is not None]
+    paper_rows = [r for r in rows if r[3] is not None and r[0] not in LOOKALIKE_CONDITIONS]
     worst = min(paper_rows, key=lambda r: r[3]) if paper_rows else None
     print(f"| **all with paper** | {sum(r[1] for r in paper_rows)} | {sum(r[2] for r in paper_rows)} "
           f"| **{overall:.1%}** | | |")
     if worst:
         print(f"worst condition: {worst[0]} {worst[3]:.1%}")
-    empty = [r for r in rows if r[4] is not None]
+    empty = [r for r in rows if r[4] is not None and r[0] not in LOOKALIKE_CONDITIONS]
     if empty:
         print(f"false detections per frame without paper: "
               f"{sum(r[4] * r[1] for r in empty) / sum(r[1] for r in empty):.3f}")
+    for name, _, length, accuracy, false, _ in rows:
+        if name in LOOKALIKE_CONDITIONS:  # held-out letters and shapes on the sheet
+            print(f"{name}: " + (f"{false:.2f} false digits per frame" if false is not None
+                                 else f"{accuracy:.1%} digit accuracy ({length} digits)"))
     if failures:
         for condition, index, truth, text in failures:
             print(f"  {condition} #{index}: truth {truth} read {text}")

@@ -22,7 +22,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from recognizer.synth.scenes import CONDITIONS, load_digits, render_scene  # noqa: E402
+from recognizer.synth.scenes import CONDITIONS, LOOKALIKE_CONDITIONS, load_digits, render_scene  # noqa: E402
 
 
 def main() -> int:
@@ -32,7 +32,7 @@ def main() -> int:
     parser.add_argument("--per-condition", type=int, default=4)
     parser.add_argument("--split", choices=("test", "train"), default="test")
     parser.add_argument("--size", default="640x480", help="WxH (default 640x480)")
-    parser.add_argument("--condition", action="append", choices=CONDITIONS,
+    parser.add_argument("--condition", action="append", choices=CONDITIONS + LOOKALIKE_CONDITIONS,
                         help="only these conditions (repeatable; default all)")
     parser.add_argument("--montage", action="store_true",
                         help="also write montage.jpg: the first frame of every condition")

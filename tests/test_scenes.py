@@ -7,7 +7,8 @@ import cv2
 import numpy as np
 import pytest
 
-from recognizer.synth.scenes import CONDITIONS, NO_PAPER, load_digits, render_scene
+from recognizer.synth.scenes import (
+    CONDITIONS, LOOKALIKE_CONDITIONS, NO_PAPER, load_digits, render_scene)
 
 
 @pytest.fixture(scope="module")
@@ -38,6 +39,27 @@ def test_every_condition_renders_with_truth(condition, digits):
     for quad in scene.quads:
         centre = tuple(float(v) for v in quad.mean(axis=0))
         assert cv2.pointPolygonTest(sheet, centre, False) >= 0
+
+
+def test_letters_and_shapes_are_written_on_the_sheet_and_are_no_digit_of_its_truth(digits):
+    """The evaluation-only conditions ink held-out letters and shapes where digits would
+    stand: the truth lists the digits only (none at all on a sheet of letters and shapes),
+    and the sheet holds more ink than its digits' quads."""
+    among, only = LOOKALIKE_CONDITIONS
+    rng = np.random.default_rng(12)
+    alone = [render_scene(only, rng, *digits) for _ in range(3)]
+    for scene in alone:
+        assert scene.labels == () and len(scene.quads) == 0 and scene.sheet is not None
+        gray = cv2.cvtColor(scene.frame, cv2.COLOR_BGR2GRAY)
+        sheet = np.zeros(gray.shape, np.uint8)
+        cv2.fillConvexPoly(sheet, np.round(scene.sheet).astype(np.int32), 1)
+        paper = np.median(gray[sheet > 0])
+        assert (gray[sheet > 0] < paper - 60).sum() > 200  # ink that is not a digit
+    mixed = [render_scene(among, rng, *digits) for _ in range(6)]
+    assert all(len(s.labels) == len(s.quads) >= 1 for s in mixed)
+    # a third of the cells hold a letter or shape: fewer digits than the plain sheets have
+    plain = [render_scene("base", np.random.default_rng(i), *digits) for i in range(6)]
+    assert sum(len(s.labels) for s in mixed) < sum(len(s.labels) for s in plain)
 
 
 def test_digit_quads_hold_ink(digits):

@@ -293,11 +293,13 @@ def _two_digits(rng, digits, labels, overlay):
 
 
 def make_negative(
-    kind: str, rng: np.random.Generator, digits: np.ndarray, labels: np.ndarray
+    kind: str, rng: np.random.Generator, digits: np.ndarray, labels: np.ndarray,
+    drawn: bool | None = None,
 ) -> np.ndarray | None:
-    """One negative patch of a kind (see KINDS), drawn or inked at random; None when the
-    draw came out blank (the caller draws again)."""
-    look_drawn = rng.random() < 0.5
+    """One negative patch of a kind (see KINDS), drawn or inked at random (or drawn with
+    the pen when `drawn`, inked when False: the scene generator inks it itself); None when
+    the draw came out blank (the caller draws again)."""
+    look_drawn = rng.random() < 0.5 if drawn is None else drawn
     held = KINDS[kind]
     if kind.startswith("letter"):
         letters = HELD_OUT_LETTERS if held else "".join(

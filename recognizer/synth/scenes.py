@@ -27,7 +27,7 @@ import cv2
 import numpy as np
 
 from recognizer.core import config
-from recognizer.synth.negatives import texture_image
+from recognizer.synth.negatives import make_negative, texture_image
 
 BACKGROUNDS = ("dark", "bright", "textured", "desk", "wood", "fabric", "clothes", "colour")
 PAPERS = ("white", "off-white", "sticky", "ruled", "squared")
@@ -55,6 +55,13 @@ CONDITIONS = (
     "no paper: person",
 )
 NO_PAPER = ("no paper", "no paper: person")
+# For evaluation only, so not in CONDITIONS (no training scene crop holds them): letters and
+# shapes of the kinds held out of the model's training (synth.negatives) written on the
+# sheet in the digits' place, a third of them among the digits, or all of them.
+LOOKALIKE_CONDITIONS = ("letters and shapes among digits", "letters and shapes only")
+LOOKALIKE_KINDS = ("letter (held-out fonts and letters)", "shape (held-out shapes)")
+# Conditions whose frames hold no digit at all: the benchmark counts false digits there.
+NO_DIGITS = (*NO_PAPER, "letters and shapes only")
 # Every digit is at least this tall in the frame (px): smaller ones hold too few pixels for
 # anyone to read (a sheet is re-placed until its smallest digit is this tall).
 MIN_DIGIT_PX = 12
@@ -429,7 +436,7 @@ def _draw_factors(condition: str, rng) -> dict:
         "roll": rng.uniform(-8, 8), "out": False, "fingers": 0, "gradient": rng.uniform(0.0, 0.25),
         "shadow": False, "glare": 0, "motion": 0.0, "defocus": rng.uniform(0.0, 0.8),
         "noise": rng.uniform(1.5, 4.0), "jpeg": int(rng.integers(75, 95)), "fill": False,
-        "paper_present": True, "person": False,
+        "paper_present": True, "person": False, "lookalikes": 0.0,
     }
     kind, _, value = condition.partition(": ")
     if kind == "background":
@@ -464,14 +471,33 @@ def _draw_factors(condition: str, rng) -> dict:
         f["jpeg"] = int(rng.integers(25, 45))
     elif condition == "page fills frame":
         f["fill"] = True
+    elif condition in LOOKALIKE_CONDITIONS:
+        f["lookalikes"] = 1.0 if condition in NO_DIGITS else 0.35
     elif condition in NO_PAPER:
         f["paper_present"] = False
         f["person"] = condition == "no paper: person"
         if f["person"]:
             f["background"] = "clothes"
     elif condition != "base":
-        raise ValueError(f"unknown condition {condition!r}; choose from {CONDITIONS}")
+        raise ValueError(f"unknown condition {condition!r}; choose from "
+                         f"{CONDITIONS + LOOKALIKE_CONDITIONS}")
     return f
+
+
+def _to_frame(boxes, matrix: np.ndarray) -> np.ndarray:
+    """Boxes (x0, y0, x1, y1) on the sheet as float32 (N, 4, 2) quadrilaterals in the frame."""
+    quads = np.float32([[[x0, y0], [x1, y0], [x1, y1], [x0, y1]] for x0, y0, x1, y1 in boxes])
+    return cv2.perspectiveTransform(quads.reshape(-1, 1, 2), matrix).reshape(-1, 4, 2) if len(
+        boxes) else np.zeros((0, 4, 2), np.float32)
+
+
+def _lookalike(rng, digits: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """A letter or a shape of a held-out kind, drawn with the pen (28x28, light on dark),
+    to be inked on the sheet like a digit."""
+    while True:
+        patch = make_negative(str(rng.choice(LOOKALIKE_KINDS)), rng, digits, labels, drawn=True)
+        if patch is not None and (patch > 76).any():
+            return patch
 
 
 def render_scene(condition: str, rng: np.random.Generator, digits: np.ndarray,
@@ -503,19 +529,23 @@ def render_scene(condition: str, rng: np.random.Generator, digits: np.ndarray,
                                 push=1.0 - attempt / attempts)
         source = np.float32([[0, 0], [sheet_w, 0], [sheet_w, sheet_h], [0, sheet_h]])
         matrix = cv2.getPerspectiveTransform(source, corners)
-        boxes, values, rows = [], [], []
+        boxes, values, rows, others = [], [], [], []
         for row_index, row in enumerate(cells):
             for x, y, cell in row:
+                if f["lookalikes"] and rng.random() < f["lookalikes"]:
+                    others.append(write_digit(sheet, _lookalike(rng, digits, labels), x, y,
+                                              cell, colour, f["ink"]))
+                    continue
                 index = int(rng.integers(len(labels)))
                 boxes.append(write_digit(sheet, digits[index], x, y, cell, colour, f["ink"]))
                 values.append(int(labels[index]))
                 rows.append(row_index)
-        quads = np.float32([[[x0, y0], [x1, y0], [x1, y1], [x0, y1]] for x0, y0, x1, y1 in boxes])
-        quads = cv2.perspectiveTransform(quads.reshape(-1, 1, 2), matrix).reshape(-1, 4, 2)
-        inside = ((quads[..., 0] >= 2) & (quads[..., 0] <= width - 3)
-                  & (quads[..., 1] >= 2) & (quads[..., 1] <= height - 3)).all()
-        tall = np.linalg.norm(quads[:, 3] - quads[:, 0], axis=1).min(initial=0) >= MIN_DIGIT_PX
-        if inside and tall and values:
+        quads = _to_frame(boxes, matrix)
+        every = np.concatenate([quads, _to_frame(others, matrix)])
+        inside = ((every[..., 0] >= 2) & (every[..., 0] <= width - 3)
+                  & (every[..., 1] >= 2) & (every[..., 1] <= height - 3)).all()
+        tall = np.linalg.norm(every[:, 3] - every[:, 0], axis=1).min(initial=0) >= MIN_DIGIT_PX
+        if inside and tall and (values or condition in NO_DIGITS):
             break
     warped = cv2.warpPerspective(sheet, matrix, (width, height), flags=cv2.INTER_AREA)
     cover = cv2.warpPerspective(np.ones((sheet_h, sheet_w), np.float32), matrix, (width, height))[..., None]
