@@ -45,12 +45,14 @@ def reading(detections) -> str:
 
 
 def bench_conditions(recognizer, seed: int, frames: int, size, conditions, failures=None):
-    """Per condition: (name, frames, digits, accuracy or None, false per frame or None, median ms)."""
+    """Per condition: (name, frames, digits, accuracy or None, false per frame or None, median
+    ms, confident false per frame or None). A false detection is any candidate shown as a
+    digit, sure or not ("?"); a confident one is shown with its digit."""
     digits, labels = load_digits("test")
     rows, all_edits, all_len = [], 0, 0
     for index, condition in enumerate(conditions):
         rng = np.random.default_rng([seed, index])
-        edits = length = false = 0
+        edits = length = false = sure = 0
         times = []
         for frame_index in range(frames):
             scene = render_scene(condition, rng, digits, labels, size)
@@ -60,6 +62,7 @@ def bench_conditions(recognizer, seed: int, frames: int, size, conditions, failu
             text = reading(found)
             if condition in NO_DIGITS:
                 false += len(text)
+                sure += sum(d.is_confident() for d in found.digits_only().digits)
             else:
                 e = min(len(scene.text), edit_distance(text, scene.text))
                 edits += e
@@ -72,7 +75,8 @@ def bench_conditions(recognizer, seed: int, frames: int, size, conditions, failu
         rows.append((condition, frames, length,
                      None if condition in NO_DIGITS else 1 - edits / max(1, length),
                      false / frames if condition in NO_DIGITS else None,
-                     statistics.median(times)))
+                     statistics.median(times),
+                     sure / frames if condition in NO_DIGITS else None))
     return rows, 1 - all_edits / max(1, all_len)
 
 
@@ -93,11 +97,12 @@ def main(argv=None) -> int:
     rows, overall = bench_conditions(recognizer, args.seed, args.frames, size,
                                      args.condition or CONDITIONS + LOOKALIKE_CONDITIONS, failures)
     print(f"scene benchmark, seed {args.seed}, {args.frames} frames per condition, {args.size}")
-    print("| condition | frames | digits | digit accuracy | false detections / frame | median ms |")
+    print("| condition | frames | digits | digit accuracy | false detections / frame (confident) "
+          "| median ms |")
     print("|---|---:|---:|---:|---:|---:|")
-    for name, frames, length, accuracy, false, ms in rows:
+    for name, frames, length, accuracy, false, ms, sure in rows:
         acc = "" if accuracy is None else f"{accuracy:.1%}"
-        fd = "" if false is None else f"{false:.2f}"
+        fd = "" if false is None else f"{false:.2f} ({sure:.2f})"
         print(f"| {name} | {frames} | {length} | {acc} | {fd} | {ms:.1f} |")
     paper_rows = [r for r in rows if r[3] is not None and r[0] not in LOOKALIKE_CONDITIONS]
     worst = min(paper_rows, key=lambda r: r[3]) if paper_rows else None
@@ -109,9 +114,10 @@ def main(argv=None) -> int:
     if empty:
         print(f"false detections per frame without paper: "
               f"{sum(r[4] * r[1] for r in empty) / sum(r[1] for r in empty):.3f}")
-    for name, _, length, accuracy, false, _ in rows:
+    for name, _, length, accuracy, false, _, sure in rows:
         if name in LOOKALIKE_CONDITIONS:  # held-out letters and shapes on the sheet
-            print(f"{name}: " + (f"{false:.2f} false digits per frame" if false is not None
+            print(f"{name}: " + (f"{false:.2f} false digits per frame ({sure:.2f} confident)"
+                                 if false is not None
                                  else f"{accuracy:.1%} digit accuracy ({length} digits)"))
     if failures:
         for condition, index, truth, text in failures:
