@@ -71,8 +71,13 @@ class StringReading:
         frame; its quadrilateral, if any, does not fit a piece, so pieces are drawn by
         their box), the candidate marked unexplained when the reader could not explain a
         digit-looking blob, None to keep the candidate as it is. The photo/webcam and the
-        drawing paths differ only in `span`."""
+        drawing paths differ only in `span`. A candidate the model reads as "not a digit"
+        stays so unless a split explains its ink: a letter's strokes cut into unsure
+        pieces are no digits to show."""
         if not self.pieces:
+            return None
+        rejected = digit.prediction is not None and not digit.prediction.is_digit
+        if rejected and not self.explained:
             return None
         if not self.is_split:
             if not self.explained and digit.prediction is not None and digit.prediction.is_digit:
