@@ -13,9 +13,11 @@ driver's), and the driver writes them.
 
 Faults: Ray Data restarts an actor that dies and retries its batch (max_restarts and
 max_task_retries default to -1 for actor pools). A file that kills its worker every time
-would be retried for ever, so a small tracker actor counts, per file, the reads begun and
-never finished (the worker died reading it); after config.ARCHIVE_MAX_TRIES such deaths the
-file is reported failed and skipped, and the run finishes.
+would be retried for ever, so a small tracker actor counts the reads begun and never finished
+(the worker died reading them): per batch (one call a batch), and, for a batch that a worker
+died reading before, per file (each file read alone, as the local engine reads the files of a
+lost chunk); after config.ARCHIVE_MAX_TRIES deaths reading it alone a file is reported failed
+and skipped, and the run finishes.
 
 Ray is an optional extra (pip install 'recognizer[cluster]'); nothing else imports this
 module, so the local engine never needs Ray.
@@ -23,6 +25,7 @@ module, so the local engine never needs Ray.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import pickle
@@ -63,15 +66,17 @@ def import_ray():
 
 
 class _Tracker:
-    """Counts, per file, the reads begun and not finished: a worker died reading it."""
+    """Counts, per batch and per file, the reads begun and not finished: a worker died
+    reading it. (A batch is named by `batch_key`, a file by its name.)"""
 
     def __init__(self):
         self.open: dict[str, int] = {}
-        self.current: dict[str, str] = {}  # actor key -> the file it is reading
+        self.current: dict[str, str] = {}  # actor key -> the batch or file it is reading
 
     def begin(self, key: str, name: str, max_tries: int) -> int:
-        """Note that actor `key` begins `name` (and finished its previous file); return how
-        many workers died reading it before. At max_tries or more it is not begun."""
+        """Note that actor `key` begins `name`, a batch or a file (and finished what it read
+        before); return how many workers died reading it before. At max_tries or more it
+        is not begun."""
         self.end(key)
         deaths = self.open.get(name, 0)
         if deaths < max_tries:
@@ -131,6 +136,11 @@ class _HeadWatch:
                 return
 
 
+def batch_key(names: list[str]) -> str:
+    """The tracker's name for a batch of files (a retried batch has the same files)."""
+    return "batch:" + hashlib.sha1("\n".join(names).encode("utf-8")).hexdigest()
+
+
 class PageReader:
     """A Ray Data actor: the model loaded once, then batches of file names read."""
 
@@ -159,9 +169,15 @@ class PageReader:
         from recognizer.apps.photos import FileResult, read_source
 
         names = [str(name) for name in batch["file"]]
+        # One round trip a batch. A worker that died reading this batch before left it open:
+        # then each of its files is begun alone (a round trip a file), so that a death names
+        # its file. (A batch is never refused: no limit on its tries.)
+        alone = self._ray.get(self.tracker.begin.remote(self.key, batch_key(names), 1 << 62))
         payloads = []
         for name in names:
-            deaths = self._ray.get(self.tracker.begin.remote(self.key, name, self.max_tries))
+            deaths = 0
+            if alone:
+                deaths = self._ray.get(self.tracker.begin.remote(self.key, name, self.max_tries))
             if deaths >= self.max_tries:
                 results = [FileResult(name, error=f"its reading killed the worker {deaths} "
                                       "times (a crash in a decoder?); not tried again")]
@@ -169,7 +185,7 @@ class PageReader:
                 inject_test_fault(name, deaths)
                 results = read_source(name, self.options, self.recognizer)
             payloads.append(pickle.dumps(results, protocol=pickle.HIGHEST_PROTOCOL))
-        self._ray.get(self.tracker.end.remote(self.key))
+        self.tracker.end.remote(self.key)  # (no wait: the actor's next call comes after it)
         return {"file": np.array(names, dtype=object),
                 "results": np.array(payloads, dtype=object),
                 "node": np.array([self.node] * len(names), dtype=object)}
