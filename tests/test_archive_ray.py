@@ -84,6 +84,9 @@ def test_ray_gives_the_local_rows_and_spreads_over_both_nodes(cluster, local_row
     # The driver wrote the annotated images the actors drew.
     assert (out / "annotated" / "sheets").is_dir()
     assert len(list((out / "annotated").rglob("*.png"))) == 32
+    # Ray Data's usage report is off (RAY_DATA_USAGE_DISABLED): no actor started for it.
+    actors = {actor["name"] for actor in ray.util.list_named_actors(all_namespaces=True)}
+    assert "datasets_stats_actor" in actors and "DataUsageCollectionActor" not in actors
 
 
 def test_interrupted_halfway_then_resumed_gives_each_file_once(cluster, local_rows, tmp_path,
@@ -217,3 +220,21 @@ def test_a_lost_head_node_keeps_what_was_read_says_so_and_resume_finishes(local_
     assert main(["photos", str(SAMPLES), "--out", str(out), "--no-annotate", "--resume"]) == 0
     assert read_rows(out / "predictions.csv") == local_rows
     assert json.loads((out / "summary.json").read_text())["files_resumed"] == len(done)
+
+
+def test_the_tracker_counts_a_batch_then_its_files_alone_after_a_death():
+    """One round trip a batch: only a batch a worker died reading is read file by file, and
+    a file is refused after ARCHIVE_MAX_TRIES deaths reading it alone."""
+    tracker, NO_LIMIT = ray_engine._Tracker(), ray_engine._NO_LIMIT  # noqa: N806
+    batch = ray_engine.batch_key(["a.jpg", "b.jpg"])
+    assert batch == ray_engine.batch_key(["a.jpg", "b.jpg"]) != ray_engine.batch_key(["a.jpg"])
+    assert tracker.begin("actor-1", batch, NO_LIMIT) == 0  # a first read: the batch at once
+    tracker.end("actor-1")
+    assert tracker.begin("actor-2", batch, NO_LIMIT) == 0  # read and ended: no death
+    # actor-2 dies in the batch (no end): each retry reads its files alone; b.jpg kills
+    # actor-3, -4 and -5 (each began it and never ended), and actor-6 is told not to read it.
+    for number, deaths in ((3, 0), (4, 1), (5, 2), (6, 3)):
+        assert tracker.begin(f"actor-{number}", batch, NO_LIMIT) >= 1
+        assert tracker.begin(f"actor-{number}", "a.jpg", 3) == 0
+        assert tracker.begin(f"actor-{number}", "b.jpg", 3) == deaths
+    assert tracker.open["b.jpg"] == 3 and tracker.open["a.jpg"] == 0

@@ -43,6 +43,7 @@ from recognizer.core import config
 from recognizer.core.errors import RecognizerError
 
 INSTALL_HINT = "pip install 'recognizer[cluster]'"
+_NO_LIMIT = 1 << 62  # the tracker's max_tries for a batch: a batch is never refused
 
 
 class RayMissingError(RecognizerError):
@@ -172,7 +173,7 @@ class PageReader:
         # One round trip a batch. A worker that died reading this batch before left it open:
         # then each of its files is begun alone (a round trip a file), so that a death names
         # its file. (A batch is never refused: no limit on its tries.)
-        alone = self._ray.get(self.tracker.begin.remote(self.key, batch_key(names), 1 << 62))
+        alone = self._ray.get(self.tracker.begin.remote(self.key, batch_key(names), _NO_LIMIT))
         payloads = []
         for name in names:
             deaths = 0
@@ -251,6 +252,10 @@ class RayReading:
         # first ones more than their share (and a small run all of it to one node).
         context.wait_for_min_actors_s = config.RAY_ACTOR_START_SECONDS
         logging.getLogger("ray.data").setLevel(logging.WARNING)  # our own report says enough
+        # No usage report of Ray Data's (Ray's documented opt-out): on a cluster with usage
+        # stats on, it is one more actor process to start (1.3-1.6 s of CPU here) while the
+        # readers start. Set to 0 to keep it.
+        os.environ.setdefault("RAY_DATA_USAGE_DISABLED", "1")
         workers = self.workers or max(1, int(ray.cluster_resources().get("CPU", 1)))
         tracker = ray.remote(num_cpus=0)(_Tracker).remote()
         remote_args = {}
