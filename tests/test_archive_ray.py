@@ -238,3 +238,22 @@ def test_the_tracker_counts_a_batch_then_its_files_alone_after_a_death():
         assert tracker.begin(f"actor-{number}", "a.jpg", 3) == 0
         assert tracker.begin(f"actor-{number}", "b.jpg", 3) == deaths
     assert tracker.open["b.jpg"] == 3 and tracker.open["a.jpg"] == 0
+
+
+def test_nothing_left_to_read_starts_no_ray(tmp_path, monkeypatch, capsys):
+    """--resume of a finished run: every file is done, so no Ray is started (5-7 s)."""
+    folder, names = some_samples(tmp_path, 2)
+    out = tmp_path / "out"
+    assert main(["photos", str(folder), "--out", str(out), "--no-annotate"]) == 0
+    before = read_rows(out / "predictions.csv")
+
+    def no_init(*args, **kwargs):
+        raise AssertionError("Ray was started with nothing to read")
+
+    monkeypatch.setattr(ray, "is_initialized", lambda: False)
+    monkeypatch.setattr(ray, "init", no_init)
+    assert main(["photos", str(folder), "--out", str(out), "--engine", "ray", "--no-annotate",
+                 "--resume"]) == 0
+    assert "resuming: 2 of 2 files already read" in capsys.readouterr().err
+    assert read_rows(out / "predictions.csv") == before
+    assert json.loads((out / "summary.json").read_text())["files_resumed"] == 2

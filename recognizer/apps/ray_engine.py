@@ -212,6 +212,8 @@ class RayReading:
         self.ray = import_ray()
 
     def __iter__(self) -> Iterator:
+        if not self.files:  # (--resume of a finished run): no Ray to start, 5-7 s saved
+            return
         ray = self.ray
         started_here = not ray.is_initialized()
         if started_here:
@@ -232,8 +234,7 @@ class RayReading:
                                          self.on_head_lost or (lambda message: None))
         try:
             with watch:
-                if self.files:
-                    yield from self._read()
+                yield from self._read()
         except ray.exceptions.RayError as exc:
             raise ClusterLostError(f"the Ray run stopped ({type(exc).__name__}: "
                                    f"{str(exc).strip().splitlines()[0][:160]})") from exc
