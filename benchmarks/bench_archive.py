@@ -17,7 +17,9 @@ samples from MNIST test digits by bench_photos.make_megapixel_photos) in a tempo
    then of two nodes (raylets) of 1 CPU each, reading `cluster-count` photos without
    annotations, with one actor per CPU: the ratio of photos per second of the whole run
    (summary.json), and of the marginal rate (a run of 8 photos on the same cluster, after one
-   of 8 that warms the driver, as the start-up).
+   of 8 that warms the driver, as the start-up);
+4. with --joined: --engine ray --no-annotate joining a Ray that runs already (--address, as
+   on a user's cluster), whose runs pay no ray.init() and no ray.shutdown().
 
 Targets (issue 15): Ray with 2 workers >= 90% of the local engine's throughput; two 1-CPU
 nodes >= 1.8x one.
@@ -89,6 +91,35 @@ def cluster_runs(folder: Path, small: Path, out: Path, nodes: int) -> dict:
     return summaries
 
 
+def joined_runs(folder: Path, small: Path, out: Path, args, rows: list, smalls: list) -> None:
+    """--engine ray --address: the same commands joining a Ray that runs already (a test
+    cluster of one 2-CPU node, started here beforehand, as a user's `ray start --head`), so
+    that no run pays ray.init() and ray.shutdown(); against the local engine's runs above."""
+    import ray
+    from ray.cluster_utils import Cluster
+
+    os.environ.setdefault("RAY_worker_niceness", "0")  # (as a Ray the engine starts)
+    cluster = Cluster(initialize_head=True, head_node_args={"num_cpus": 2})
+    try:
+        extra = ["--engine", "ray", "--workers", "2", "--address", cluster.address,
+                 "--no-annotate"]
+        wall = command_run(folder, out, *extra)[0]
+        start = statistics.median(command_run(small, out, *extra)[0]
+                                  for _ in range(args.small_repeats))
+    finally:
+        ray.shutdown()
+        cluster.shutdown()
+    label = "local --jobs 2 --no-annotate"
+    local_best = min(r[1] for r in rows if r[0] == label)
+    local_start = statistics.median(w for name, w in smalls if name == label)
+    whole = local_best / wall
+    steady = (marginal_rate(args.count, wall, SMALL, start)
+              / marginal_rate(args.count, local_best, SMALL, local_start))
+    print(f"ray --workers 2 --no-annotate joining a running Ray (--address): {wall:.1f} s, "
+          f"{SMALL} photos {start:.1f} s; ray / local: {whole:.2f} of the whole command, "
+          f"{steady:.2f} steady (local: best run above; this run was not alternated with it)")
+
+
 def marginal_rate(count: int, seconds: float, small_count: int, small_seconds: float) -> float:
     """Photos per second past the start-up: (count - small_count) / (seconds - small_seconds)."""
     return (count - small_count) / (seconds - small_seconds)
@@ -101,7 +132,12 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=2, help="runs of each engine")
     parser.add_argument("--small-repeats", type=int, default=3,
                         help="runs of each engine on 8 photos (the start-up)")
+    parser.add_argument("--joined", action="store_true",
+                        help="also --engine ray --address, joining a Ray started beforehand")
     args = parser.parse_args()
+    # Ray's workers (of the test clusters started in this process) import this checkout.
+    os.environ["PYTHONPATH"] = os.pathsep.join(
+        [str(ROOT)] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p])
     work = Path(tempfile.mkdtemp(prefix="bench_archive_"))
     try:
         folder, small = work / "photos", work / "small"
@@ -162,6 +198,9 @@ def main() -> None:
             ratios.append((what, whole[ray_label] / whole[local],
                            steady[ray_label] / steady[local],
                            start[ray_label] - start[local]))
+        if args.count < 50 * SMALL:
+            print(f"(with --count {args.count} the steady figures are mostly noise: the "
+                  f"difference of two short runs; use a count of {50 * SMALL} or more)")
         for what, whole_ratio, steady_ratio, overhead in ratios:
             print(f"ray / local ({what}): {whole_ratio:.2f} of the whole command, "
                   f"{steady_ratio:.2f} steady (target >= 0.90); Ray's start-up costs "
@@ -175,6 +214,8 @@ def main() -> None:
         init_seconds = time.perf_counter() - start_time
         ray.shutdown()
         print(f"\nRay start-up: ray.init() of a local Ray alone {init_seconds:.1f} s")
+        if args.joined:
+            joined_runs(folder, small, work / "out", args, rows, smalls)
 
         cluster_folder = work / "cluster"
         cluster_folder.mkdir()
