@@ -126,8 +126,9 @@ def test_a_worker_killed_mid_run_loses_no_file(cluster, tmp_path, monkeypatch):
     folder, names = some_samples(tmp_path, 12)
     reference = tmp_path / "reference"
     assert main(["photos", str(folder), "--out", str(reference), "--no-annotate"]) == 0
-    # The actor that begins the 6th file dies (SIGKILL) the first time: Ray restarts it and
-    # retries its batch.
+    # The actor that begins the 6th file dies (SIGKILL) the first time it reads it in its
+    # batch and the first time alone (the hook counts deaths of the file read alone, as in
+    # the local engine): Ray restarts it and retries its batch, file by file, twice.
     monkeypatch.setenv(FAULT_ENV, f"{names[5]}:1")
     out = tmp_path / "out"
     assert main(["photos", str(folder), "--out", str(out), "--engine", "ray",
