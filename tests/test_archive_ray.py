@@ -258,3 +258,17 @@ def test_nothing_left_to_read_starts_no_ray(tmp_path, monkeypatch, capsys):
     assert "resuming: 2 of 2 files already read" in capsys.readouterr().err
     assert read_rows(out / "predictions.csv") == before
     assert json.loads((out / "summary.json").read_text())["files_resumed"] == 2
+
+
+def test_a_small_run_gives_every_worker_a_batch(cluster, tmp_path):
+    """4 files on 2 workers: a batch of 2 each (a batch of config.RAY_BATCH_SIZE would leave
+    one actor, here one node, without work)."""
+    assert ray_engine.small_run_batch(4, 2, 8) == 2
+    assert ray_engine.small_run_batch(9, 2, 8) == 5
+    assert ray_engine.small_run_batch(2000, 2, 8) == 8
+    assert ray_engine.small_run_batch(1, 4, 8) == 1
+    folder, _ = some_samples(tmp_path, 4)
+    out = tmp_path / "out"
+    assert main(["photos", str(folder), "--out", str(out), "--engine", "ray", "--workers", "2",
+                 "--no-annotate"]) == 0
+    assert sorted(json.loads((out / "summary.json").read_text())["nodes"].values()) == [2, 2]

@@ -137,6 +137,12 @@ class _HeadWatch:
                 return
 
 
+def small_run_batch(files: int, workers: int, batch_size: int) -> int:
+    """The batch size for a run of `files` on `workers` actors: batch_size, or less when
+    that many files would leave an actor without a batch (8 files, 2 actors: 4 each)."""
+    return max(1, min(batch_size, -(-files // max(1, workers))))
+
+
 def batch_key(names: list[str]) -> str:
     """The tracker's name for a batch of files (a retried batch has the same files)."""
     return "batch:" + hashlib.sha1("\n".join(names).encode("utf-8")).hexdigest()
@@ -262,14 +268,19 @@ class RayReading:
         remote_args = {}
         if os.environ.get(FAULT_ENV):  # (the test hook reaches actors of a running cluster)
             remote_args["runtime_env"] = {"env_vars": {FAULT_ENV: os.environ[FAULT_ENV]}}
-        # A block a batch, and at least one per actor (a small run still uses them all).
-        blocks = min(len(self.files), max(workers, -(-len(self.files) // self.batch_size)))
+        # A block a batch, and at least one batch per actor: a small run still uses them all
+        # (Ray Data would join a run of 8 files' blocks into one batch for one actor). With
+        # no more batches than actors, one in flight an actor: Ray Data prefers the actors on
+        # the node holding the blocks (the driver's), which would take two each.
+        batch_size = small_run_batch(len(self.files), workers, self.batch_size)
+        blocks = -(-len(self.files) // batch_size)
+        in_flight = 1 if blocks <= workers else config.RAY_BATCHES_IN_FLIGHT
         dataset = ray.data.from_items([{"file": name} for name in self.files],
                                       override_num_blocks=blocks)
         dataset = dataset.map_batches(
-            PageReader, batch_size=self.batch_size, batch_format="numpy",
+            PageReader, batch_size=batch_size, batch_format="numpy",
             compute=ray.data.ActorPoolStrategy(
-                size=workers, max_tasks_in_flight_per_actor=config.RAY_BATCHES_IN_FLIGHT),
+                size=workers, max_tasks_in_flight_per_actor=in_flight),
             num_cpus=1, fn_constructor_kwargs={
                 "options": self.options, "tracker": tracker, "max_tries": self.max_tries,
                 "driver_node": ray.get_runtime_context().get_node_id()},
