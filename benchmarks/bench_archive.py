@@ -8,11 +8,18 @@ samples from MNIST test digits by bench_photos.make_megapixel_photos) in a tempo
    run itself (summary.json), for the local engine with --jobs 2 and for --engine ray with
    --workers 2, with and without annotations (--no-annotate): `repeats` runs of each, in the
    order local, ray, ray, local, ... (a passing load hits both), the best of each compared;
-2. Ray's start-up overhead: `ray.init()` of a local Ray, and the wall time of a run of 8
-   photos with each engine;
+2. start-up: the same commands on 8 photos (`small-repeats` runs of each, alternated, the
+   median kept), and `ray.init()` of a local Ray alone. With wall(N) = start-up + N / rate,
+   each engine's steady rate is its marginal photos per second,
+   (count - 8) / (wall(count) - wall(8)): measured the same way for both engines and printed
+   beside the whole-command figure, never instead of it;
 3. scaling: a test cluster on this machine (ray.cluster_utils.Cluster) of one node of 1 CPU,
    then of two nodes (raylets) of 1 CPU each, reading `cluster-count` photos without
-   annotations, with one actor per CPU: the ratio of photos per second.
+   annotations, with one actor per CPU: the ratio of photos per second of the whole run
+   (summary.json), and of the marginal rate (a run of 8 photos on the same cluster, after one
+   of 8 that warms the driver, as the start-up);
+4. with --joined: --engine ray --no-annotate joining a Ray that runs already (--address, as
+   on a user's cluster), whose runs pay no ray.init() and no ray.shutdown().
 
 Targets (issue 15): Ray with 2 workers >= 90% of the local engine's throughput; two 1-CPU
 nodes >= 1.8x one.
@@ -24,6 +31,7 @@ import argparse
 import json
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -35,6 +43,8 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from bench_photos import make_megapixel_photos  # noqa: E402
+
+SMALL = 8  # photos in a start-up run
 
 
 def command_run(folder: Path, out: Path, *extra: str) -> tuple[float, float, dict]:
@@ -52,8 +62,10 @@ def command_run(folder: Path, out: Path, *extra: str) -> tuple[float, float, dic
     return wall, summary["seconds"], summary
 
 
-def cluster_run(folder: Path, out: Path, nodes: int) -> tuple[float, dict]:
-    """photos/s of an in-process --engine ray run on a test cluster of `nodes` 1-CPU nodes."""
+def cluster_runs(folder: Path, small: Path, out: Path, nodes: int) -> dict:
+    """In-process --engine ray runs on a test cluster of `nodes` 1-CPU nodes: 8 photos (to
+    warm the driver: its first Ray Data run imports and plans more), 8 photos again (the
+    start-up) and every photo of folder; their summaries, by name."""
     import ray
     from ray.cluster_utils import Cluster
 
@@ -67,14 +79,50 @@ def cluster_run(folder: Path, out: Path, nodes: int) -> tuple[float, dict]:
         cluster.add_node(num_cpus=1)
     cluster.wait_for_nodes()
     ray.init(address=cluster.address, log_to_driver=False, configure_logging=False)
+    summaries = {}
     try:
-        shutil.rmtree(out, ignore_errors=True)
-        run_photos(folder, out, engine="ray", workers=nodes, annotate=False, progress=False)
-        summary = json.loads((out / "summary.json").read_text())
+        for name, source in (("warm-up", small), ("small", small), ("all", folder)):
+            shutil.rmtree(out, ignore_errors=True)
+            run_photos(source, out, engine="ray", workers=nodes, annotate=False, progress=False)
+            summaries[name] = json.loads((out / "summary.json").read_text())
     finally:
         ray.shutdown()
         cluster.shutdown()
-    return summary["files_read"] / summary["seconds"], summary
+    return summaries
+
+
+def joined_runs(folder: Path, small: Path, out: Path, args, rows: list, smalls: list) -> None:
+    """--engine ray --address: the same commands joining a Ray that runs already (a test
+    cluster of one 2-CPU node, started here beforehand, as a user's `ray start --head`), so
+    that no run pays ray.init() and ray.shutdown(); against the local engine's runs above."""
+    import ray
+    from ray.cluster_utils import Cluster
+
+    os.environ.setdefault("RAY_worker_niceness", "0")  # (as a Ray the engine starts)
+    cluster = Cluster(initialize_head=True, head_node_args={"num_cpus": 2})
+    try:
+        extra = ["--engine", "ray", "--workers", "2", "--address", cluster.address,
+                 "--no-annotate"]
+        wall = command_run(folder, out, *extra)[0]
+        start = statistics.median(command_run(small, out, *extra)[0]
+                                  for _ in range(args.small_repeats))
+    finally:
+        ray.shutdown()
+        cluster.shutdown()
+    label = "local --jobs 2 --no-annotate"
+    local_best = min(r[1] for r in rows if r[0] == label)
+    local_start = statistics.median(w for name, w in smalls if name == label)
+    whole = local_best / wall
+    steady = (marginal_rate(args.count, wall, SMALL, start)
+              / marginal_rate(args.count, local_best, SMALL, local_start))
+    print(f"ray --workers 2 --no-annotate joining a running Ray (--address): {wall:.1f} s, "
+          f"{SMALL} photos {start:.1f} s; ray / local: {whole:.2f} of the whole command, "
+          f"{steady:.2f} steady (local: best run above; this run was not alternated with it)")
+
+
+def marginal_rate(count: int, seconds: float, small_count: int, small_seconds: float) -> float:
+    """Photos per second past the start-up: (count - small_count) / (seconds - small_seconds)."""
+    return (count - small_count) / (seconds - small_seconds)
 
 
 def main() -> None:
@@ -82,7 +130,14 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=2000)
     parser.add_argument("--cluster-count", type=int, default=1000)
     parser.add_argument("--repeats", type=int, default=2, help="runs of each engine")
+    parser.add_argument("--small-repeats", type=int, default=3,
+                        help="runs of each engine on 8 photos (the start-up)")
+    parser.add_argument("--joined", action="store_true",
+                        help="also --engine ray --address, joining a Ray started beforehand")
     args = parser.parse_args()
+    # Ray's workers (of the test clusters started in this process) import this checkout.
+    os.environ["PYTHONPATH"] = os.pathsep.join(
+        [str(ROOT)] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p])
     work = Path(tempfile.mkdtemp(prefix="bench_archive_"))
     try:
         folder, small = work / "photos", work / "small"
@@ -90,57 +145,100 @@ def main() -> None:
         small.mkdir()
         started = time.perf_counter()
         make_megapixel_photos(folder, args.count)
-        for path in sorted(folder.iterdir())[:8]:
+        for path in sorted(folder.iterdir())[:SMALL]:
             shutil.copy(path, small / path.name)
         print(f"{args.count} photos of 1155 x 866 px made in {time.perf_counter() - started:.0f} s"
-              f"; machine: {os.cpu_count()} cores, shared with other jobs")
+              f"; machine: {os.cpu_count()} cores; load average at the start "
+              f"{os.getloadavg()[0]:.1f}")
 
-        rows = []
+        rows, smalls = [], []
         engines = (("local --jobs 2", ["--jobs", "2"]),
                    ("ray --workers 2", ["--engine", "ray", "--workers", "2"]))
         for annotate in (True, False):
             flags = [] if annotate else ["--no-annotate"]
+            suffix = "" if annotate else " --no-annotate"
             for repeat in range(args.repeats):
                 # local, ray, then ray, local: a load that comes and goes hits both.
                 for label, extra in engines if repeat % 2 == 0 else engines[::-1]:
                     wall, seconds, summary = command_run(folder, work / "out", *extra, *flags)
-                    rows.append((label + ("" if annotate else " --no-annotate"), wall, seconds,
-                                 summary["files_read"], summary["digits_found"]))
+                    rows.append((label + suffix, wall, seconds, summary["files_read"],
+                                 summary["digits_found"]))
                     print(f"  ({rows[-1][0]}: {wall:.1f} s)", flush=True)
+            for repeat in range(args.small_repeats):
+                for label, extra in engines if repeat % 2 == 0 else engines[::-1]:
+                    wall = command_run(small, work / "out", *extra, *flags)[0]
+                    smalls.append((label + suffix, wall))
+        print(f"\nload average at the end of the engine runs: {os.getloadavg()[0]:.1f}")
         print("\n| run | photos | digits | wall s | photos/s (wall) | run s | photos/s (run) |")
         print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
         for label, wall, seconds, read, digits in rows:
             print(f"| {label} | {read} | {digits} | {wall:.1f} | {read / wall:.1f} | "
                   f"{seconds:.1f} | {read / seconds:.1f} |")
-        for suffix, what in (("", "annotated"), (" --no-annotate", "no annotations")):
+        print(f"\n| {args.count} photos | local wall s | ray wall s | local photos/s | "
+              "ray photos/s | ray / local |")
+        print("| --- | ---: | ---: | ---: | ---: | ---: |")
+        ratios = []
+        for suffix, what in (("", "annotated"), (" --no-annotate", "--no-annotate")):
             best = {label: min(r[1] for r in rows if r[0] == label + suffix)
                     for label, _ in engines}
-            print(f"ray / local ({what}, best of {args.repeats} each, wall time): "
-                  f"{best['local --jobs 2'] / best['ray --workers 2']:.2f} (target >= 0.90)")
+            start = {label: statistics.median(w for name, w in smalls if name == label + suffix)
+                     for label, _ in engines}
+            whole = {label: args.count / best[label] for label in best}
+            steady = {label: marginal_rate(args.count, best[label], SMALL, start[label])
+                      for label in best}
+            local, ray_label = (label for label, _ in engines)
+            print(f"| {what}, whole command (best of {args.repeats}) | {best[local]:.1f} | "
+                  f"{best[ray_label]:.1f} | {whole[local]:.1f} | {whole[ray_label]:.1f} | "
+                  f"**{whole[ray_label] / whole[local]:.2f}** |")
+            print(f"| {what}, {SMALL} photos (start-up, median of {args.small_repeats}) | "
+                  f"{start[local]:.1f} | {start[ray_label]:.1f} | | | |")
+            print(f"| {what}, steady: (count - {SMALL}) / (wall - wall of {SMALL}) | | | "
+                  f"{steady[local]:.1f} | {steady[ray_label]:.1f} | "
+                  f"**{steady[ray_label] / steady[local]:.2f}** |")
+            ratios.append((what, whole[ray_label] / whole[local],
+                           steady[ray_label] / steady[local],
+                           start[ray_label] - start[local]))
+        if args.count < 50 * SMALL:
+            print(f"(with --count {args.count} the steady figures are mostly noise: the "
+                  f"difference of two short runs; use a count of {50 * SMALL} or more)")
+        for what, whole_ratio, steady_ratio, overhead in ratios:
+            print(f"ray / local ({what}): {whole_ratio:.2f} of the whole command, "
+                  f"{steady_ratio:.2f} steady (target >= 0.90); Ray's start-up costs "
+                  f"{overhead:.1f} s more than the local engine's")
 
         import ray
 
-        start = time.perf_counter()
+        start_time = time.perf_counter()
         ray.init(address="local", include_dashboard=False, log_to_driver=False,
                  configure_logging=False)
-        init_seconds = time.perf_counter() - start
+        init_seconds = time.perf_counter() - start_time
         ray.shutdown()
-        local_small = command_run(small, work / "out", "--no-annotate")[0]
-        ray_small = command_run(small, work / "out", "--engine", "ray", "--no-annotate")[0]
-        print(f"\nRay start-up: ray.init() of a local Ray {init_seconds:.1f} s; 8 photos: "
-              f"{local_small:.1f} s local, {ray_small:.1f} s ray (overhead "
-              f"{ray_small - local_small:.1f} s)")
+        print(f"\nRay start-up: ray.init() of a local Ray alone {init_seconds:.1f} s")
+        if args.joined:
+            joined_runs(folder, small, work / "out", args, rows, smalls)
 
         cluster_folder = work / "cluster"
         cluster_folder.mkdir()
         for path in sorted(folder.iterdir())[: args.cluster_count]:
             os.link(path, cluster_folder / path.name)
-        one, _ = cluster_run(cluster_folder, work / "out", 1)
-        two, summary = cluster_run(cluster_folder, work / "out", 2)
-        spread = sorted(summary["nodes"].values(), reverse=True)
-        print(f"\ntest cluster, {args.cluster_count} photos, no annotations: one 1-CPU node "
-              f"{one:.1f} photos/s, two 1-CPU nodes {two:.1f} photos/s (files per node "
-              f"{spread}): ratio {two / one:.2f} (target >= 1.8)")
+        one = cluster_runs(cluster_folder, small, work / "out", 1)
+        two = cluster_runs(cluster_folder, small, work / "out", 2)
+        rates = {}
+        for label, runs in (("one 1-CPU node", one), ("two 1-CPU nodes", two)):
+            whole = runs["all"]["files_read"] / runs["all"]["seconds"]
+            steady = marginal_rate(runs["all"]["files_read"], runs["all"]["seconds"],
+                                   runs["small"]["files_read"], runs["small"]["seconds"])
+            rates[label] = whole, steady
+            spread = sorted(runs["all"]["nodes"].values(), reverse=True)
+            print(f"test cluster, {label}: {runs['all']['files_read']} photos in "
+                  f"{runs['all']['seconds']:.1f} s ({whole:.1f} photos/s; files per node "
+                  f"{spread}), {SMALL} photos in {runs['small']['seconds']:.1f} s; steady "
+                  f"{steady:.1f} photos/s")
+        (one_whole, one_steady), (two_whole, two_steady) = rates.values()
+        print(f"test cluster, {args.cluster_count} photos, no annotations: two nodes / one "
+              f"{two_whole / one_whole:.2f} of the whole run, {two_steady / one_steady:.2f} "
+              "steady (target >= 1.8)" + (" (steady figures: mostly noise at this count)"
+                                          if args.cluster_count < 50 * SMALL else ""))
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

@@ -84,6 +84,9 @@ def test_ray_gives_the_local_rows_and_spreads_over_both_nodes(cluster, local_row
     # The driver wrote the annotated images the actors drew.
     assert (out / "annotated" / "sheets").is_dir()
     assert len(list((out / "annotated").rglob("*.png"))) == 32
+    # Ray Data's usage report is off (RAY_DATA_USAGE_DISABLED): no actor started for it.
+    actors = {actor["name"] for actor in ray.util.list_named_actors(all_namespaces=True)}
+    assert "datasets_stats_actor" in actors and "DataUsageCollectionActor" not in actors
 
 
 def test_interrupted_halfway_then_resumed_gives_each_file_once(cluster, local_rows, tmp_path,
@@ -123,8 +126,9 @@ def test_a_worker_killed_mid_run_loses_no_file(cluster, tmp_path, monkeypatch):
     folder, names = some_samples(tmp_path, 12)
     reference = tmp_path / "reference"
     assert main(["photos", str(folder), "--out", str(reference), "--no-annotate"]) == 0
-    # The actor that begins the 6th file dies (SIGKILL) the first time: Ray restarts it and
-    # retries its batch.
+    # The actor that begins the 6th file dies (SIGKILL) the first time it reads it in its
+    # batch and the first time alone (the hook counts deaths of the file read alone, as in
+    # the local engine): Ray restarts it and retries its batch, file by file, twice.
     monkeypatch.setenv(FAULT_ENV, f"{names[5]}:1")
     out = tmp_path / "out"
     assert main(["photos", str(folder), "--out", str(out), "--engine", "ray",
@@ -217,3 +221,54 @@ def test_a_lost_head_node_keeps_what_was_read_says_so_and_resume_finishes(local_
     assert main(["photos", str(SAMPLES), "--out", str(out), "--no-annotate", "--resume"]) == 0
     assert read_rows(out / "predictions.csv") == local_rows
     assert json.loads((out / "summary.json").read_text())["files_resumed"] == len(done)
+
+
+def test_the_tracker_counts_a_batch_then_its_files_alone_after_a_death():
+    """One round trip a batch: only a batch a worker died reading is read file by file, and
+    a file is refused after ARCHIVE_MAX_TRIES deaths reading it alone."""
+    tracker, NO_LIMIT = ray_engine._Tracker(), ray_engine._NO_LIMIT  # noqa: N806
+    batch = ray_engine.batch_key(["a.jpg", "b.jpg"])
+    assert batch == ray_engine.batch_key(["a.jpg", "b.jpg"]) != ray_engine.batch_key(["a.jpg"])
+    assert tracker.begin("actor-1", batch, NO_LIMIT) == 0  # a first read: the batch at once
+    tracker.end("actor-1")
+    assert tracker.begin("actor-2", batch, NO_LIMIT) == 0  # read and ended: no death
+    # actor-2 dies in the batch (no end): each retry reads its files alone; b.jpg kills
+    # actor-3, -4 and -5 (each began it and never ended), and actor-6 is told not to read it.
+    for number, deaths in ((3, 0), (4, 1), (5, 2), (6, 3)):
+        assert tracker.begin(f"actor-{number}", batch, NO_LIMIT) >= 1
+        assert tracker.begin(f"actor-{number}", "a.jpg", 3) == 0
+        assert tracker.begin(f"actor-{number}", "b.jpg", 3) == deaths
+    assert tracker.open["b.jpg"] == 3 and tracker.open["a.jpg"] == 0
+
+
+def test_nothing_left_to_read_starts_no_ray(tmp_path, monkeypatch, capsys):
+    """--resume of a finished run: every file is done, so no Ray is started (5-7 s)."""
+    folder, names = some_samples(tmp_path, 2)
+    out = tmp_path / "out"
+    assert main(["photos", str(folder), "--out", str(out), "--no-annotate"]) == 0
+    before = read_rows(out / "predictions.csv")
+
+    def no_init(*args, **kwargs):
+        raise AssertionError("Ray was started with nothing to read")
+
+    monkeypatch.setattr(ray, "is_initialized", lambda: False)
+    monkeypatch.setattr(ray, "init", no_init)
+    assert main(["photos", str(folder), "--out", str(out), "--engine", "ray", "--no-annotate",
+                 "--resume"]) == 0
+    assert "resuming: 2 of 2 files already read" in capsys.readouterr().err
+    assert read_rows(out / "predictions.csv") == before
+    assert json.loads((out / "summary.json").read_text())["files_resumed"] == 2
+
+
+def test_a_small_run_gives_every_worker_a_batch(cluster, tmp_path):
+    """4 files on 2 workers: a batch of 2 each (a batch of config.RAY_BATCH_SIZE would leave
+    one actor, here one node, without work)."""
+    assert ray_engine.small_run_batch(4, 2, 8) == 2
+    assert ray_engine.small_run_batch(9, 2, 8) == 5
+    assert ray_engine.small_run_batch(2000, 2, 8) == 8
+    assert ray_engine.small_run_batch(1, 4, 8) == 1
+    folder, _ = some_samples(tmp_path, 4)
+    out = tmp_path / "out"
+    assert main(["photos", str(folder), "--out", str(out), "--engine", "ray", "--workers", "2",
+                 "--no-annotate"]) == 0
+    assert sorted(json.loads((out / "summary.json").read_text())["nodes"].values()) == [2, 2]

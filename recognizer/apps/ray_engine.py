@@ -13,9 +13,11 @@ driver's), and the driver writes them.
 
 Faults: Ray Data restarts an actor that dies and retries its batch (max_restarts and
 max_task_retries default to -1 for actor pools). A file that kills its worker every time
-would be retried for ever, so a small tracker actor counts, per file, the reads begun and
-never finished (the worker died reading it); after config.ARCHIVE_MAX_TRIES such deaths the
-file is reported failed and skipped, and the run finishes.
+would be retried for ever, so a small tracker actor counts the reads begun and never finished
+(the worker died reading them): per batch (one call a batch), and, for a batch that a worker
+died reading before, per file (each file read alone, as the local engine reads the files of a
+lost chunk); after config.ARCHIVE_MAX_TRIES deaths reading it alone a file is reported failed
+and skipped, and the run finishes.
 
 Ray is an optional extra (pip install 'recognizer[cluster]'); nothing else imports this
 module, so the local engine never needs Ray.
@@ -23,6 +25,7 @@ module, so the local engine never needs Ray.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import pickle
@@ -40,6 +43,7 @@ from recognizer.core import config
 from recognizer.core.errors import RecognizerError
 
 INSTALL_HINT = "pip install 'recognizer[cluster]'"
+_NO_LIMIT = 1 << 62  # the tracker's max_tries for a batch: a batch is never refused
 
 
 class RayMissingError(RecognizerError):
@@ -63,15 +67,17 @@ def import_ray():
 
 
 class _Tracker:
-    """Counts, per file, the reads begun and not finished: a worker died reading it."""
+    """Counts, per batch and per file, the reads begun and not finished: a worker died
+    reading it. (A batch is named by `batch_key`, a file by its name.)"""
 
     def __init__(self):
         self.open: dict[str, int] = {}
-        self.current: dict[str, str] = {}  # actor key -> the file it is reading
+        self.current: dict[str, str] = {}  # actor key -> the batch or file it is reading
 
     def begin(self, key: str, name: str, max_tries: int) -> int:
-        """Note that actor `key` begins `name` (and finished its previous file); return how
-        many workers died reading it before. At max_tries or more it is not begun."""
+        """Note that actor `key` begins `name`, a batch or a file (and finished what it read
+        before); return how many workers died reading it before. At max_tries or more it
+        is not begun."""
         self.end(key)
         deaths = self.open.get(name, 0)
         if deaths < max_tries:
@@ -131,6 +137,17 @@ class _HeadWatch:
                 return
 
 
+def small_run_batch(files: int, workers: int, batch_size: int) -> int:
+    """The batch size for a run of `files` on `workers` actors: batch_size, or less when
+    that many files would leave an actor without a batch (8 files, 2 actors: 4 each)."""
+    return max(1, min(batch_size, -(-files // max(1, workers))))
+
+
+def batch_key(names: list[str]) -> str:
+    """The tracker's name for a batch of files (a retried batch has the same files)."""
+    return "batch:" + hashlib.sha1("\n".join(names).encode("utf-8")).hexdigest()
+
+
 class PageReader:
     """A Ray Data actor: the model loaded once, then batches of file names read."""
 
@@ -159,9 +176,15 @@ class PageReader:
         from recognizer.apps.photos import FileResult, read_source
 
         names = [str(name) for name in batch["file"]]
+        # One round trip a batch. A worker that died reading this batch before left it open:
+        # then each of its files is begun alone (a round trip a file), so that a death names
+        # its file. (A batch is never refused: no limit on its tries.)
+        alone = self._ray.get(self.tracker.begin.remote(self.key, batch_key(names), _NO_LIMIT))
         payloads = []
         for name in names:
-            deaths = self._ray.get(self.tracker.begin.remote(self.key, name, self.max_tries))
+            deaths = 0
+            if alone:
+                deaths = self._ray.get(self.tracker.begin.remote(self.key, name, self.max_tries))
             if deaths >= self.max_tries:
                 results = [FileResult(name, error=f"its reading killed the worker {deaths} "
                                       "times (a crash in a decoder?); not tried again")]
@@ -169,7 +192,7 @@ class PageReader:
                 inject_test_fault(name, deaths)
                 results = read_source(name, self.options, self.recognizer)
             payloads.append(pickle.dumps(results, protocol=pickle.HIGHEST_PROTOCOL))
-        self._ray.get(self.tracker.end.remote(self.key))
+        self.tracker.end.remote(self.key)  # (no wait: the actor's next call comes after it)
         return {"file": np.array(names, dtype=object),
                 "results": np.array(payloads, dtype=object),
                 "node": np.array([self.node] * len(names), dtype=object)}
@@ -195,6 +218,8 @@ class RayReading:
         self.ray = import_ray()
 
     def __iter__(self) -> Iterator:
+        if not self.files:  # (--resume of a finished run): no Ray to start, 5-7 s saved
+            return
         ray = self.ray
         started_here = not ray.is_initialized()
         if started_here:
@@ -215,8 +240,7 @@ class RayReading:
                                          self.on_head_lost or (lambda message: None))
         try:
             with watch:
-                if self.files:
-                    yield from self._read()
+                yield from self._read()
         except ray.exceptions.RayError as exc:
             raise ClusterLostError(f"the Ray run stopped ({type(exc).__name__}: "
                                    f"{str(exc).strip().splitlines()[0][:160]})") from exc
@@ -235,19 +259,28 @@ class RayReading:
         # first ones more than their share (and a small run all of it to one node).
         context.wait_for_min_actors_s = config.RAY_ACTOR_START_SECONDS
         logging.getLogger("ray.data").setLevel(logging.WARNING)  # our own report says enough
+        # No usage report of Ray Data's (Ray's documented opt-out): on a cluster with usage
+        # stats on, it is one more actor process to start (1.3-1.6 s of CPU here) while the
+        # readers start. Set to 0 to keep it.
+        os.environ.setdefault("RAY_DATA_USAGE_DISABLED", "1")
         workers = self.workers or max(1, int(ray.cluster_resources().get("CPU", 1)))
         tracker = ray.remote(num_cpus=0)(_Tracker).remote()
         remote_args = {}
         if os.environ.get(FAULT_ENV):  # (the test hook reaches actors of a running cluster)
             remote_args["runtime_env"] = {"env_vars": {FAULT_ENV: os.environ[FAULT_ENV]}}
-        # A block a batch, and at least one per actor (a small run still uses them all).
-        blocks = min(len(self.files), max(workers, -(-len(self.files) // self.batch_size)))
+        # A block a batch, and at least one batch per actor: a small run still uses them all
+        # (Ray Data would join a run of 8 files' blocks into one batch for one actor). With
+        # no more batches than actors, one in flight an actor: Ray Data prefers the actors on
+        # the node holding the blocks (the driver's), which would take two each.
+        batch_size = small_run_batch(len(self.files), workers, self.batch_size)
+        blocks = -(-len(self.files) // batch_size)
+        in_flight = 1 if blocks <= workers else config.RAY_BATCHES_IN_FLIGHT
         dataset = ray.data.from_items([{"file": name} for name in self.files],
                                       override_num_blocks=blocks)
         dataset = dataset.map_batches(
-            PageReader, batch_size=self.batch_size, batch_format="numpy",
+            PageReader, batch_size=batch_size, batch_format="numpy",
             compute=ray.data.ActorPoolStrategy(
-                size=workers, max_tasks_in_flight_per_actor=config.RAY_BATCHES_IN_FLIGHT),
+                size=workers, max_tasks_in_flight_per_actor=in_flight),
             num_cpus=1, fn_constructor_kwargs={
                 "options": self.options, "tracker": tracker, "max_tries": self.max_tries,
                 "driver_node": ray.get_runtime_context().get_node_id()},

@@ -350,6 +350,9 @@ PDF_DPI = 200
 # A Ray actor reads RAY_BATCH_SIZE files per call: big enough that Ray's per-call overhead
 # (a few ms) is small against the reading (~0.1 s a photo), small enough that a worker lost
 # mid-batch costs little to redo and that results stream to predictions.csv steadily.
+# Measured (300 photos, 2 workers, a busy machine): with 8, 1.5% of an actor's call time is
+# not reading and the gaps between its calls add 1-3%; 16 and 32 save little of that but end
+# the run unevenly (one actor idle for the last 1.7-2.2 s and 5.2 s, against 0.4-0.7 s).
 RAY_BATCH_SIZE = 8
 # A file whose reading killed its worker this many times is reported failed and not tried
 # again (the run goes on); a worker killed for another reason (a lost node) costs the file
