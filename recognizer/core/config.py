@@ -427,6 +427,24 @@ STRING_MAX_RUN = 4
 # A group of strokes read as a digit (sure or not) is split between its strokes only when the split
 # scores STRING_STROKE_SPLIT_MARGIN better (a 4 or a 7 drawn in two strokes stays one).
 STRING_STROKE_SPLIT_MARGIN = 0.5
+# The string model (core/string_model.py, a CNN read with CTC, trained by
+# scripts/train_string_reader.py on MNIST train digits): a blob's ink is scaled to
+# STRING_LINE_INK_HEIGHT px high in a STRING_LINE_HEIGHT x STRING_LINE_WIDTH line,
+# STRING_LINE_PAD px from its left edge (one output per 4 columns). The photo path reads
+# with it every candidate the cut-path reader would read (needs_string_reader).
+STRING_MODEL = MODELS_DIR / "string_ctc.tflite"
+STRING_LINE_HEIGHT = 32
+STRING_LINE_INK_HEIGHT = 28
+STRING_LINE_WIDTH = 192
+STRING_LINE_PAD = 2
+# Its training lines' strokes are at least 2.95 px wide at that scale (0.1th percentile of
+# 1,500); a blob whose strokes are under STRING_LINE_MIN_STROKE px is left to the cut-path
+# reader (a fine pen's wavy scribble, 1.3 px, was read "1111" for sure).
+STRING_LINE_MIN_STROKE = 2.5
+# The line is read once per shift (px to the right) and the reading most shifts agree on is
+# kept: (0, 1, 2, 3) read 94.7% / 81.3% of seed 0's photographed numbers against 94.1% /
+# 79.3% with one reading, but costs about 7 ms a blob instead of 2.5 (loaded machine).
+STRING_LINE_SHIFTS = (0,)
 
 # --- Sheet finding (recognizer/detection/sheet.py, sheet_tracking.py; issue 12) ------------
 # The sheet is looked for on a copy at most SHEET_MAX_SIDE px (frames under SHEET_MIN_SIDE px

@@ -16,6 +16,7 @@ import numpy as np
 from recognizer.core import config
 from recognizer.core.preprocess import to_gray
 from recognizer.core.records import Digit
+from recognizer.core.string_model import shared_string_model
 from recognizer.core.strings import ink_from_gray, needs_string_reader, read_strings
 from recognizer.detection.results import Detections
 
@@ -49,6 +50,35 @@ def _blob_ink(frame: np.ndarray, mask: np.ndarray, box) -> tuple[np.ndarray, flo
     return ink_from_gray(gray, binary), factor
 
 
+def _read_blobs(inks, digits: list[Digit], recognizer) -> list:
+    """Each blob's reading: the string model's (`core.string_model`, all blobs read whole
+    in one call) where it reads two digits or more, else the cut-path reader's
+    (`core.strings`, one batched call for the rest).
+
+    A blob the digit model reads as a digit (a wide 0, a 4 with a long bar; sure or not)
+    is split only where the cut-path reader, whose split must beat the whole digit by a
+    margin, splits it too: the string model never saw a single wide digit and reads a
+    stretched 2 as "22" for sure."""
+    model = shared_string_model()
+    lines = model.read(inks) if model is not None else [None] * len(inks)
+    several = [line is not None and len(line.digits) >= 2 for line in lines]
+    cut_needed = [k for k in range(len(inks))
+                  if not several[k] or (digits[k].prediction is not None
+                                        and digits[k].prediction.is_digit)]
+    cut = dict(zip(cut_needed, read_strings(
+        [inks[k] for k in cut_needed], recognizer,
+        wholes=[digits[k].prediction for k in cut_needed],
+        whole_patches=[digits[k].patch for k in cut_needed]))) if cut_needed else {}
+    readings = []
+    for k, (line, ink) in enumerate(zip(lines, inks)):
+        if several[k] and (k not in cut or (cut[k] is not None and cut[k].is_split
+                                            and cut[k].explained)):
+            readings.append(line.as_string_reading(ink))
+        else:
+            readings.append(cut.get(k))
+    return readings
+
+
 def read_touching(frame: np.ndarray, detections: Detections, recognizer,
                   min_confidence: float = config.MIN_CONFIDENCE) -> Detections:
     """The detections with each candidate that may be several touching digits re-read by
@@ -67,11 +97,7 @@ def read_touching(frame: np.ndarray, detections: Detections, recognizer,
         factors.append(found[1])
     if not chosen:
         return detections
-    readings = read_strings(
-        inks, recognizer,
-        wholes=[detections.digits[i].prediction for i in chosen],
-        whole_patches=[detections.digits[i].patch for i in chosen],
-    )
+    readings = _read_blobs(inks, [detections.digits[i] for i in chosen], recognizer)
     replaced: dict[int, list[Digit]] = {}
     for index, reading, factor in zip(chosen, readings, factors):
         if reading is None:
