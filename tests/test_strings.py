@@ -133,14 +133,17 @@ def test_a_wide_photographed_zero_is_one_digit(recognizer, samples):
     assert read_digits(frame, recognizer).numbers() == ["0"]
 
 
-def test_a_blob_the_reader_cannot_explain_is_never_a_confident_number(recognizer):
-    # A wide scribble: a loop run back and forth over itself, one piece of ink.
+@pytest.mark.parametrize("pen", [6, 16])
+def test_a_blob_the_reader_cannot_explain_is_never_a_confident_number(recognizer, pen):
+    # A wide scribble: a loop run back and forth over itself, one piece of ink. The string
+    # model reads a thick one as 1s; the digit model finds its pieces no digits (mean "not a
+    # digit" over STRING_LINE_MAX_NOT_DIGIT), and a thin one is beyond its training's pens.
     points = [(x, 160 + 90 * np.sin(x / 9.0)) for x in np.linspace(120, 520, 120)]
     reading = read_drawing(drawn([points]), recognizer)
     assert not reading.is_confident(), reading.label()
     frame = np.full((320, 640), 230, np.uint8)
     line = np.round(np.array(points)).astype(np.int32)
-    cv2.polylines(frame, [line], False, 30, 6, cv2.LINE_AA)
+    cv2.polylines(frame, [line], False, 30, pen, cv2.LINE_AA)
     found = read_digits(frame, recognizer)
     assert not any(d.is_confident() for d in found.digits), found.numbers()
 

@@ -441,6 +441,13 @@ STRING_LINE_PAD = 2
 # 1,500); a blob whose strokes are under STRING_LINE_MIN_STROKE px is left to the cut-path
 # reader (a fine pen's wavy scribble, 1.3 px, was read "1111" for sure).
 STRING_LINE_MIN_STROKE = 2.5
+# The string model learnt digits only and reads letters and shapes as digits too: its
+# reading is taken only when the digit model's "not a digit" over its pieces is below
+# STRING_LINE_MAX_NOT_DIGIT on average. Seed 0's touching numbers / 420 photos of seed 5's
+# negatives (alone and as touching "words"; frames with a confident digit): no check 94.1%
+# of digits / 223 frames, 0.5: 93.7% / 103, 0.4: 91.4% / 82, 0.3: 85.1%; the cut-path
+# reader alone 63.2% / 48.
+STRING_LINE_MAX_NOT_DIGIT = 0.4
 # The line is read once per shift (px to the right) and the reading most shifts agree on is
 # kept: (0, 1, 2, 3) read 94.7% / 81.3% of seed 0's photographed numbers against 94.1% /
 # 79.3% with one reading, but costs about 7 ms a blob instead of 2.5 (loaded machine).

@@ -52,28 +52,41 @@ def _blob_ink(frame: np.ndarray, mask: np.ndarray, box) -> tuple[np.ndarray, flo
 
 def _read_blobs(inks, digits: list[Digit], recognizer) -> list:
     """Each blob's reading: the string model's (`core.string_model`, all blobs read whole
-    in one call) where it reads two digits or more, else the cut-path reader's
-    (`core.strings`, one batched call for the rest).
+    in one call) where it reads two digits or more and its digits look like digits, else
+    the cut-path reader's (`core.strings`, one batched call for the rest).
 
-    A blob the digit model reads as a digit (a wide 0, a 4 with a long bar; sure or not)
-    is split only where the cut-path reader, whose split must beat the whole digit by a
-    margin, splits it too: the string model never saw a single wide digit and reads a
-    stretched 2 as "22" for sure."""
+    The string model learnt digits only and reads letters, words and shapes as digits too;
+    the digit model, which learnt "not a digit", reads the string model's pieces (one
+    call), and a reading whose pieces it finds "not a digit" by STRING_LINE_MAX_NOT_DIGIT or
+    more on average is not taken. A blob the digit model reads as a digit (a wide 0, a 4
+    with a long bar; sure or not) is split only where the cut-path reader, whose split must
+    beat the whole digit by a margin, splits it too: the string model never saw a single
+    wide digit and reads a stretched 2 as "22" for sure."""
     model = shared_string_model()
     lines = model.read(inks) if model is not None else [None] * len(inks)
-    several = [line is not None and len(line.digits) >= 2 for line in lines]
+    proposed = {k: line.as_string_reading(ink) for k, (line, ink) in enumerate(zip(lines, inks))
+                if line is not None and len(line.digits) >= 2}
+    checks = recognizer.predict_patches(
+        [piece.patch for reading in proposed.values() for piece in reading.pieces])
+    start = 0
+    for k, reading in list(proposed.items()):
+        found = checks[start : start + len(reading.pieces)]
+        start += len(reading.pieces)
+        not_digit = np.mean([1.0 if p is None else p.not_digit for p in found])
+        if not_digit >= config.STRING_LINE_MAX_NOT_DIGIT:
+            del proposed[k]
     cut_needed = [k for k in range(len(inks))
-                  if not several[k] or (digits[k].prediction is not None
-                                        and digits[k].prediction.is_digit)]
+                  if k not in proposed or (digits[k].prediction is not None
+                                           and digits[k].prediction.is_digit)]
     cut = dict(zip(cut_needed, read_strings(
         [inks[k] for k in cut_needed], recognizer,
         wholes=[digits[k].prediction for k in cut_needed],
         whole_patches=[digits[k].patch for k in cut_needed]))) if cut_needed else {}
     readings = []
-    for k, (line, ink) in enumerate(zip(lines, inks)):
-        if several[k] and (k not in cut or (cut[k] is not None and cut[k].is_split
-                                            and cut[k].explained)):
-            readings.append(line.as_string_reading(ink))
+    for k in range(len(inks)):
+        if k in proposed and (k not in cut or (cut[k] is not None and cut[k].is_split
+                                               and cut[k].explained)):
+            readings.append(proposed[k])
         else:
             readings.append(cut.get(k))
     return readings
