@@ -1,11 +1,13 @@
-"""Touching digits on paper: re-read wide or rejected candidates with the string reader.
+"""Touching digits on paper: re-read wide or rejected candidates as strings of digits.
 
 `find_digits` runs without the model, so a blob of digits whose ink runs together reaches
 the reading step as one candidate. Once every candidate has its prediction (`read_digits`,
 the webcam's `process_frame`), `read_touching` hands the ones that may be several digits
 (`core.strings.needs_string_reader`: too wide for one digit, "not a digit" or unsure) to
-`core.strings.read_strings` - one batched call for all their pieces - and puts the digits
-it reads in their place, in the same line and number.
+the string model (`core.string_model`, which reads a blob whole) and, for what it does not
+read as several digits, to the cut-path reader (`core.strings.read_strings`) - one batched
+call each for all candidates - and puts the digits read in their place, in the same line
+and number.
 """
 
 from __future__ import annotations
