@@ -221,6 +221,12 @@ CLOSE_UP_PIECE_AREA = 0.1
 LINE_PIECE_MIN_WIDTH = 2.0
 LINE_PIECE_MAX_HEIGHT = 2.0
 LINE_RUN = 1.2
+# ... and a run is a line only when, over at least LINE_BARE of its width, its columns hold
+# no other ink (at most LINE_BARE_SLACK px more): the bars of touching digits make a wide
+# piece too, and erasing them as lines broke such numbers into fragments
+# (bench_touching.py, photos, seed 0: 51.6% -> 63.4% of digits with no erasing at all).
+LINE_BARE = 0.25
+LINE_BARE_SLACK = 2
 # ... and vertical runs BOX_SIDE_RUN heights tall in such pieces are a box's sides.
 BOX_SIDE_RUN = 1.5
 # A piece with line runs within BOX_LINE_EDGE of its height from both its top and its bottom
@@ -424,6 +430,31 @@ STRING_MAX_RUN = 4
 # A group of strokes read as a digit (sure or not) is split between its strokes only when the split
 # scores STRING_STROKE_SPLIT_MARGIN better (a 4 or a 7 drawn in two strokes stays one).
 STRING_STROKE_SPLIT_MARGIN = 0.5
+# The string model (core/string_model.py, a CNN read with CTC, trained by
+# scripts/train_string_reader.py on MNIST train digits): a blob's ink is scaled to
+# STRING_LINE_INK_HEIGHT px high in a STRING_LINE_HEIGHT x STRING_LINE_WIDTH line,
+# STRING_LINE_PAD px from its left edge (one output per 4 columns). The photo path reads
+# with it every candidate the cut-path reader would read (needs_string_reader).
+STRING_MODEL = MODELS_DIR / "string_ctc.tflite"
+STRING_LINE_HEIGHT = 32
+STRING_LINE_INK_HEIGHT = 28
+STRING_LINE_WIDTH = 192
+STRING_LINE_PAD = 2
+# Its training lines' strokes are at least 2.95 px wide at that scale (0.1th percentile of
+# 1,500); a blob whose strokes are under STRING_LINE_MIN_STROKE px is left to the cut-path
+# reader (a fine pen's wavy scribble, 1.3 px, was read "1111" for sure).
+STRING_LINE_MIN_STROKE = 2.5
+# The string model learnt digits only and reads letters and shapes as digits too: its
+# reading is taken only when the digit model's "not a digit" over its pieces is below
+# STRING_LINE_MAX_NOT_DIGIT on average. Seed 0's touching numbers / 420 photos of seed 5's
+# negatives (alone and as touching "words"; frames with a confident digit): no check 94.1%
+# of digits / 223 frames, 0.5: 93.7% / 103, 0.4: 91.4% / 82, 0.3: 85.1%; the cut-path
+# reader alone 63.2% / 48.
+STRING_LINE_MAX_NOT_DIGIT = 0.4
+# The line is read once per shift (px to the right) and the reading most shifts agree on is
+# kept: (0, 1, 2, 3) read 94.7% / 81.3% of seed 0's photographed numbers against 94.1% /
+# 79.3% with one reading, but costs about 7 ms a blob instead of 2.5 (loaded machine).
+STRING_LINE_SHIFTS = (0,)
 
 # --- Sheet finding (recognizer/detection/sheet.py, sheet_tracking.py; issue 12) ------------
 # The sheet is looked for on a copy at most SHEET_MAX_SIDE px (frames under SHEET_MIN_SIDE px

@@ -198,8 +198,10 @@ class _LiteRTBackend:
 
     name = "litert"
 
-    def __init__(self, path: Path, interpreter_class, num_threads: int):
+    def __init__(self, path: Path, interpreter_class, num_threads: int,
+                 input_shape: tuple[int, ...] = (config.IMAGE_SIZE, config.IMAGE_SIZE, 1)):
         self._path = path
+        self._input_shape = list(input_shape)
         self._num_threads = num_threads
         self._interpreter_class = interpreter_class
         self._interpreters = {}
@@ -218,9 +220,7 @@ class _LiteRTBackend:
                 model_path=str(self._path), num_threads=self._num_threads
             )
             input_index = interpreter.get_input_details()[0]["index"]
-            interpreter.resize_tensor_input(
-                input_index, [batch, config.IMAGE_SIZE, config.IMAGE_SIZE, 1]
-            )
+            interpreter.resize_tensor_input(input_index, [batch] + self._input_shape)
             with _native_stderr_silenced():
                 interpreter.allocate_tensors()
             output_index = interpreter.get_output_details()[0]["index"]

@@ -106,6 +106,24 @@ def _line_kernel(length: int, angle: float) -> np.ndarray:
     return kernel
 
 
+def _bare_lines(lines: np.ndarray, region: np.ndarray) -> np.ndarray:
+    """The runs of `lines` (uint8 masks of the runs and of the piece's ink) that run bare,
+    with no other ink in their column, over at least LINE_BARE of their width: a ruled or
+    form line runs on between and beyond the digits on it, while the bars of touching
+    digits (a 4's bar running into a 5's, a thick 0's bottom) have digit ink above or
+    below them in nearly every column."""
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(lines, connectivity=8)
+    if count < 2:
+        return lines
+    extra = np.count_nonzero(region, axis=0) - np.count_nonzero(lines, axis=0)
+    bare = extra <= config.LINE_BARE_SLACK
+    keep = np.zeros(count, bool)
+    for label in range(1, count):
+        x, width = stats[label, cv2.CC_STAT_LEFT], stats[label, cv2.CC_STAT_WIDTH]
+        keep[label] = bare[x : x + width].mean() >= config.LINE_BARE
+    return np.where(keep[labels], lines, 0).astype(np.uint8)
+
+
 def erase_ruled_lines(
     mask: np.ndarray, labels: np.ndarray, pieces: list[Blob], typical: float
 ) -> bool:
@@ -113,7 +131,8 @@ def erase_ruled_lines(
 
     Only pieces much wider than a digit and not much taller than one (a line, with perhaps
     digits resting on it, or a box around a field) are searched, for horizontal runs longer
-    than a digit's strokes and vertical runs taller than a digit (a box's sides).
+    than a digit's strokes and running bare over part of their length (LINE_BARE: not the
+    bars of a number whose digits touch), and vertical runs taller than a digit (a box's sides).
     Returns whether anything was erased.
     """
     run = max(3, int(config.LINE_RUN * typical))
@@ -130,6 +149,7 @@ def erase_ruled_lines(
         lines = np.zeros_like(region)
         for kernel in horizontals:
             lines |= cv2.morphologyEx(region, cv2.MORPH_OPEN, kernel)
+        lines = _bare_lines(lines, region)
         if not lines.any():
             continue
         lines = cv2.dilate(lines, np.ones((3, 1), np.uint8))

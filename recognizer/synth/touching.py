@@ -119,3 +119,52 @@ def strokes(number: TouchingNumber, canvas: tuple[int, int], rng: np.random.Gene
             lines.append([(origin_x + (x - left + px) * scale, origin_y + (y - top + py) * scale)
                           for px, py in line])
     return lines
+
+
+def blob_ink(number: TouchingNumber, rng: np.random.Generator,
+             digit_px: tuple[float, float] = (60.0, 90.0)) -> np.ndarray:
+    """The number as the photo path hands a candidate to the string reader, fast: written
+    and photographed as `photo` does (a 28 px box digit_px high, ink darkness, blur,
+    sensor noise) on a frame just large enough, thresholded as the detector does (a pixel
+    WEAK_INK darker than the paper, or WEAK_SIGMAS x the noise, in a piece holding one
+    STRONG_INK darker), and turned into ink the way `detection.touching` does (the mask
+    dilated by 3x3, `ink_from_gray`): float32, bright ink on 0. For training the string
+    model (`scripts/train_string_reader.py`) without running the detector on every frame.
+    """
+    from recognizer.core import config
+    from recognizer.core.strings import ink_from_gray
+
+    left, top, right, bottom = number.extent()
+    scale = float(rng.uniform(*digit_px)) / 28.0
+    margin = 6
+    width = int(np.ceil((right - left) * scale)) + 2 * margin
+    height = int(np.ceil((bottom - top) * scale)) + 2 * margin
+    ink = np.zeros((height, width), np.float32)
+    for image, (x, y) in zip(number.images, number.places):
+        matrix = np.float32([[scale, 0, margin + (x - left) * scale],
+                             [0, scale, margin + (y - top) * scale]])
+        placed = cv2.warpAffine(image.astype(np.float32) / 255.0, matrix, (width, height),
+                                flags=cv2.INTER_LINEAR)
+        np.maximum(ink, placed, out=ink)
+    paper = float(rng.uniform(180, 235))
+    darkness = float(rng.uniform(0.7, 0.9))
+    gray = paper * (1.0 - darkness * ink)
+    sigma = float(rng.uniform(0.0, 1.2))
+    if sigma > 0.3:
+        gray = cv2.GaussianBlur(gray, (0, 0), sigma)
+    noise = float(rng.uniform(1, 5))
+    gray = gray + rng.normal(0, noise, gray.shape).astype(np.float32)
+    flat = np.clip(gray / paper, 0.0, 2.0) * 255.0
+    spread = 255.0 * noise / paper
+    weak = (flat < 255.0 - max(config.WEAK_INK * 255, config.WEAK_SIGMAS * spread)).astype(np.uint8)
+    count, labels = cv2.connectedComponents(weak, connectivity=8)
+    seeded = np.zeros(count, np.uint8)
+    seeded[labels[flat < 255.0 - max(config.STRONG_INK * 255, config.STRONG_SIGMAS * spread)]] = 1
+    seeded[0] = 0
+    mask = seeded[labels]
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    if count > 2:  # specks and a neighbour's far smaller piece are left out, as there
+        areas = stats[1:, cv2.CC_STAT_AREA]
+        mask = np.concatenate(([0], areas >= 0.15 * areas.max())).astype(np.uint8)[labels]
+    mask = cv2.dilate(mask, np.ones((3, 3), np.uint8))
+    return ink_from_gray(np.clip(gray, 0, 255), mask)
