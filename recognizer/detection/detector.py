@@ -60,6 +60,7 @@ from recognizer.detection.merging import (
 from recognizer.detection.order import reading_order, renumber
 from recognizer.detection.polarity import reads_light_on_dark, reads_light_on_dark_tie
 from recognizer.detection.results import Detections, Digit
+from recognizer.detection.sharpen import reread_sharpened
 from recognizer.detection.touching import read_touching
 from recognizer.detection.sheet import Sheet, find_sheet, paper_in_view, quads_to_frame, warp_sheet
 
@@ -194,8 +195,9 @@ def read_digits(
     and the whole frame, and keeps the sheet's unless the whole frame has more digits the
     model reads confidently (a close-up or a form's box taken for the sheet cuts digits
     off; a photo is read once, so the second reading's time is affordable there).
-    Candidates that may be several touching digits are then re-read by the string reader
-    (`touching.read_touching`: one more batched call for all their pieces).
+    Candidates read as "not a digit" are read again sharpened (`sharpen.reread_sharpened`:
+    blurred digits), then those that may be several touching digits are re-read by the
+    string reader (`touching.read_touching`: one more batched call for all their pieces).
     """
     if whole_frame_fallback and isinstance(sheet, str):
         frame = check_image(frame)
@@ -213,7 +215,7 @@ def read_digits(
     if not found.digits:
         return found
     read = found.with_predictions(recognizer.predict_patches([d.patch for d in found.digits]))
-    return read_touching(frame, read, recognizer)
+    return read_touching(frame, reread_sharpened(read, recognizer), recognizer)
 
 
 def _read_ink(
@@ -240,7 +242,9 @@ def _read_ink(
         fitted = fitted_kernel_fraction(threshold_ink(small, light_on_dark))
         if fitted < config.BACKGROUND_KERNEL_FRACTION * config.REFINE_MAX_KERNEL:
             fraction = fitted
-    mask = threshold_ink(gray, light_on_dark, fraction)
+    # On a sheet the paper is known to be there: fainter ink (pencil) is ink (SHEET_INK).
+    floors = (config.SHEET_WEAK_INK, config.SHEET_STRONG_INK) if scale_free else None
+    mask = threshold_ink(gray, light_on_dark, fraction, floors)
     labels, pieces = components(mask)
     if scale_free and any(_is_net(p, frame_shape) for p in pieces):
         # Squared or ruled paper: its lines make one net across the sheet. They are finer
@@ -248,7 +252,8 @@ def _read_ink(
         # takes them out of the image before it is thresholded again.
         kernel = np.ones((config.NET_LINE_WIDTH, config.NET_LINE_WIDTH), np.uint8)
         operation = cv2.MORPH_OPEN if light_on_dark else cv2.MORPH_CLOSE
-        mask = threshold_ink(cv2.morphologyEx(gray, operation, kernel), light_on_dark, fraction)
+        mask = threshold_ink(cv2.morphologyEx(gray, operation, kernel), light_on_dark, fraction,
+                             floors)
         labels, pieces = components(mask)
     min_side = min(frame_shape)
     min_height = max(config.MIN_DIGIT_PIXELS, config.MIN_DIGIT_FRACTION * min_side)
