@@ -168,13 +168,9 @@ WEAK_SIGMAS = 4.0
 STRONG_INK = 0.18
 STRONG_SIGMAS = 7.0
 # ... on a sheet's upright view (the paper is known to be there), the floors are
-# SHEET_WEAK_INK and SHEET_STRONG_INK: a lower strong floor keeps small, faint pencil digits.
-# Scene seeds 101 + 7 (8 frames a condition): strong 0.18 -> 0.15 reads 151 of 160 pencil
-# digits instead of 148, one more false candidate on squared paper (1 in 175 digits), ruled
-# paper and textured backgrounds unchanged; 0.13 / 0.12 read 152 / 153 but add 4 on squared
-# paper; a weak floor of 0.04 adds 48 on squared paper.
+# SHEET_WEAK_INK and SHEET_STRONG_INK.
 SHEET_WEAK_INK = 0.06
-SHEET_STRONG_INK = 0.15
+SHEET_STRONG_INK = 0.18
 # Ink pieces smaller than this many pixels (at working scale) are specks.
 MIN_PIECE_PIXELS = 6
 # A digit is at least MIN_DIGIT_PIXELS tall and MIN_DIGIT_FRACTION of the frame's shorter side,
