@@ -1,5 +1,5 @@
-"""Reading hard scene frames: blurred digits (detection.sharpen: candidates the model calls
-"not a digit" are read again from a sharpened patch) and faint pencil on the sheet."""
+"""Reading blurred scene frames (detection.sharpen): candidates the model calls "not a
+digit" are read again from a sharpened patch, and the model's second reading decides."""
 
 from __future__ import annotations
 
@@ -89,35 +89,3 @@ def test_blurred_sheet_reads_more_digits(digits, recognizer):
     # measured: 24 edits in 88 digits read plainly, 14 with the second reading
     assert before - after >= 5
     assert 1 - after / length >= 0.8
-
-
-def _faint_sheet(mnist_digits, darkness):
-    """A white sheet (235) held before a dark background, with MNIST digits 44 px tall
-    whose darkest ink is `darkness` (a fraction of white) below the paper: light pencil."""
-    rng = np.random.default_rng(0)
-    frame = np.full((480, 640), 40.0, np.float32)
-    frame[90:390, 120:520] = 235.0
-    for index, digit in enumerate(mnist_digits):
-        alpha = cv2.resize(digit.astype(np.float32) / 255.0, (44, 44))
-        x, y = 160 + 70 * (index % 5), 140 + 110 * (index // 5)
-        frame[y : y + 44, x : x + 44] -= darkness * 255.0 * alpha
-    frame += rng.normal(0.0, 1.5, frame.shape)
-    return cv2.cvtColor(np.clip(frame, 0, 255).astype(np.uint8), cv2.COLOR_GRAY2BGR)
-
-
-def test_faint_pencil_is_ink_on_the_sheet(mnist_test, recognizer, monkeypatch):
-    """Ink 16% darker than the paper: on the sheet's upright view (the paper known to be
-    there) the strong floor SHEET_STRONG_INK keeps it; with the whole frame's STRONG_INK,
-    which guards against a desk's texture, most digits are lost (measured: 4 of 10 read)."""
-    from recognizer.core import config
-    from recognizer.detection.detector import read_digits
-    from tests.conftest import pick
-
-    wanted = [3, 1, 4, 1, 5, 9, 2, 6, 5, 3]
-    frame = _faint_sheet(pick(mnist_test, wanted), darkness=0.16)
-    assert config.SHEET_STRONG_INK < 0.16 < config.STRONG_INK
-    text = _reading(read_digits(frame, recognizer))
-    assert edit_distance(text, "".join(map(str, wanted))) <= 1
-    monkeypatch.setattr(config, "SHEET_STRONG_INK", config.STRONG_INK)
-    lost = edit_distance(_reading(read_digits(frame, recognizer)), "".join(map(str, wanted)))
-    assert lost >= 5

@@ -167,10 +167,6 @@ WEAK_INK = 0.06
 WEAK_SIGMAS = 4.0
 STRONG_INK = 0.18
 STRONG_SIGMAS = 7.0
-# ... on a sheet's upright view (the paper is known to be there), the floors are
-# SHEET_WEAK_INK and SHEET_STRONG_INK.
-SHEET_WEAK_INK = 0.06
-SHEET_STRONG_INK = 0.18
 # Ink pieces smaller than this many pixels (at working scale) are specks.
 MIN_PIECE_PIXELS = 6
 # A digit is at least MIN_DIGIT_PIXELS tall and MIN_DIGIT_FRACTION of the frame's shorter side,

@@ -70,7 +70,6 @@ def threshold_ink(
     gray: np.ndarray,
     light_on_dark: bool = False,
     kernel_fraction: float = config.BACKGROUND_KERNEL_FRACTION,
-    floors: tuple[float, float] | None = None,
 ) -> np.ndarray:
     """uint8 gray (any polarity) -> uint8 mask, 255 where there is ink.
 
@@ -80,18 +79,15 @@ def threshold_ink(
     the photo's noise (the paper grain, measured as a robust spread) with hysteresis: ink is
     every pixel WEAK darker than the paper that is connected to a pixel STRONG darker, so a
     thin or light stroke is kept whole while grain and specks, which never reach STRONG, drop.
-    floors: the (weak, strong) darkness floors, fractions of white, under the noise-adaptive
-    levels; default (WEAK_INK, STRONG_INK).
     """
-    weak_floor, strong_floor = floors or (config.WEAK_INK, config.STRONG_INK)
     if light_on_dark:
         gray = 255 - gray
     flat = normalise_paper(gray, kernel_fraction)
     step = 4 if min(flat.shape) >= 256 else 1
     paper, spread = _median_and_mad(flat[::step, ::step])
     sigma = 1.4826 * spread
-    weak = paper - max(weak_floor * 255, config.WEAK_SIGMAS * sigma)
-    strong = paper - max(strong_floor * 255, config.STRONG_SIGMAS * sigma)
+    weak = paper - max(config.WEAK_INK * 255, config.WEAK_SIGMAS * sigma)
+    strong = paper - max(config.STRONG_INK * 255, config.STRONG_SIGMAS * sigma)
     weak_mask = (flat < weak).astype(np.uint8)
     count, labels = cv2.connectedComponents(weak_mask, connectivity=8)
     if count <= 1:
