@@ -169,20 +169,3 @@ def test_lost_outline_is_kept_briefly_then_dropped(digits):
         track = update_sheet(track, None)
         assert track.shown is sheet
     assert update_sheet(track, None).shown is None
-
-
-def test_sheet_found_under_a_strong_gradient_of_light(digits, monkeypatch):
-    """A frame (scene seed 101, light gradient, the first frame) whose paper the gradient
-    darkens below the brightness masks' classes: only the saturation mask, tried when they
-    find nothing, finds it, and where it is."""
-    from recognizer.detection import sheet as sheet_module
-    from recognizer.synth.scenes import CONDITIONS
-
-    rng = np.random.default_rng([101, CONDITIONS.index("light gradient")])
-    scene = render_scene("light gradient", rng, *digits)
-    found = find_sheet(scene.frame)
-    assert found is not None and corner_error(found, scene.sheet) < 8
-    masks = sheet_module._masks
-    monkeypatch.setattr(sheet_module, "_masks",
-                        lambda small, found=None: masks(small, found=lambda: True))
-    assert find_sheet(scene.frame) is None  # the brightness masks alone find nothing

@@ -2,9 +2,7 @@
 
 A sheet held up before a camera is the brightest large region of the frame, of low
 saturation (white or off-white paper; a yellow sticky note is bright but saturated, so a
-second mask on brightness alone is tried too; when neither finds a sheet, low saturation
-alone, which a strong gradient of light does not change), with a quadrilateral outline.
-`find_sheet`:
+second mask on brightness alone is tried too), with a quadrilateral outline. `find_sheet`:
 
 1. reduces the frame to at most SHEET_MAX_SIDE px and thresholds a "paperness" image
    (brightness, less saturation) with Otsu; closes the digits' holes and opens off what
@@ -27,7 +25,6 @@ alone, which a strong gradient of light does not change), with a quadrilateral o
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
 
 import cv2
 import numpy as np
@@ -123,20 +120,18 @@ def _edge_step(image: np.ndarray, quad: np.ndarray) -> float:
     return float(np.median(image[inner > 0])) - float(np.median(image[outer > 0]))
 
 
-def _masks(small: np.ndarray, found: Callable[[], bool] = lambda: False):
+def _masks(small: np.ndarray) -> list[np.ndarray]:
     """Candidate paper masks of a small BGR frame, each with the image it thresholds:
     bright and unsaturated (Otsu on V - S, then Otsu again within its bright class), and
-    bright alone (Otsu on V: a sticky note); then, only if `found()` says none of these
-    gave a sheet, unsaturated alone (Otsu on 255 - S): a strong gradient of light darkens
-    part of the paper below the brightness classes, but leaves its saturation. (Offered
-    always, it wins by area where it joins a sticky note to the dull shapes behind it.)"""
+    bright alone (Otsu on V: a sticky note)."""
     hsv = cv2.cvtColor(small, cv2.COLOR_BGR2HSV)
     value, saturation = hsv[:, :, 2], hsv[:, :, 1]
     paperness = cv2.subtract(value, saturation)
+    masks = []
     for image in (paperness, value):
         image = cv2.GaussianBlur(image, (5, 5), 0)
         level, mask = cv2.threshold(image, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
-        yield mask, image
+        masks.append((mask, image))
         if image is not value:
             # A light background (a pale wall, a light colour) falls in the bright class
             # with the paper: Otsu again within that class parts them.
@@ -144,11 +139,8 @@ def _masks(small: np.ndarray, found: Callable[[], bool] = lambda: False):
             if bright.size > 16:
                 upper, _ = cv2.threshold(bright.reshape(1, -1), 0, 255,
                                          cv2.THRESH_BINARY + cv2.THRESH_OTSU)
-                yield (image > upper).astype(np.uint8) * 255, image
-    if not found():
-        image = cv2.GaussianBlur(255 - saturation, (5, 5), 0)
-        _, mask = cv2.threshold(image, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
-        yield mask, image
+                masks.append(((image > upper).astype(np.uint8) * 255, image))
+    return masks
 
 
 def find_sheet(frame: np.ndarray) -> Sheet | None:
@@ -174,7 +166,7 @@ def find_sheet(frame: np.ndarray) -> Sheet | None:
     best, best_area = None, 0.0
     opening = cv2.getStructuringElement(
         cv2.MORPH_ELLIPSE, (int(config.SHEET_OPEN * min(sh, sw)) | 1,) * 2)
-    for mask, image in _masks(small, found=lambda: best is not None):
+    for mask, image in _masks(small):
         mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, close)
         # fingers (light skin passes for paper) stick out of the sheet: open them off
         mask = cv2.morphologyEx(mask, cv2.MORPH_OPEN, opening)
