@@ -60,6 +60,7 @@ from recognizer.detection.merging import (
 from recognizer.detection.order import reading_order, renumber
 from recognizer.detection.polarity import reads_light_on_dark, reads_light_on_dark_tie
 from recognizer.detection.results import Detections, Digit
+from recognizer.detection.sharpen import reread_sharpened
 from recognizer.detection.touching import read_touching
 from recognizer.detection.sheet import Sheet, find_sheet, paper_in_view, quads_to_frame, warp_sheet
 
@@ -204,8 +205,9 @@ def read_digits(
     and the whole frame, and keeps the sheet's unless the whole frame has more digits the
     model reads confidently (a close-up or a form's box taken for the sheet cuts digits
     off; a photo is read once, so the second reading's time is affordable there).
-    Candidates that may be several touching digits are then re-read by the string reader
-    (`touching.read_touching`: one more batched call for all their pieces).
+    Candidates read as "not a digit" are read again sharpened (`sharpen.reread_sharpened`:
+    blurred digits), then those that may be several touching digits are re-read by the
+    string reader (`touching.read_touching`: one more batched call for all their pieces).
     """
     if whole_frame_fallback and isinstance(sheet, str):
         frame = check_image(frame)
@@ -223,7 +225,7 @@ def read_digits(
     if not found.digits:
         return found
     read = found.with_predictions(recognizer.predict_patches([d.patch for d in found.digits]))
-    return read_touching(frame, read, recognizer)
+    return read_touching(frame, reread_sharpened(read, recognizer), recognizer)
 
 
 def _read_ink(

@@ -18,6 +18,7 @@ from recognizer.core import config
 from recognizer.core.errors import one_line_reason
 from recognizer.core.predict import Recognizer
 from recognizer.detection.detector import find_digits
+from recognizer.detection.sharpen import reread_sharpened
 from recognizer.detection.touching import read_touching
 from recognizer.detection.results import Detections
 from recognizer.detection.sheet import find_sheet
@@ -80,7 +81,8 @@ def process_frame(
         need = [digit.patch is not None for digit in found.digits]
     predictions = recognizer.predict_patches(
         [digit.patch if read else None for digit, read in zip(found.digits, need)])
-    raw = read_touching(frame, found.with_predictions(predictions), recognizer)
+    read = reread_sharpened(found.with_predictions(predictions), recognizer)
+    raw = read_touching(frame, read, recognizer)
     tracker, tracks = update_tracks(tracker or TrackerState(frame_key=frame_key(frame)), raw.digits)
     tracker = replace(tracker, sheet=sheet_track)
     # Shown: confirmed tracks whose vote is a digit ("not a digit" candidates are not shown).
