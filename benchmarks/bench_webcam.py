@@ -186,6 +186,34 @@ def bench_held_sheet(recognizer, repeats: int):
     return rows
 
 
+def bench_settled(recognizer, images, repeats: int) -> list[str]:
+    """The settled live loop alone (what a user's frames cost): pages of 0 and 10 digits and
+    a sheet held up before a dark background, at 640x480 and 1280x720; median, mean and
+    90th percentile ms per frame (the loop spreads its work unevenly: a sheet looked for, or
+    settled digits re-read, every 3rd frame). `--speed-only`; copied into an older checkout,
+    the same harness times that tree."""
+    from recognizer.synth.scenes import load_digits, render_scene
+
+    def line(name, times):
+        return (f"{name}: median {statistics.median(times):.1f} mean {statistics.mean(times):.1f} "
+                f"p90 {np.percentile(times, 90):.1f} ms")
+
+    rng, out = np.random.default_rng(0), []
+    for size in ((640, 480), (1280, 720)):
+        for count in (0, 10):
+            frames = shaky(page(images, count, size, rng), 8, rng)
+            times = frame_times(live_loop(recognizer, config.TRACK_REREAD_EVERY), frames, repeats)
+            out.append(line(f"page {size[0]}x{size[1]} {count:2d} digits", times))
+    digits = load_digits("test")
+    for size in ((640, 480), (1280, 720)):
+        scene_rng = np.random.default_rng(5)
+        scene = render_scene("background: dark", scene_rng, *digits, size=size)
+        frames = shaky(scene.frame, 8, scene_rng)
+        times = frame_times(live_loop(recognizer, config.TRACK_REREAD_EVERY), frames, repeats)
+        out.append(line(f"sheet {size[0]}x{size[1]} {len(scene.labels):2d} digits", times))
+    return out
+
+
 def bench_breakdown(recognizer, images, repeats: int):
     """Where a 640x480 frame with 10 digits spends its time, stage by stage (median ms)."""
     from recognizer.detection.tracking import TrackerState, update_tracks
@@ -292,6 +320,8 @@ def main(argv=None) -> int:
     parser.add_argument("--frames", type=int, default=10_000, help="memory run length")
     parser.add_argument("--repeats", type=int, default=40, help="timed frames per case")
     parser.add_argument("--tutorial-repeats", type=int, default=6)
+    parser.add_argument("--speed-only", action="store_true",
+                        help="only the settled live loop's per-frame time (bench_settled)")
     args = parser.parse_args(argv)
     if not MNIST.is_file():
         sys.exit(f"needs MNIST at {MNIST}")
@@ -301,6 +331,9 @@ def main(argv=None) -> int:
     recognizer = Recognizer()
     print(f"model {recognizer.model_path.name} ({recognizer.backend}); {os.cpu_count()} cores; "
           f"load average {os.getloadavg()[0]:.2f}", flush=True)
+    if args.speed_only:
+        print("\n".join(bench_settled(recognizer, images, args.repeats)))
+        return 0
     # Memory first, before Keras/TensorFlow load (the tutorial comparison needs them), so
     # that the RSS is the live loop's own.
     print(f"memory over {args.frames} frames (640x480, 10 digits, overlay drawn):", flush=True)
