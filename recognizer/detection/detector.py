@@ -205,9 +205,11 @@ def read_digits(
     and the whole frame, and keeps the sheet's unless the whole frame has more digits the
     model reads confidently (a close-up or a form's box taken for the sheet cuts digits
     off; a photo is read once, so the second reading's time is affordable there).
-    Candidates read as "not a digit" are read again sharpened (`sharpen.reread_sharpened`:
-    blurred digits), then those that may be several touching digits are re-read by the
-    string reader (`touching.read_touching`: one more batched call for all their pieces).
+    Candidates that may be several touching digits (too wide, unsure or "not a digit") are
+    re-read by the string reader (`touching.read_touching`: one more batched call for all
+    their pieces); those it leaves "not a digit" are read again sharpened
+    (`sharpen.reread_sharpened`: one blurred digit). In that order: sharpened first, two
+    touching digits read as an unsure digit and no longer reached the string readers.
     """
     if whole_frame_fallback and isinstance(sheet, str):
         frame = check_image(frame)
@@ -225,7 +227,7 @@ def read_digits(
     if not found.digits:
         return found
     read = found.with_predictions(recognizer.predict_patches([d.patch for d in found.digits]))
-    return read_touching(frame, reread_sharpened(read, recognizer), recognizer)
+    return reread_sharpened(read_touching(frame, read, recognizer), recognizer)
 
 
 def _read_ink(

@@ -81,8 +81,10 @@ def process_frame(
         need = [digit.patch is not None for digit in found.digits]
     predictions = recognizer.predict_patches(
         [digit.patch if read else None for digit, read in zip(found.digits, need)])
-    read = reread_sharpened(found.with_predictions(predictions), recognizer)
-    raw = read_touching(frame, read, recognizer)
+    # Touching digits first (the string readers), then one blurred digit (sharpened): see
+    # detector.read_digits.
+    raw = reread_sharpened(read_touching(frame, found.with_predictions(predictions), recognizer),
+                           recognizer)
     tracker, tracks = update_tracks(tracker or TrackerState(frame_key=frame_key(frame)), raw.digits)
     tracker = replace(tracker, sheet=sheet_track)
     # Shown: confirmed tracks whose vote is a digit ("not a digit" candidates are not shown).
