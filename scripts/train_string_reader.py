@@ -27,6 +27,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from recognizer.apps.score import edit_distance  # noqa: E402
 from recognizer.core import config  # noqa: E402
 from recognizer.core.string_model import BLANK, greedy_decode, line_input  # noqa: E402
 from recognizer.synth.touching import blob_ink, make_number  # noqa: E402
@@ -81,16 +82,6 @@ def build_model():
     x = layers.Dropout(0.2)(x)
     logits = layers.Dense(BLANK + 1)(x)
     return keras.Model(inputs, logits)
-
-
-def edit_distance(a: str, b: str) -> int:
-    previous = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        current = [i]
-        for j, cb in enumerate(b, 1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
-        previous = current
-    return previous[-1]
 
 
 def check(model, lines, targets, lengths) -> dict:
