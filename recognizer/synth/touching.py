@@ -72,21 +72,18 @@ def make_number(
     return TouchingNumber(text, overlap, tuple(picked), tuple(places))
 
 
-def photo(number: TouchingNumber, rng: np.random.Generator, size: tuple[int, int] = (480, 640),
-          digit_px: float | None = None) -> np.ndarray:
-    """The number written on paper and photographed: a BGR uint8 frame of `size` (h, w),
-    digits about digit_px high (default 60-90 px a 28 px box), dark ink, light gradient,
-    blur and sensor noise."""
-    height, width = size
-    left, top, right, bottom = number.extent()
-    px = float(rng.uniform(60, 90)) if digit_px is None else float(digit_px)
-    scale = min(px / 28.0, 0.9 * width / (right - left), 0.9 * height / (bottom - top))
+def _written(number: TouchingNumber, scale: float, origin: tuple[float, float],
+             size: tuple[int, int], rng: np.random.Generator) -> tuple[np.ndarray, float]:
+    """The number's digits written in dark ink on paper, its extent's top-left corner at
+    `origin` of an image of `size` (w, h), a 28 px box `scale` x 28 px high: float32 gray
+    (paper level, ink darkness and a little blur drawn from rng, in that order) and the
+    paper's level. `photo` and `blob_ink` share it."""
+    width, height = size
+    left, top, _, _ = number.extent()
     ink = np.zeros((height, width), np.float32)
-    origin_x = rng.uniform(0.03 * width, max(0.03 * width, width - (right - left) * scale - 0.03 * width))
-    origin_y = rng.uniform(0.05 * height, max(0.05 * height, height - (bottom - top) * scale - 0.05 * height))
     for image, (x, y) in zip(number.images, number.places):
-        matrix = np.float32([[scale, 0, origin_x + (x - left) * scale],
-                             [0, scale, origin_y + (y - top) * scale]])
+        matrix = np.float32([[scale, 0, origin[0] + (x - left) * scale],
+                             [0, scale, origin[1] + (y - top) * scale]])
         placed = cv2.warpAffine(image.astype(np.float32) / 255.0, matrix, (width, height),
                                 flags=cv2.INTER_LINEAR)
         np.maximum(ink, placed, out=ink)
@@ -96,6 +93,21 @@ def photo(number: TouchingNumber, rng: np.random.Generator, size: tuple[int, int
     sigma = float(rng.uniform(0.0, 1.2))
     if sigma > 0.3:
         gray = cv2.GaussianBlur(gray, (0, 0), sigma)
+    return gray, paper
+
+
+def photo(number: TouchingNumber, rng: np.random.Generator, size: tuple[int, int] = (480, 640),
+          digit_px: float | None = None) -> np.ndarray:
+    """The number written on paper and photographed: a BGR uint8 frame of `size` (h, w),
+    digits about digit_px high (default 60-90 px a 28 px box), dark ink, light gradient,
+    blur and sensor noise."""
+    height, width = size
+    left, top, right, bottom = number.extent()
+    px = float(rng.uniform(60, 90)) if digit_px is None else float(digit_px)
+    scale = min(px / 28.0, 0.9 * width / (right - left), 0.9 * height / (bottom - top))
+    origin_x = rng.uniform(0.03 * width, max(0.03 * width, width - (right - left) * scale - 0.03 * width))
+    origin_y = rng.uniform(0.05 * height, max(0.05 * height, height - (bottom - top) * scale - 0.05 * height))
+    gray, _ = _written(number, scale, (origin_x, origin_y), (width, height), rng)
     ramp = np.linspace(1.0, rng.uniform(0.8, 1.0), width, dtype=np.float32)[None, :]
     gray = gray * ramp + rng.normal(0, rng.uniform(1, 5), gray.shape).astype(np.float32)
     frame = np.clip(gray, 0, 255).astype(np.uint8)
@@ -139,19 +151,7 @@ def blob_ink(number: TouchingNumber, rng: np.random.Generator,
     margin = 6
     width = int(np.ceil((right - left) * scale)) + 2 * margin
     height = int(np.ceil((bottom - top) * scale)) + 2 * margin
-    ink = np.zeros((height, width), np.float32)
-    for image, (x, y) in zip(number.images, number.places):
-        matrix = np.float32([[scale, 0, margin + (x - left) * scale],
-                             [0, scale, margin + (y - top) * scale]])
-        placed = cv2.warpAffine(image.astype(np.float32) / 255.0, matrix, (width, height),
-                                flags=cv2.INTER_LINEAR)
-        np.maximum(ink, placed, out=ink)
-    paper = float(rng.uniform(180, 235))
-    darkness = float(rng.uniform(0.7, 0.9))
-    gray = paper * (1.0 - darkness * ink)
-    sigma = float(rng.uniform(0.0, 1.2))
-    if sigma > 0.3:
-        gray = cv2.GaussianBlur(gray, (0, 0), sigma)
+    gray, paper = _written(number, scale, (margin, margin), (width, height), rng)
     noise = float(rng.uniform(1, 5))
     gray = gray + rng.normal(0, noise, gray.shape).astype(np.float32)
     flat = np.clip(gray / paper, 0.0, 2.0) * 255.0
