@@ -27,6 +27,18 @@ from recognizer.detection.results import Detections
 _CROP_HEIGHT_FACTOR = 2
 
 
+def main_pieces(binary: np.ndarray) -> np.ndarray:
+    """A blob's binary mask (uint8 0/1) without its pieces far smaller than the largest
+    (under a sixth and a bit of its area: a neighbour's stroke poking into the box, specks),
+    uint8 0/1. The string model's training renderer (`synth.touching.blob_ink`) uses it too."""
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(binary, connectivity=8)
+    if count <= 2:
+        return binary
+    areas = stats[1:, cv2.CC_STAT_AREA]
+    keep = np.concatenate(([False], areas >= 0.15 * areas.max()))
+    return keep[labels].astype(np.uint8)
+
+
 def _blob_ink(frame: np.ndarray, mask: np.ndarray, box) -> tuple[np.ndarray, float] | None:
     """The ink of the candidate in its box (bright on 0) and the factor it was reduced by;
     ink of a neighbour poking into the box (a piece far smaller than the largest) is left
@@ -38,12 +50,7 @@ def _blob_ink(frame: np.ndarray, mask: np.ndarray, box) -> tuple[np.ndarray, flo
         return None
     factor = min(1.0, _CROP_HEIGHT_FACTOR * config.STRING_HEIGHT / h)
     gray = to_gray(crop) * 255.0
-    binary = (crop_mask > 0).astype(np.uint8)
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(binary, connectivity=8)
-    if count > 2:
-        areas = stats[1:, cv2.CC_STAT_AREA]
-        keep = np.concatenate(([False], areas >= 0.15 * areas.max()))
-        binary = keep[labels].astype(np.uint8)
+    binary = main_pieces((crop_mask > 0).astype(np.uint8))
     if factor < 1.0:
         size = (max(2, round(w * factor)), max(2, round(h * factor)))
         gray = cv2.resize(gray, size, interpolation=cv2.INTER_AREA)

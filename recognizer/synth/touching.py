@@ -145,6 +145,7 @@ def blob_ink(number: TouchingNumber, rng: np.random.Generator,
     """
     from recognizer.core import config
     from recognizer.core.strings import ink_from_gray
+    from recognizer.detection.touching import main_pieces
 
     left, top, right, bottom = number.extent()
     scale = float(rng.uniform(*digit_px)) / 28.0
@@ -161,10 +162,6 @@ def blob_ink(number: TouchingNumber, rng: np.random.Generator,
     seeded = np.zeros(count, np.uint8)
     seeded[labels[flat < 255.0 - max(config.STRONG_INK * 255, config.STRONG_SIGMAS * spread)]] = 1
     seeded[0] = 0
-    mask = seeded[labels]
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
-    if count > 2:  # specks and a neighbour's far smaller piece are left out, as there
-        areas = stats[1:, cv2.CC_STAT_AREA]
-        mask = np.concatenate(([0], areas >= 0.15 * areas.max())).astype(np.uint8)[labels]
+    mask = main_pieces(seeded[labels])  # specks and a neighbour's piece left out, as there
     mask = cv2.dilate(mask, np.ones((3, 3), np.uint8))
     return ink_from_gray(np.clip(gray, 0, 255), mask)
