@@ -262,4 +262,4 @@ def test_a_worker_reads_single_threaded():
     """A worker of the local pool or a Ray actor (one of N on N cores, or holding one CPU)
     runs LiteRT on one thread."""
     recognizer = photos.worker_recognizer(photos.RunOptions(".", None))
-    assert recognizer.backend != "litert" or recognizer._run._num_threads == 1
+    assert recognizer.backend != "litert" or recognizer._run.num_threads == 1

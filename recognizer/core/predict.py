@@ -2,7 +2,7 @@
 
 `Recognizer` runs the exported `.tflite` with LiteRT (TensorFlow's on-device runtime, which
 starts in a fraction of a second) and falls back to the `.keras` model when LiteRT is not
-installed. Whole images are read by `predict_digit` / `predict_batch`, which run the one
+installed (the runners are in `recognizer.core.runtime`). Whole images are read by `predict_digit` / `predict_batch`, which run the one
 preprocessing path of `recognizer.core.preprocess` first; the detector and the drawing app
 preprocess their crops through the same path themselves and read them all at once with
 `predict_patches`. Its errors (`ModelNotFoundError`, `ModelLoadError`) are in
@@ -11,10 +11,8 @@ preprocess their crops through the same path themselves and read them all at onc
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Sequence
@@ -24,6 +22,7 @@ import numpy as np
 from recognizer.core import config
 from recognizer.core.errors import ModelLoadError, ModelNotFoundError, RecognizerError
 from recognizer.core.preprocess import to_mnist
+from recognizer.core.runtime import KerasRunner, LiteRTRunner, litert_interpreter_class
 
 
 # The three answers the core gives about a reading; every frontend shows these.
@@ -138,15 +137,6 @@ def default_model_path() -> Path:
     return Path(override) if override else config.TFLITE_MODEL
 
 
-def _litert_interpreter_class():
-    """LiteRT's Interpreter, or None where ai-edge-litert is not installed."""
-    try:
-        from ai_edge_litert.interpreter import Interpreter
-    except ImportError:
-        return None
-    return Interpreter
-
-
 def _missing_model_message(path: Path) -> str:
     return (
         f"model file not found: {path}\n"
@@ -155,110 +145,6 @@ def _missing_model_message(path: Path) -> str:
         "model's recipe), or point --model / "
         f"${config.MODEL_ENV_VAR} at an existing .tflite or .keras file."
     )
-
-
-@contextlib.contextmanager
-def _native_stderr_silenced():
-    """Hide the runtime's native "INFO: Created TensorFlow Lite XNNPACK delegate" line.
-
-    It is written by C++ straight to file descriptor 2, so Python's sys.stderr cannot catch
-    it. Failures still surface: they raise Python exceptions with their own messages.
-    """
-    try:
-        fd = sys.stderr.fileno()
-    except (AttributeError, ValueError, OSError):  # no real stderr (IDLE, pytest capture)
-        yield
-        return
-    sys.stderr.flush()
-    saved = os.dup(fd)
-    try:
-        with open(os.devnull, "w") as devnull:
-            os.dup2(devnull.fileno(), fd)
-        yield
-    finally:
-        os.dup2(saved, fd)
-        os.close(saved)
-
-
-def _batch_bucket(count: int) -> int:
-    """The batch size an interpreter is kept for: exact up to 4, then steps of 4, then 16.
-
-    Resizing an interpreter re-plans it (10-60 ms), so a live loop whose digit count varies
-    from frame to frame keeps one interpreter per bucket and pads the batch, wasting at most
-    3 digits' work below 32 instead of the up to 2x of powers of two.
-    """
-    if count <= 4:
-        return count
-    step = 4 if count <= 32 else 16
-    return -(-count // step) * step
-
-
-class _LiteRTBackend:
-    """Runs a .tflite model, one interpreter per batch size seen (resizing is not free)."""
-
-    name = "litert"
-
-    def __init__(self, path: Path, interpreter_class, num_threads: int,
-                 input_shape: tuple[int, ...] = (config.IMAGE_SIZE, config.IMAGE_SIZE, 1)):
-        self._path = path
-        self._input_shape = list(input_shape)
-        self._num_threads = num_threads
-        self._interpreter_class = interpreter_class
-        self._interpreters = {}
-        try:
-            self._interpreter(1)
-        except (ValueError, RuntimeError) as exc:
-            raise ModelLoadError(
-                f"cannot load {path} as a LiteRT model ({exc}); the file may be corrupt: "
-                "retrain with train_mnist.py or restore it from the repository"
-            ) from exc
-
-    def _interpreter(self, batch: int):
-        entry = self._interpreters.get(batch)
-        if entry is None:
-            interpreter = self._interpreter_class(
-                model_path=str(self._path), num_threads=self._num_threads
-            )
-            input_index = interpreter.get_input_details()[0]["index"]
-            interpreter.resize_tensor_input(input_index, [batch] + self._input_shape)
-            with _native_stderr_silenced():
-                interpreter.allocate_tensors()
-            output_index = interpreter.get_output_details()[0]["index"]
-            entry = (interpreter, input_index, output_index)
-            self._interpreters[batch] = entry
-        return entry
-
-    def __call__(self, batch: np.ndarray) -> np.ndarray:
-        count = len(batch)
-        size = _batch_bucket(count)
-        if size != count:
-            batch = np.concatenate([batch, np.zeros((size - count,) + batch.shape[1:], batch.dtype)])
-        interpreter, input_index, output_index = self._interpreter(size)
-        interpreter.set_tensor(input_index, batch)
-        interpreter.invoke()
-        return interpreter.get_tensor(output_index)[:count].copy()
-
-
-class _KerasBackend:
-    """Runs the .keras model directly (imports TensorFlow: slow to start, fine to run)."""
-
-    name = "keras"
-
-    def __init__(self, path: Path):
-        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-        import keras
-
-        try:
-            self._model = keras.saving.load_model(path, compile=False)
-        except (ValueError, OSError) as exc:
-            raise ModelLoadError(
-                f"cannot load {path} as a Keras model ({exc}); the file may be corrupt: "
-                "retrain with train_mnist.py or restore it from the repository"
-            ) from exc
-
-    def __call__(self, batch: np.ndarray) -> np.ndarray:
-        # Calling the model directly avoids model.predict's per-call setup (tf.data, callbacks).
-        return np.asarray(self._model(batch, training=False))
 
 
 class Recognizer:
@@ -278,7 +164,7 @@ class Recognizer:
         path = Path(model_path) if model_path is not None else default_model_path()
         if backend not in ("auto", "litert", "keras"):
             raise ValueError(f"backend must be 'auto', 'litert' or 'keras', not {backend!r}")
-        interpreter_class = _litert_interpreter_class() if backend != "keras" else None
+        interpreter_class = litert_interpreter_class() if backend != "keras" else None
         if backend == "litert" and interpreter_class is None:
             raise RecognizerError(
                 "the LiteRT backend needs ai-edge-litert: pip install ai-edge-litert"
@@ -293,8 +179,10 @@ class Recognizer:
         self.model_path = path
         self.card = ModelCard.beside(path)
         threads = num_threads or config.LITERT_THREADS
+        shape = (config.IMAGE_SIZE, config.IMAGE_SIZE, 1)
         self._run = (
-            _LiteRTBackend(path, interpreter_class, threads) if use_litert else _KerasBackend(path)
+            LiteRTRunner(path, interpreter_class, threads, shape, retrain="train_mnist.py")
+            if use_litert else KerasRunner(path, retrain="train_mnist.py")
         )
         self.backend = self._run.name
 

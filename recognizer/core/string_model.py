@@ -25,11 +25,13 @@ import numpy as np
 
 from recognizer.core import config
 from recognizer.core.errors import ModelNotFoundError
-from recognizer.core.predict import Prediction, _KerasBackend, _LiteRTBackend, _litert_interpreter_class
+from recognizer.core.predict import Prediction
 from recognizer.core.preprocess import stroke_width, to_mnist
+from recognizer.core.runtime import KerasRunner, LiteRTRunner, litert_interpreter_class
 from recognizer.core.strings import StringPiece, StringReading
 
 BLANK = config.NUM_CLASSES  # CTC's "nothing here", after the ten digits
+_TRAINING_SCRIPT = "scripts/train_string_reader.py"  # named by the errors of a missing or broken model
 
 
 @dataclass(frozen=True)
@@ -166,17 +168,16 @@ class StringModel:
 
     def __init__(self, model_path: str | Path | None = None, num_threads: int | None = None):
         path = Path(model_path) if model_path is not None else config.STRING_MODEL
-        interpreter_class = _litert_interpreter_class()
+        interpreter_class = litert_interpreter_class()
         if interpreter_class is None or path.suffix != ".tflite":
             path = path.with_suffix(".keras")
         if not path.is_file():
-            raise ModelNotFoundError(
-                f"string model not found: {path}; train it with scripts/train_string_reader.py")
+            raise ModelNotFoundError(f"string model not found: {path}; train it with {_TRAINING_SCRIPT}")
         shape = (config.STRING_LINE_HEIGHT, config.STRING_LINE_WIDTH, 1)
         self.model_path = path
-        self._run = (_LiteRTBackend(path, interpreter_class, num_threads or config.LITERT_THREADS,
-                                    input_shape=shape)
-                     if path.suffix == ".tflite" else _KerasBackend(path))
+        self._run = (LiteRTRunner(path, interpreter_class, num_threads or config.LITERT_THREADS,
+                                  shape, retrain=_TRAINING_SCRIPT)
+                     if path.suffix == ".tflite" else KerasRunner(path, retrain=_TRAINING_SCRIPT))
 
     def read(self, inks: Sequence[np.ndarray]) -> list[LineReading | None]:
         """Each ink image (bright on 0, one blob) read whole; None for one without ink or
