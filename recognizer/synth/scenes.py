@@ -14,6 +14,10 @@ row. `render_scene` returns the frame and its truth: the digits' labels in readi
 top to bottom on the sheet, left to right), each digit's quadrilateral in frame coordinates,
 the sheet's corners (None without paper) and the condition's name.
 
+The surfaces (backgrounds, skin, paper, ink and the digits inked in it) are painted by
+`synth.surfaces`; this module lays the digits out on the sheet, places the sheet in the
+frame, lights and photographs it.
+
 Digits come from the caller: MNIST *test* digits for evaluation, *train* digits for training
 (`load_digits`); without MNIST, `load_digits` falls back to the ten samples/digits images.
 """
@@ -27,11 +31,10 @@ import cv2
 import numpy as np
 
 from recognizer.core import config
-from recognizer.synth.negatives import make_negative, texture_image
-
-BACKGROUNDS = ("dark", "bright", "textured", "desk", "wood", "fabric", "clothes", "colour")
-PAPERS = ("white", "off-white", "sticky", "ruled", "squared")
-INKS = ("black", "blue", "red", "green", "pencil", "marker")
+from recognizer.synth.negatives import make_negative
+from recognizer.synth.surfaces import (
+    BACKGROUNDS, INKS, PAPERS, background, ink_colour, paper, skin_colour, smooth_noise,
+    write_digit)
 
 # condition name -> the factor it fixes (see `_draw_factors`).
 CONDITIONS = (
@@ -113,179 +116,7 @@ def load_digits(split: str = "test", path: Path = MNIST_NPZ) -> tuple[np.ndarray
     return np.stack(images), np.array(labels, np.uint8)
 
 
-# --- Backgrounds ----------------------------------------------------------------------------
-
-
-def _noise(shape, rng, sigma):
-    return cv2.GaussianBlur(rng.normal(0, 1, shape).astype(np.float32), (0, 0), sigma)
-
-
-def _colourise(gray: np.ndarray, colour) -> np.ndarray:
-    """A 0-255 gray texture tinted: its brightness scales a BGR colour."""
-    return gray[..., None] / 255.0 * np.asarray(colour, np.float32)[None, None, :]
-
-
-def _texture(kind: str, height: int, width: int, rng) -> np.ndarray:
-    """negatives.texture_image at frame size (it draws in a square), float 0-255."""
-    side = max(height, width)
-    scale = rng.uniform(0.5, 1.0)
-    image = texture_image(kind, rng, size=max(64, int(side * scale)))
-    return cv2.resize(image.astype(np.float32), (side, side))[:height, :width]
-
-
-def background(kind: str, height: int, width: int, rng) -> np.ndarray:
-    """A background of a kind (see BACKGROUNDS), float32 BGR 0-255."""
-    shape = (height, width)
-    if kind == "dark":
-        level = rng.uniform(8, 55)
-        tint = rng.uniform(0.8, 1.2, 3)
-        image = np.full((height, width, 3), level, np.float32) * tint
-        return image + 6 * _noise(shape, rng, 3)[..., None]
-    if kind == "bright":  # a light wall or a white desk: bright, but not as white as paper
-        level = rng.uniform(150, 200)
-        image = np.full((height, width, 3), level, np.float32) * rng.uniform(0.9, 1.05, 3)
-        ramp = np.linspace(rng.uniform(0.85, 1.0), rng.uniform(0.85, 1.0), width)[None, :, None]
-        return image * ramp + 4 * _noise(shape, rng, 4)[..., None]
-    if kind == "textured":  # blotches and stripes of strong contrast
-        blotch = _noise(shape, rng, rng.uniform(2, 6))
-        blotch = 128 + 90 * np.tanh(2 * blotch / (blotch.std() + 1e-6))
-        colour = rng.uniform(0.5, 1.0, 3) * 255
-        image = _colourise(blotch, colour)
-        for _ in range(int(rng.integers(5, 15))):
-            p0 = (int(rng.integers(0, width)), int(rng.integers(0, height)))
-            p1 = (int(rng.integers(0, width)), int(rng.integers(0, height)))
-            cv2.line(image, p0, p1, rng.uniform(0, 120, 3).tolist(), int(rng.integers(2, 8)))
-        return image
-    if kind == "desk":  # a desk with things on it: pens, cups, papers' corners, cables
-        image = np.full((height, width, 3), 1.0, np.float32) * rng.uniform(60, 170, 3)
-        image += 8 * _noise(shape, rng, 5)[..., None]
-        for _ in range(int(rng.integers(8, 20))):
-            colour = rng.uniform(0, 255, 3).tolist()
-            x, y = int(rng.integers(0, width)), int(rng.integers(0, height))
-            shape_kind = rng.integers(4)
-            if shape_kind == 0:
-                cv2.line(image, (x, y), (x + int(rng.integers(-150, 150)), y + int(rng.integers(-150, 150))),
-                         colour, int(rng.integers(3, 12)))
-            elif shape_kind == 1:
-                cv2.ellipse(image, (x, y), (int(rng.integers(10, 60)), int(rng.integers(10, 60))),
-                            float(rng.uniform(0, 180)), 0, 360, colour, -1)
-            elif shape_kind == 2:
-                cv2.rectangle(image, (x, y), (x + int(rng.integers(20, 120)), y + int(rng.integers(20, 90))),
-                              colour, int(rng.choice([-1, 2, 3])))
-            else:  # a cable
-                xs = np.linspace(0, width, 20)
-                ys = y + 40 * np.sin(xs / rng.uniform(30, 90) + rng.uniform(0, 6))
-                cv2.polylines(image, [np.stack([xs, ys], 1).astype(np.int32)], False, colour, 3)
-        return image
-    if kind == "wood":
-        grain = _texture("wood", height, width, rng)
-        return _colourise(grain, rng.uniform([40, 80, 130], [90, 130, 200])) + 5 * _noise(shape, rng, 2)[..., None]
-    if kind == "fabric":
-        weave = _texture("fabric", height, width, rng)
-        return _colourise(weave, rng.uniform(60, 255, 3)) + 4 * _noise(shape, rng, 1)[..., None]
-    if kind == "clothes":  # a shirt with folds, skin of the neck and arms
-        colour = rng.uniform(30, 230, 3)
-        folds = _noise(shape, rng, rng.uniform(12, 25))
-        folds = folds / (folds.std() + 1e-6)
-        shade = 1.0 - 0.35 * np.clip(np.abs(folds), 0, 2) / 2 - 0.3 * (np.abs(folds) < 0.08)
-        image = shade[..., None] * colour[None, None, :]
-        _skin(image, rng, int(rng.integers(1, 4)))
-        return image
-    if kind == "colour":
-        image = np.empty((height, width, 3), np.float32)
-        image[:] = rng.uniform(0, 255, 3)
-        for _ in range(int(rng.integers(2, 5))):
-            points = rng.uniform(0, 1, (int(rng.integers(3, 6)), 2)) * (width, height)
-            hull = cv2.convexHull(points.astype(np.int32))
-            cv2.fillConvexPoly(image, hull, rng.uniform(0, 255, 3).tolist())
-        return image
-    raise ValueError(f"unknown background {kind!r}")
-
-
-def _skin_colour(rng) -> np.ndarray:
-    """A BGR skin tone, light to dark."""
-    tone = rng.uniform(0, 1)
-    return np.array([60 + 120 * tone, 80 + 110 * tone, 110 + 120 * tone], np.float32)
-
-
-def _skin(image: np.ndarray, rng, count: int) -> None:
-    """Patches of skin (a neck, a forearm) drawn on the image, in place."""
-    height, width = image.shape[:2]
-    for _ in range(count):
-        colour = _skin_colour(rng)
-        mask = np.zeros((height, width), np.float32)
-        centre = (int(rng.integers(0, width)), int(rng.integers(0, height)))
-        axes = (int(rng.uniform(0.08, 0.3) * width), int(rng.uniform(0.08, 0.4) * height))
-        cv2.ellipse(mask, centre, axes, float(rng.uniform(0, 180)), 0, 360, 1.0, -1)
-        mask = cv2.GaussianBlur(mask, (0, 0), 3)[..., None]
-        shade = 1.0 + 0.15 * _noise((height, width), rng, 8)[..., None]
-        image[:] = image * (1 - mask) + colour * shade * mask
-
-
-# --- The sheet ------------------------------------------------------------------------------
-
-
-def paper(kind: str, height: int, width: int, rng) -> np.ndarray:
-    """A sheet of a kind (see PAPERS), float32 BGR, with a faint fibre texture."""
-    if kind == "white":
-        tint = rng.uniform(238, 252, 3)
-    elif kind == "off-white":
-        tint = rng.uniform([200, 220, 228], [225, 240, 248])
-    elif kind == "sticky":
-        tint = rng.uniform([90, 215, 235], [150, 245, 255])
-    else:
-        tint = rng.uniform([225, 230, 232], [245, 248, 250])
-    sheet = np.empty((height, width, 3), np.float32)
-    sheet[:] = tint
-    sheet += 3 * _noise((height, width), rng, 1.0)[..., None]
-    if kind == "ruled":
-        step = int(rng.uniform(0.06, 0.1) * height)
-        for y in range(step, height, step):
-            cv2.line(sheet, (0, y), (width, y), (200, 160, 120), 1, cv2.LINE_AA)
-        x = int(0.08 * width)
-        cv2.line(sheet, (x, 0), (x, height), (120, 120, 220), 1, cv2.LINE_AA)
-    elif kind == "squared":
-        step = int(rng.uniform(0.03, 0.05) * height)
-        for y in range(step, height, step):
-            cv2.line(sheet, (0, y), (width, y), (205, 185, 170), 1, cv2.LINE_AA)
-        for x in range(step, width, step):
-            cv2.line(sheet, (x, 0), (x, height), (205, 185, 170), 1, cv2.LINE_AA)
-    return sheet
-
-
-def ink_colour(kind: str, rng) -> np.ndarray:
-    """A BGR ink colour of a kind (see INKS)."""
-    if kind == "black":
-        return rng.uniform(10, 45, 3)
-    if kind == "blue":
-        return rng.uniform([120, 30, 10], [170, 70, 50])
-    if kind == "red":
-        return rng.uniform([20, 20, 150], [60, 50, 200])
-    if kind == "green":
-        return rng.uniform([40, 100, 10], [80, 140, 50])
-    if kind == "pencil":
-        return np.full(3, rng.uniform(85, 120))
-    if kind == "marker":
-        return rng.uniform(5, 40, 3)
-    raise ValueError(f"unknown ink {kind!r}")
-
-
-def write_digit(sheet: np.ndarray, digit: np.ndarray, x: int, y: int, size: int,
-                colour: np.ndarray, ink: str) -> tuple[int, int, int, int]:
-    """Draw a 28x28 MNIST digit as ink into the sheet, its cell at (x, y) size px; returns
-    the box (x0, y0, x1, y1) of its ink on the sheet."""
-    alpha = cv2.resize(digit, (size, size), interpolation=cv2.INTER_CUBIC).astype(np.float32) / 255
-    if ink == "marker":  # a thick felt tip
-        width = max(3, int(size * 0.06)) | 1
-        alpha = cv2.dilate(alpha, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (width, width)))
-    elif ink == "pencil":  # thinner and grainy
-        alpha = cv2.erode(alpha, np.ones((2, 2), np.uint8)) if size >= 40 else alpha
-        alpha = alpha * np.random.default_rng(int(x * 31 + y)).uniform(0.6, 1.0, alpha.shape)
-    alpha = np.clip(alpha * 1.15, 0, 1)
-    region = sheet[y : y + size, x : x + size]
-    region[:] = region * (1 - alpha[..., None]) + colour[None, None, :] * alpha[..., None]
-    ys, xs = np.nonzero(alpha > 0.3)
-    return x + int(xs.min()), y + int(ys.min()), x + int(xs.max()) + 1, y + int(ys.max()) + 1
+# --- Digits on the sheet --------------------------------------------------------------------
 
 
 def layout(rng, width: int, height: int, mixed: bool) -> list[list[tuple[int, int, int]]]:
@@ -379,7 +210,7 @@ def _fingers(image: np.ndarray, corners: np.ndarray, rng, count: int) -> None:
         mask = np.zeros((height, width), np.float32)
         cv2.line(mask, tuple(int(v) for v in base), tuple(int(v) for v in tip), 1.0, thick)
         mask = cv2.GaussianBlur(mask, (0, 0), 1.5)[..., None]
-        shade = _skin_colour(rng) * (0.9 + 0.1 * _noise((height, width), rng, 6)[..., None])
+        shade = skin_colour(rng) * (0.9 + 0.1 * smooth_noise((height, width), rng, 6)[..., None])
         image[:] = image * (1 - mask) + shade * mask
 
 
