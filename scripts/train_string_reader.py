@@ -2,11 +2,15 @@
 """Train the string model: a small CNN read with CTC that reads a blob of touching digits
 whole (`recognizer.core.string_model`), on numbers of MNIST *train* digits only.
 
-Each example is a number of 1 to 6 MNIST train digits whose ink overlaps by 0 to
---max-overlap of a digit's width (`synth.touching.make_number`), rendered as the photo path
-hands a candidate to the reader (`synth.touching.blob_ink`) and put in the model's line
+Each example is a line (LINE_KINDS): a number of 1 to 6 MNIST train digits whose ink
+overlaps by 0 to --max-overlap of a digit's width (`synth.touching.make_number`); letters,
+shapes, doodles and scribbles of `synth.negatives`' training kinds, alone or touching (read
+as nothing: CTC's empty label); digits with such glyphs among them (read as the digits); a
+single digit stretched wide (one digit). Each is rendered as the photo path hands a
+candidate to the reader (`synth.touching.blob_ink`) and put in the model's line
 (`string_model.line_input`). Training runs for --minutes of wall time (Adam, the rate cut
-by 10 for the last quarter); the check set is numbers of MNIST *test* digits, another seed.
+by 10 for the last quarter), from scratch or from a saved model (--init); the check set is
+lines of MNIST *test* digits and negatives of another seed.
 
     .venv/bin/python scripts/train_string_reader.py --minutes 20 --out models
 
@@ -23,6 +27,7 @@ import sys
 import time
 from pathlib import Path
 
+import cv2
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -37,26 +42,71 @@ MAX_DIGITS = 6
 STEPS = config.STRING_LINE_WIDTH // 4  # the model's outputs along the line
 
 
-def make_examples(images, labels, count: int, seed: int, max_overlap: float):
-    """count lines (uint8, LINE_HEIGHT x LINE_WIDTH), their digit labels padded with -1,
-    and the label lengths. Numbers of 2-4 digits are as likely as 1, 5 or 6 together."""
+# What a line holds, and how often: numbers of digits only (of 2-4 digits as likely as 1, 5
+# or 6 together), letters and shapes only (read as nothing), digits with letters or shapes
+# among them (read as their digits), one digit stretched wide (one digit, not two).
+LINE_KINDS = {"digits": 0.68, "negatives": 0.2, "mixed": 0.07, "stretched": 0.05}
+NEGATIVE_KINDS = ("letter", "shape", "doodle", "scribble")  # synth.negatives' training kinds
+
+
+def negative_glyphs(count: int, seed: int, digits: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """count 28x28 negatives (light on dark) of the training kinds that are ink a reader
+    may meet among digits, in equal shares; the held-out kinds stay out, for the scene
+    benchmark's letters-and-shapes rows."""
+    from recognizer.synth.negatives import make_negative
+
     rng = np.random.default_rng(seed)
+    glyphs = []
+    while len(glyphs) < count:
+        glyph = make_negative(NEGATIVE_KINDS[len(glyphs) % len(NEGATIVE_KINDS)], rng, digits, labels)
+        if glyph is not None:
+            glyphs.append(glyph)
+    return np.stack(glyphs)
+
+
+def make_examples(images, labels, count: int, seed: int, max_overlap: float,
+                  negatives: np.ndarray | None = None):
+    """count lines (uint8, LINE_HEIGHT x LINE_WIDTH), their digit labels padded with -1,
+    the label lengths and each line's kind (LINE_KINDS; digits only without negatives)."""
+    rng = np.random.default_rng(seed)
+    kinds = list(LINE_KINDS) if negatives is not None else ["digits"]
+    weights = np.array([LINE_KINDS[k] for k in kinds])
+    if negatives is not None:  # one pool: the digits, then the negatives without a label
+        pool = np.concatenate([images, negatives])
+        pool_labels = np.concatenate([labels.astype(np.int64), np.full(len(negatives), -1)])
     lines = np.zeros((count, config.STRING_LINE_HEIGHT, config.STRING_LINE_WIDTH), np.uint8)
     targets = np.full((count, MAX_DIGITS), -1, np.int32)
     lengths = np.zeros(count, np.int32)
-    k = 0
-    while k < count:
-        digits = int(rng.choice([1, 2, 3, 4, 5, 6], p=[0.1, 0.22, 0.22, 0.22, 0.12, 0.12]))
-        number = make_number(images, labels, rng, count=digits,
-                             overlap=float(rng.uniform(0.0, max_overlap)))
-        prepared = line_input(blob_ink(number, rng))
-        if prepared is None:
+    made: list[str] = []
+    while len(made) < count:
+        kind = str(rng.choice(kinds, p=weights / weights.sum()))
+        size = int(rng.choice([1, 2, 3, 4, 5, 6], p=[0.1, 0.22, 0.22, 0.22, 0.12, 0.12]))
+        overlap = float(rng.uniform(0.0, max_overlap))
+        if kind == "digits":
+            number = make_number(images, labels, rng, count=size, overlap=overlap)
+        elif kind == "negatives":
+            choice = len(images) + rng.integers(0, len(negatives), size=min(size, 4))
+            number = make_number(pool, pool_labels, rng, overlap=overlap, choice=choice)
+        elif kind == "mixed":
+            size = max(size, 2)
+            choice = rng.integers(0, len(images), size=size)
+            swap = rng.random(size) < 0.4
+            choice[swap] = len(images) + rng.integers(0, len(negatives), size=int(swap.sum()))
+            number = make_number(pool, pool_labels, rng, overlap=overlap, choice=choice)
+        else:
+            number = make_number(images, labels, rng, count=1)
+        ink = blob_ink(number, rng)
+        if kind == "stretched":  # a wide 0, a 4 with a long bar: still one digit
+            ink = cv2.resize(ink, (int(ink.shape[1] * rng.uniform(1.4, 2.4)), ink.shape[0]))
+        prepared = line_input(ink)
+        if prepared is None or len(number.label) > MAX_DIGITS:
             continue
+        k = len(made)
         lines[k] = np.round(prepared[0] * 255).astype(np.uint8)
-        targets[k, :digits] = [int(c) for c in number.label]
-        lengths[k] = digits
-        k += 1
-    return lines, targets, lengths
+        targets[k, : len(number.label)] = [int(c) for c in number.label]
+        lengths[k] = len(number.label)
+        made.append(kind)
+    return lines, targets, lengths, made
 
 
 def build_model():
@@ -84,7 +134,18 @@ def build_model():
     return keras.Model(inputs, logits)
 
 
-def check(model, lines, targets, lengths) -> dict:
+def load_logits_model(path: Path):
+    """A saved string model (logits with a softmax on top, as `export_tflite` saves it)
+    without its softmax, to train on."""
+    import keras
+
+    saved = keras.models.load_model(path)
+    return keras.Model(saved.inputs, saved.layers[-2].output)
+
+
+def check(model, lines, targets, lengths, kinds) -> dict:
+    """Digit accuracy and exact lines, over the lines that hold digits and per line kind
+    (a line of letters and shapes is right when nothing is read)."""
     import tensorflow as tf
 
     logits = model.predict(lines[..., None].astype(np.float32) / 255.0, batch_size=256, verbose=0)
@@ -93,9 +154,15 @@ def check(model, lines, targets, lengths) -> dict:
     for probs, target, length in zip(probabilities, targets, lengths):
         truth = "".join(str(int(d)) for d in target[:length])
         read = "".join(str(d) for d, _, _ in greedy_decode(probs))
-        accuracy.append(max(0.0, 1.0 - edit_distance(truth, read) / len(truth)))
+        accuracy.append(max(0.0, 1.0 - edit_distance(truth, read) / max(len(truth), 1)))
         exact.append(read == truth)
-    return {"digit_accuracy": float(np.mean(accuracy)), "exact": float(np.mean(exact))}
+    kinds = np.asarray(kinds)
+    accuracy, exact = np.asarray(accuracy), np.asarray(exact)
+    digits = lengths > 0
+    figures = {"digit_accuracy": float(accuracy[digits].mean()), "exact": float(exact[digits].mean())}
+    for kind in dict.fromkeys(kinds):
+        figures[f"exact_{kind}"] = float(exact[kinds == kind].mean())
+    return figures
 
 
 def export_tflite(model, path: Path) -> None:
@@ -122,6 +189,11 @@ def main(argv=None) -> int:
     parser.add_argument("--max-overlap", type=float, default=0.3)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--negatives", type=int, default=16000,
+                        help="letters, shapes, doodles and scribbles to put in lines (0: none)")
+    parser.add_argument("--init", type=Path, default=None,
+                        help="start from this string model (.keras) instead of from scratch")
+    parser.add_argument("--learning-rate", type=float, default=1e-3)
     args = parser.parse_args(argv)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     import tensorflow as tf
@@ -133,15 +205,20 @@ def main(argv=None) -> int:
         x_train, y_train = data["x_train"], data["y_train"]
         x_test, y_test = data["x_test"], data["y_test"]
     start = time.time()
-    lines, targets, lengths = make_examples(x_train, y_train, args.examples, args.seed,
-                                            args.max_overlap)
-    check_set = make_examples(x_test, y_test, args.check, args.seed + 1, args.max_overlap)
+    negatives = check_negatives = None
+    if args.negatives:  # the check set's from MNIST test digits and another seed
+        negatives = negative_glyphs(args.negatives, args.seed, x_train, y_train)
+        check_negatives = negative_glyphs(max(args.check, 400), args.seed + 1, x_test, y_test)
+    lines, targets, lengths, _ = make_examples(x_train, y_train, args.examples, args.seed,
+                                               args.max_overlap, negatives)
+    check_set = make_examples(x_test, y_test, args.check, args.seed + 1, args.max_overlap,
+                              check_negatives)
     print(f"{args.examples} training lines, {args.check} check lines in "
           f"{time.time() - start:.0f} s", flush=True)
 
-    model = build_model()
+    model = build_model() if args.init is None else load_logits_model(args.init)
     model.summary(print_fn=lambda line: print(line, flush=True))
-    optimizer = tf.keras.optimizers.Adam(learning_rate=1e-3)
+    optimizer = tf.keras.optimizers.Adam(learning_rate=args.learning_rate)
 
     @tf.function
     def train_step(batch, labels, label_lengths):
@@ -167,8 +244,8 @@ def main(argv=None) -> int:
             elapsed = time.time() - train_start
             if elapsed >= budget:
                 break
-            if elapsed > 0.75 * budget and float(optimizer.learning_rate.numpy()) > 2e-4:
-                optimizer.learning_rate.assign(1e-4)
+            if elapsed > 0.75 * budget and float(optimizer.learning_rate.numpy()) > 0.15 * args.learning_rate:
+                optimizer.learning_rate.assign(0.1 * args.learning_rate)
             index = order[first : first + args.batch]
             batch = lines[index][..., None].astype(np.float32) / 255.0
             shift = rng.integers(-1, 2)  # a pixel up or down
@@ -194,7 +271,9 @@ def main(argv=None) -> int:
         "recipe": " ".join(sys.argv),
         "examples": args.examples, "steps": step, "epochs": epoch, "batch": args.batch,
         "minutes": round((time.time() - train_start) / 60, 1),
-        "max_overlap": args.max_overlap, "seed": args.seed,
+        "max_overlap": args.max_overlap, "seed": args.seed, "negatives": args.negatives,
+        "line_kinds": LINE_KINDS if args.negatives else {"digits": 1.0},
+        "init": str(args.init) if args.init else None, "learning_rate": args.learning_rate,
         "check_mnist_test": figures, "history": history,
     }
     tflite.with_suffix(".json").write_text(json.dumps(card, indent=2) + "\n")

@@ -22,8 +22,8 @@ Polyline = list[tuple[float, float]]
 
 @dataclass(frozen=True)
 class TouchingNumber:
-    """One number: its digits' labels, images (28x28 uint8, light on dark) and where each
-    one's 28x28 box sits (x, y in MNIST pixels) so that the inks overlap by `overlap`."""
+    """One number: its digits' labels, images (28x28 uint8, light on dark; a glyph that is
+    no digit has no label) and where each one's 28x28 box sits (x, y in MNIST pixels) so that the inks overlap by `overlap`."""
 
     label: str
     overlap: float  # fraction of the mean digit width by which neighbours' ink overlaps
@@ -68,7 +68,9 @@ def make_number(
         y = float(rng.uniform(-1.0, 1.0))
         places.append((x, y))
         ink_right = x + right
-    text = "".join(str(int(labels[int(i)])) for i in choice)
+    # a label below 0 is a glyph that is no digit (a letter or a shape among the digits,
+    # for training the string model to read nothing there)
+    text = "".join(str(int(labels[int(i)])) for i in choice if int(labels[int(i)]) >= 0)
     return TouchingNumber(text, overlap, tuple(picked), tuple(places))
 
 
