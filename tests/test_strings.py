@@ -136,8 +136,8 @@ def test_a_wide_photographed_zero_is_one_digit(recognizer, samples):
 @pytest.mark.parametrize("pen", [6, 16])
 def test_a_blob_the_reader_cannot_explain_is_never_a_confident_number(recognizer, pen):
     # A wide scribble: a loop run back and forth over itself, one piece of ink. The string
-    # model reads a thick one as 1s; the digit model finds its pieces no digits (mean "not a
-    # digit" over STRING_LINE_MAX_NOT_DIGIT), and a thin one is beyond its training's pens.
+    # model learnt scribbles as no digits (a thick one was read as 1s before), and a thin one
+    # is beyond its training's pens.
     points = [(x, 160 + 90 * np.sin(x / 9.0)) for x in np.linspace(120, 520, 120)]
     reading = read_drawing(drawn([points]), recognizer)
     assert not reading.is_confident(), reading.label()

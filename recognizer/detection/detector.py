@@ -254,7 +254,8 @@ def _read_ink(
         fitted = fitted_kernel_fraction(threshold_ink(small, light_on_dark))
         if fitted < config.BACKGROUND_KERNEL_FRACTION * config.REFINE_MAX_KERNEL:
             fraction = fitted
-    mask = threshold_ink(gray, light_on_dark, fraction)
+    strong = config.SHEET_STRONG_INK if scale_free else config.STRONG_INK
+    mask = threshold_ink(gray, light_on_dark, fraction, strong)
     labels, pieces = components(mask)
     if scale_free and any(_is_net(p, frame_shape) for p in pieces):
         # Squared or ruled paper: its lines make one net across the sheet. They are finer
@@ -262,7 +263,8 @@ def _read_ink(
         # takes them out of the image before it is thresholded again.
         kernel = np.ones((config.NET_LINE_WIDTH, config.NET_LINE_WIDTH), np.uint8)
         operation = cv2.MORPH_OPEN if light_on_dark else cv2.MORPH_CLOSE
-        mask = threshold_ink(cv2.morphologyEx(gray, operation, kernel), light_on_dark, fraction)
+        mask = threshold_ink(cv2.morphologyEx(gray, operation, kernel), light_on_dark, fraction,
+                             strong)
         labels, pieces = components(mask)
     min_side = min(frame_shape)
     min_height = max(config.MIN_DIGIT_PIXELS, config.MIN_DIGIT_FRACTION * min_side)

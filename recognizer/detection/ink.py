@@ -70,6 +70,7 @@ def threshold_ink(
     gray: np.ndarray,
     light_on_dark: bool = False,
     kernel_fraction: float = config.BACKGROUND_KERNEL_FRACTION,
+    strong_ink: float = config.STRONG_INK,
 ) -> np.ndarray:
     """uint8 gray (any polarity) -> uint8 mask, 255 where there is ink.
 
@@ -79,6 +80,7 @@ def threshold_ink(
     the photo's noise (the paper grain, measured as a robust spread) with hysteresis: ink is
     every pixel WEAK darker than the paper that is connected to a pixel STRONG darker, so a
     thin or light stroke is kept whole while grain and specks, which never reach STRONG, drop.
+    strong_ink: STRONG's floor as a fraction of white (lower on a sheet, for pencil).
     """
     if light_on_dark:
         gray = 255 - gray
@@ -87,7 +89,7 @@ def threshold_ink(
     paper, spread = _median_and_mad(flat[::step, ::step])
     sigma = 1.4826 * spread
     weak = paper - max(config.WEAK_INK * 255, config.WEAK_SIGMAS * sigma)
-    strong = paper - max(config.STRONG_INK * 255, config.STRONG_SIGMAS * sigma)
+    strong = paper - max(strong_ink * 255, config.STRONG_SIGMAS * sigma)
     weak_mask = (flat < weak).astype(np.uint8)
     count, labels = cv2.connectedComponents(weak_mask, connectivity=8)
     if count <= 1:
