@@ -43,6 +43,7 @@ from recognizer.core.config import (
     MODEL_STEM,
     MODELS_DIR,
     NUM_CLASSES,
+    PHOTO_DIGITS,
     REJECT_CLASS,
     REJECT_NEGATIVES,
     SCENE_FRAMES,
@@ -171,6 +172,27 @@ def pen_style(x: np.ndarray, seed: int) -> np.ndarray:
     return copies
 
 
+def photographed_copies(x: np.ndarray, y: np.ndarray, count: int, seed: int):
+    """count training digits (drawn at random) inked on paper and photographed as half the
+    negatives are (`synth.pen.photographed`: blur, a light gradient, sensor noise, then
+    `to_mnist`), with their labels: without them the photographed look belongs mostly to
+    the "not a digit" class, and a blurred or noisy digit on a real photo pays for it."""
+    import cv2
+
+    from recognizer.synth import pen
+
+    rng = np.random.default_rng(seed)
+    copies, labels = [], []
+    while len(copies) < count:
+        i = int(rng.integers(len(x)))
+        paper = 255.0 - cv2.resize(x[i].astype(np.float32), None, fx=3, fy=3)
+        patch = pen.photographed(paper, rng)
+        if patch is not None:
+            copies.append(patch)
+            labels.append(y[i])
+    return np.stack(copies), np.array(labels, np.uint8)
+
+
 # --- "Not a digit" -----------------------------------------------------------------------
 
 
@@ -178,7 +200,8 @@ def reject_data(x_train, y_train, seed: int, limit: int | None):
     """Training and calibration sets for --reject.
 
     Returns the digits to train on (all but the last CALIBRATION_DIGITS, kept back), the
-    extra training images (the styled digits of recognizer.synth.styles, negatives of the
+    extra training images (the styled digits of recognizer.synth.styles, photographed copies
+    of training digits, negatives of the
     training kinds labelled REJECT_CLASS, and the detector's candidates in generated scenes
     of training digits, recognizer.synth.scene_crops) and the calibration set (the kept-back
     digits and negatives of another seed), each as (x, y).
@@ -192,14 +215,18 @@ def reject_data(x_train, y_train, seed: int, limit: int | None):
     share = 1.0 if limit is None else min(1.0, limit / 60_000)
     negatives, _ = make_negatives(max(10, int(REJECT_NEGATIVES * share)), seed, x_train, y_train)
     styled, styled_y, _ = make_styled_digits(max(7, int(STYLED_DIGITS * share)), seed + 1)
+    photos, photos_y = photographed_copies(x_train, y_train, max(10, int(PHOTO_DIGITS * share)),
+                                           seed + 3)
     cal_negatives, _ = make_negatives(max(10, int(CALIBRATION_NEGATIVES * share)), seed + 2,
                                       x_train, y_train)
     scenes, scenes_y = scene_data(max(2, int(SCENE_FRAMES * share)), seed, x_train, y_train)
-    x_extra = np.concatenate([styled, negatives, scenes])
-    y_extra = np.concatenate([styled_y, np.full(len(negatives), REJECT_CLASS, np.uint8), scenes_y])
+    x_extra = np.concatenate([styled, photos, negatives, scenes])
+    y_extra = np.concatenate([styled_y, photos_y, np.full(len(negatives), REJECT_CLASS, np.uint8),
+                              scenes_y])
     x_cal = np.concatenate([x_cal, cal_negatives])
     y_cal = np.concatenate([y_cal, np.full(len(cal_negatives), REJECT_CLASS, np.uint8)])
-    print(f"--reject: {len(negatives)} negatives, {len(styled)} styled digits and "
+    print(f"--reject: {len(negatives)} negatives, {len(styled)} styled digits, "
+          f"{len(photos)} photographed digits and "
           f"{len(scenes)} scene candidates ({int((scenes_y == REJECT_CLASS).sum())} not digits) "
           f"added; "
           f"{len(x_cal)} images kept back for calibration")

@@ -147,12 +147,14 @@ def test_fine_tuning_with_pen_copies_starts_from_the_given_model(tmp_path):
     assert result.returncode == 0, result.stderr[-2000:]
     metrics = json.loads((out / "metrics.json").read_text())
     # 270 digits (30 kept back for calibration) and their pen-style copies, 35 styled digits,
-    # 150 negatives and the detector's candidates in 5 scenes (the shares of --limit 300)
-    found = re.search(r"150 negatives, 35 styled digits and (\d+) scene candidates", result.stdout)
+    # 75 photographed digits, 150 negatives and the detector's candidates in 5 scenes (the
+    # shares of --limit 300)
+    found = re.search(r"150 negatives, 35 styled digits, 75 photographed digits and (\d+) "
+                      r"scene candidates", result.stdout)
     assert found, result.stdout[-2000:]
     scenes = int(found.group(1))
     assert scenes >= 5  # about ten digits a scene
-    assert metrics["training_images"] == 540 + 35 + 150 + scenes
+    assert metrics["training_images"] == 540 + 35 + 75 + 150 + scenes
     assert metrics["options"]["pen"] is True and metrics["options"]["reject"] is True
     # One epoch on 600 images cannot reach this from random weights; the shipped ones can.
     assert metrics["test_accuracy"] > 0.97
