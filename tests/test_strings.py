@@ -237,3 +237,17 @@ def test_a_wide_digit_the_model_reads_is_split_only_when_the_cut_reader_splits_i
         pytest.skip(f"the cut-path reader splits it too ({cut.text})")
     read = read_digits(frame, recognizer)
     assert len(read.digits) == 1, read.numbers()
+
+
+@pytest.mark.parametrize("text", ["64", "58", "65", "94", "25"])
+def test_two_touching_digits_read_as_one_sure_digit_are_split(recognizer, samples, text):
+    # Overlapping by a quarter, the pair is one candidate a little wider than tall that the
+    # digit model reads as one sure digit (a "64" as "4, 99%"); the string model, which
+    # learnt stretched single digits as one digit, reads it as the two.
+    frame = photo(touching(samples, text, 0.25), np.random.default_rng(1), digit_px=80)
+    found = find_digits(frame)
+    assert len(found.digits) == 1
+    (whole,) = recognizer.predict_patches([found.digits[0].patch])
+    _, _, w, h = found.digits[0].box
+    assert whole.is_confident() and config.STRING_MODEL_MIN_ASPECT * h < w
+    assert read_digits(frame, recognizer).numbers() == [text]

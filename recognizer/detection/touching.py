@@ -3,11 +3,11 @@
 `find_digits` runs without the model, so a blob of digits whose ink runs together reaches
 the reading step as one candidate. Once every candidate has its prediction (`read_digits`,
 the webcam's `process_frame`), `read_touching` hands the ones that may be several digits
-(`core.strings.needs_string_reader`: too wide for one digit, "not a digit" or unsure) to
-the string model (`core.string_model`, which reads a blob whole) and, for what it does not
-read as several digits, to the cut-path reader (`core.strings.read_strings`) - one batched
-call each for all candidates - and puts the digits read in their place, in the same line
-and number.
+(`core.strings.needs_string_reader`: too wide for one digit, "not a digit" or unsure; and
+sure digits a little wider than tall) to the string model (`core.string_model`, which reads
+a blob whole) and, for what it does not read as several digits, to the cut-path reader
+(`core.strings.read_strings`) - one batched call each for all candidates - and puts the
+digits read in their place, in the same line and number.
 """
 
 from __future__ import annotations
@@ -59,18 +59,17 @@ def _blob_ink(frame: np.ndarray, mask: np.ndarray, box) -> tuple[np.ndarray, flo
     return ink_from_gray(gray, binary), factor
 
 
-def _read_blobs(inks, digits: list[Digit], recognizer) -> list:
+def _read_blobs(inks, cut_allowed: list[bool], digits: list[Digit], recognizer) -> list:
     """Each blob's reading: the string model's (`core.string_model`, all blobs read whole
-    in one call) where it reads two digits or more and its digits look like digits, else
-    the cut-path reader's (`core.strings`, one batched call for the rest).
+    in one call) where it reads two digits or more, else the cut-path reader's
+    (`core.strings`, one batched call for the rest) where `cut_allowed` (None elsewhere:
+    the candidate stays as it was read).
 
-    The string model learnt digits only and reads letters, words and shapes as digits too;
-    the digit model, which learnt "not a digit", reads the string model's pieces (one
-    call), and a reading whose pieces it finds "not a digit" by STRING_LINE_MAX_NOT_DIGIT or
-    more on average is not taken. A blob the digit model reads as a digit (a wide 0, a 4
-    with a long bar; sure or not) is split only where the cut-path reader, whose split must
-    beat the whole digit by a margin, splits it too: the string model never saw a single
-    wide digit and reads a stretched 2 as "22" for sure."""
+    The string model learnt letters, shapes and scribbles as lines with no digits, and a
+    single digit stretched wide (a wide 0, a 4 with a long bar) as one digit
+    (`scripts/train_string_reader.py`), so its reading of two digits or more is taken as it
+    is, unless the digit model, which learnt "not a digit", reads its pieces (one more
+    batched call) as "not a digit" by STRING_LINE_MAX_NOT_DIGIT or more on average."""
     model = shared_string_model()
     lines = model.read(inks) if model is not None else [None] * len(inks)
     proposed = {k: line.as_string_reading(ink) for k, (line, ink) in enumerate(zip(lines, inks))
@@ -84,21 +83,23 @@ def _read_blobs(inks, digits: list[Digit], recognizer) -> list:
         not_digit = np.mean([1.0 if p is None else p.not_digit for p in found])
         if not_digit >= config.STRING_LINE_MAX_NOT_DIGIT:
             del proposed[k]
-    cut_needed = [k for k in range(len(inks))
-                  if k not in proposed or (digits[k].prediction is not None
-                                           and digits[k].prediction.is_digit)]
+    cut_needed = [k for k in range(len(inks)) if k not in proposed and cut_allowed[k]]
     cut = dict(zip(cut_needed, read_strings(
         [inks[k] for k in cut_needed], recognizer,
         wholes=[digits[k].prediction for k in cut_needed],
         whole_patches=[digits[k].patch for k in cut_needed]))) if cut_needed else {}
-    readings = []
-    for k in range(len(inks)):
-        if k in proposed and (k not in cut or (cut[k] is not None and cut[k].is_split
-                                               and cut[k].explained)):
-            readings.append(proposed[k])
-        else:
-            readings.append(cut.get(k))
-    return readings
+    return [proposed[k] if k in proposed else cut.get(k) for k in range(len(inks))]
+
+
+def _may_be_touching(digit: Digit, min_confidence: float) -> tuple[bool, bool]:
+    """Whether the string model reads the candidate, and whether the cut-path reader may:
+    both for what `needs_string_reader` sends (too wide for one digit, "not a digit" or
+    unsure); the string model alone for a sure digit wider than STRING_MODEL_MIN_ASPECT x
+    its height (two touching digits the digit model reads as one: a "64" read as a 4)."""
+    _, _, w, h = digit.box
+    if needs_string_reader(w, h, digit.prediction, min_confidence):
+        return True, True
+    return digit.prediction is not None and w > config.STRING_MODEL_MIN_ASPECT * h, False
 
 
 def read_touching(frame: np.ndarray, detections: Detections, recognizer,
@@ -106,10 +107,10 @@ def read_touching(frame: np.ndarray, detections: Detections, recognizer,
     """The detections with each candidate that may be several touching digits re-read by
     the string reader: split into its digits where that explains the ink better, kept
     whole otherwise; a candidate the reader cannot explain is marked unsure."""
-    chosen, inks, factors = [], [], []
+    chosen, inks, factors, cut_allowed = [], [], [], []
     for index, digit in enumerate(detections.digits):
-        _, _, w, h = digit.box
-        if not needs_string_reader(w, h, digit.prediction, min_confidence):
+        read, cut = _may_be_touching(digit, min_confidence)
+        if not read:
             continue
         found = _blob_ink(frame, detections.mask, digit.box)
         if found is None:
@@ -117,9 +118,10 @@ def read_touching(frame: np.ndarray, detections: Detections, recognizer,
         chosen.append(index)
         inks.append(found[0])
         factors.append(found[1])
+        cut_allowed.append(cut)
     if not chosen:
         return detections
-    readings = _read_blobs(inks, [detections.digits[i] for i in chosen], recognizer)
+    readings = _read_blobs(inks, cut_allowed, [detections.digits[i] for i in chosen], recognizer)
     replaced: dict[int, list[Digit]] = {}
     for index, reading, factor in zip(chosen, readings, factors):
         if reading is None:
