@@ -1,5 +1,5 @@
-"""What is not a digit, made here and seeded: letters, shapes, scribbles, touching or
-superimposed digits, and the paper, desk and skin a detector may crop.
+"""What is not a digit, made here and seeded: letters, shapes, scribbles, filled blots,
+touching or superimposed digits, and the paper, desk and skin a detector may crop.
 
 Every negative is a 28x28 uint8 patch (light ink on dark, like MNIST) made through the
 app's own paths (`synth.pen`): drawn with the app's pen and renderer, or inked on paper and
@@ -44,7 +44,7 @@ HELD_OUT_TEXTURES = ("finger", "skin")
 # kind -> whether it is held out of training. Each kind has its own row in the benchmark.
 KINDS = {
     "letter": False, "shape": False, "doodle": False, "scribble": False, "pair": False,
-    "overlap": False, "texture": False,
+    "overlap": False, "texture": False, "blot": False,
     "letter (held-out fonts and letters)": True, "shape (held-out shapes)": True,
     "hatching": True, "overlay": True, "texture (held-out)": True,
 }
@@ -267,6 +267,35 @@ def texture_image(kind: str, rng: np.random.Generator, size: int = 64) -> np.nda
     raise ValueError(f"unknown texture {kind!r}")
 
 
+def blot_image(rng: np.random.Generator, size: int = 96) -> np.ndarray:
+    """A filled shape, no stroke (a disc, a blob, a polygon, a stamp or sticker, a thumb's
+    print), dark on light paper, float 0-255; never bar-like (a filled bar is a bold 1)."""
+    image = np.full((size, size), rng.uniform(170, 240), np.float32)
+    ink = float(rng.uniform(10, 120))
+    centre = np.array([size / 2, size / 2]) + rng.uniform(-4, 4, 2)
+    radius = size * rng.uniform(0.25, 0.4)
+    aspect = rng.uniform(0.55, 1.0)
+    angles = np.sort(rng.uniform(0, 2 * np.pi, int(rng.integers(3, 9))))
+    while np.diff(np.append(angles, angles[0] + 2 * np.pi)).max() > 0.75 * np.pi:
+        # a polygon whose corners bunch on one side is a sliver, a bar: draw them again
+        angles = np.sort(rng.uniform(0, 2 * np.pi, len(angles)))
+    kind = int(rng.integers(3))
+    if kind == 0:  # a smooth blob: a radius that wavers around the centre
+        angles = np.linspace(0, 2 * np.pi, 60, endpoint=False)
+        wobble = sum(rng.uniform(0, 0.15) * np.cos(k * angles + rng.uniform(0, 6.3))
+                     for k in range(2, 5))
+        radii = radius * (1 + wobble)
+    else:  # a disc or an ellipse (kind 1), a polygon (kind 2)
+        angles = np.linspace(0, 2 * np.pi, 60, endpoint=False) if kind == 1 else angles
+        radii = np.full(len(angles), radius)
+    tilt = rng.uniform(0, np.pi)
+    x, y = radii * np.cos(angles), aspect * radii * np.sin(angles)
+    points = centre + np.stack([x * np.cos(tilt) - y * np.sin(tilt),
+                                x * np.sin(tilt) + y * np.cos(tilt)], axis=1)
+    cv2.fillPoly(image, [np.round(points * 16).astype(np.int32)], ink, cv2.LINE_AA, shift=4)
+    return image
+
+
 def pair_image(first: np.ndarray, second: np.ndarray, rng: np.random.Generator,
                overlay: bool = False, overlap: tuple[float, float] = (0.0, 0.25)) -> np.ndarray:
     """Two MNIST digits (light on dark, 28x28) side by side with their ink touching or
@@ -333,6 +362,11 @@ def make_negative(
         if look_drawn:
             return pen.drawn(pen.traced(image))
         return pen.photographed(cv2.resize(image, None, fx=3, fy=3), rng)
+    if kind == "blot":
+        image = blot_image(rng)
+        if look_drawn:  # as a marker's fill would be drawn: flat, no grain
+            return pen.to_uint8(to_mnist(np.clip(image, 0, 255).astype(np.uint8)))
+        return pen.photographed(image, rng)
     if kind.startswith("texture"):
         textures = HELD_OUT_TEXTURES if held else TRAIN_TEXTURES
         image = texture_image(str(rng.choice(textures)), rng)
