@@ -6,7 +6,8 @@ Each example is a line (LINE_KINDS): a number of 1 to 6 MNIST train digits whose
 overlaps by 0 to --max-overlap of a digit's width (`synth.touching.make_number`); letters,
 shapes, doodles and scribbles of `synth.negatives`' training kinds, alone or touching (read
 as nothing: CTC's empty label); digits with such glyphs among them (read as the digits); a
-single digit stretched wide (one digit). Each is rendered as the photo path hands a
+single digit stretched wide, or one in a style MNIST lacks (`synth.styles`: a 1 with a flag,
+a 7 with a crossbar), perhaps a little wide (one digit). Each is rendered as the photo path hands a
 candidate to the reader (`synth.touching.blob_ink`) and put in the model's line
 (`string_model.line_input`). Training runs for --minutes of wall time (Adam, the rate cut
 by 10 for the last quarter), from scratch or from a saved model (--init); the check set is
@@ -45,7 +46,8 @@ STEPS = config.STRING_LINE_WIDTH // 4  # the model's outputs along the line
 # What a line holds, and how often: numbers of digits only (of 2-4 digits as likely as 1, 5
 # or 6 together), letters and shapes only (read as nothing), digits with letters or shapes
 # among them (read as their digits), one digit stretched wide (one digit, not two).
-LINE_KINDS = {"digits": 0.68, "negatives": 0.2, "mixed": 0.07, "stretched": 0.05}
+LINE_KINDS = {"digits": 0.64, "negatives": 0.2, "mixed": 0.07, "stretched": 0.05, "styled": 0.04}
+STYLED = 3000  # digits in the styles MNIST lacks (synth.styles: a 1 with a flag, a 7 with a bar)
 NEGATIVE_KINDS = ("letter", "shape", "doodle", "scribble")  # synth.negatives' training kinds
 
 
@@ -68,7 +70,11 @@ def make_examples(images, labels, count: int, seed: int, max_overlap: float,
                   negatives: np.ndarray | None = None):
     """count lines (uint8, LINE_HEIGHT x LINE_WIDTH), their digit labels padded with -1,
     the label lengths and each line's kind (LINE_KINDS; digits only without negatives)."""
+    from recognizer.synth.styles import make_styled_digits
+
     rng = np.random.default_rng(seed)
+    if negatives is not None:  # one digit in a style MNIST lacks, perhaps a little wide
+        styled, styled_labels, _ = make_styled_digits(STYLED, seed + 100)
     kinds = list(LINE_KINDS) if negatives is not None else ["digits"]
     weights = np.array([LINE_KINDS[k] for k in kinds])
     if negatives is not None:  # one pool: the digits, then the negatives without a label
@@ -93,11 +99,14 @@ def make_examples(images, labels, count: int, seed: int, max_overlap: float,
             swap = rng.random(size) < 0.4
             choice[swap] = len(images) + rng.integers(0, len(negatives), size=int(swap.sum()))
             number = make_number(pool, pool_labels, rng, overlap=overlap, choice=choice)
+        elif kind == "styled":
+            number = make_number(styled, styled_labels, rng, count=1)
         else:
             number = make_number(images, labels, rng, count=1)
         ink = blob_ink(number, rng)
-        if kind == "stretched":  # a wide 0, a 4 with a long bar: still one digit
-            ink = cv2.resize(ink, (int(ink.shape[1] * rng.uniform(1.4, 2.4)), ink.shape[0]))
+        if kind in ("stretched", "styled"):  # a wide 0, a 4 with a long bar: still one digit
+            low, high = (1.4, 2.4) if kind == "stretched" else (1.0, 1.6)
+            ink = cv2.resize(ink, (int(ink.shape[1] * rng.uniform(low, high)), ink.shape[0]))
         prepared = line_input(ink)
         if prepared is None or len(number.label) > MAX_DIGITS:
             continue
