@@ -8,6 +8,7 @@ unsure digit counts as wrong) and the rate of numbers read exactly right (one nu
 digit confident and right); and the time the reading takes.
 
     .venv/bin/python benchmarks/bench_touching.py [--count 600] [--seed 1]
+    .venv/bin/python benchmarks/bench_touching.py --group-cost 30   # the time a group adds
 
 Seed 0 was used to choose the string reader's constants; report figures on another seed.
 """
@@ -65,6 +66,32 @@ def score(truth: str, read: str) -> tuple[float, bool]:
     return accuracy, read == truth
 
 
+def group_cost(images, labels, recognizer, pairs: int, seed: int) -> None:
+    """What a touching group of 4 digits costs: the same 4 MNIST test digits photographed
+    apart (a gap of half a digit) and touching (overlapping by 15%), each read by
+    `read_digits`; the median over `pairs` of (touching - apart) ms, each the best of 3."""
+    rng = np.random.default_rng(seed)
+    extra = []
+    for _ in range(pairs):
+        choice = rng.integers(0, len(images), size=4)
+        times = []
+        for overlap in (-0.5, 0.15):
+            number = make_number(images, labels, rng, overlap=overlap, choice=choice)
+            frame = photo(number, np.random.default_rng(seed), digit_px=80)
+            read_photo(frame, recognizer)  # warm: interpreters for this batch size
+            best = min(_timed(read_photo, frame, recognizer) for _ in range(3))
+            times.append(best)
+        extra.append(times[1] - times[0])
+    print(f"a touching group of 4 digits adds {np.median(extra):.1f} ms (median over {pairs} "
+          f"groups; read apart, best of 3)")
+
+
+def _timed(function, *args) -> float:
+    start = time.perf_counter()
+    function(*args)
+    return (time.perf_counter() - start) * 1000
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--mnist", type=Path, default=DEFAULT_MNIST)
@@ -72,6 +99,8 @@ def main(argv=None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--paths", default="photo,drawing")
     parser.add_argument("--show-failures", type=int, default=10)
+    parser.add_argument("--group-cost", type=int, default=0, metavar="N",
+                        help="only time N groups of 4 digits, touching against apart")
     args = parser.parse_args(argv)
     if not args.mnist.is_file():
         print(f"MNIST not found at {args.mnist}: pass --mnist PATH/mnist.npz", file=sys.stderr)
@@ -79,6 +108,9 @@ def main(argv=None) -> int:
     with np.load(args.mnist) as data:
         images, labels = data["x_test"], data["y_test"]
     recognizer = Recognizer()
+    if args.group_cost:
+        group_cost(images, labels, recognizer, args.group_cost, args.seed)
+        return 0
     rng = np.random.default_rng(args.seed)
     numbers = [make_number(images, labels, rng) for _ in range(args.count)]
     print(f"{args.count} numbers of 2-6 MNIST test digits, seed {args.seed}, "
