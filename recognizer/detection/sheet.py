@@ -73,8 +73,9 @@ def reduce_to_quad(hull: np.ndarray) -> np.ndarray | None:
         return None
     while len(poly) > 4:
         # edge i runs from b = poly[i] to c = poly[i + 1]; a and d are its neighbours' far ends
-        a, b = np.roll(poly, 1, axis=0), poly
-        c, d = np.roll(poly, -1, axis=0), np.roll(poly, -2, axis=0)
+        # (shifted by slicing: np.roll, np.delete and np.einsum cost more than the arithmetic)
+        a, b = np.concatenate((poly[-1:], poly[:-1])), poly
+        c, d = np.concatenate((poly[1:], poly[:1])), np.concatenate((poly[2:], poly[:2]))
         ab, dc = b - a, c - d
         cross = ab[:, 0] * dc[:, 1] - ab[:, 1] * dc[:, 0]
         valid = np.abs(cross) >= 1e-9  # parallel neighbours never meet
@@ -82,16 +83,17 @@ def reduce_to_quad(hull: np.ndarray) -> np.ndarray | None:
             valid, cross, 1.0)
         point = a + t[:, None] * ab
         # the point must lie beyond b and c (the sides extended forwards)
-        valid &= np.einsum("ij,ij->i", point - b, ab) >= 0
-        valid &= np.einsum("ij,ij->i", point - c, dc) >= 0
-        cost = np.abs((c[:, 0] - b[:, 0]) * (point[:, 1] - b[:, 1])
-                      - (c[:, 1] - b[:, 1]) * (point[:, 0] - b[:, 0])) / 2
+        pb, pc = point - b, point - c
+        valid &= pb[:, 0] * ab[:, 0] + pb[:, 1] * ab[:, 1] >= 0
+        valid &= pc[:, 0] * dc[:, 0] + pc[:, 1] * dc[:, 1] >= 0
+        cost = np.abs((c[:, 0] - b[:, 0]) * pb[:, 1] - (c[:, 1] - b[:, 1]) * pb[:, 0]) / 2
         cost = np.where(valid, cost, np.inf)
         best = int(np.argmin(cost))
         if not np.isfinite(cost[best]):
             return None
         poly[best] = point[best]
-        poly = np.delete(poly, (best + 1) % len(poly), axis=0)
+        drop = (best + 1) % len(poly)
+        poly = np.concatenate((poly[:drop], poly[drop + 1 :]))
     return poly.astype(np.float32)
 
 
