@@ -180,7 +180,8 @@ def find_sheet(frame: np.ndarray) -> Sheet | None:
             if area > config.SHEET_MAX_AREA * frame_area:
                 continue  # the page fills the frame (or the frame is a bright wall)
             x, y, w, h = stats[label, :4]
-            sides = (x <= 0) + (y <= 0) + (x + w >= sw) + (y + h >= sh)
+            # (ints: NumPy booleans add up as "or", so this never reached 3)
+            sides = int(x <= 0) + int(y <= 0) + int(x + w >= sw) + int(y + h >= sh)
             if sides >= 3:
                 continue  # a bright field behind, not a sheet held before it
             region = (labels[y : y + h, x : x + w] == label).astype(np.uint8)
