@@ -65,6 +65,30 @@ def test_sheet_found_where_it_is(condition, digits):
     assert found >= (2 if condition == "fingers on edges" else 4)
 
 
+def quad_iou(found: np.ndarray, truth: np.ndarray, size=(640, 480)) -> float:
+    """Intersection over union of two quadrilaterals' masks within the frame."""
+    masks = []
+    for quad in (found, truth):
+        mask = np.zeros(size[::-1], np.uint8)
+        cv2.fillConvexPoly(mask, np.round(quad).astype(np.int32), 1)
+        masks.append(mask > 0)
+    return float((masks[0] & masks[1]).sum() / max(1, (masks[0] | masks[1]).sum()))
+
+
+def test_whole_sheet_found_under_a_cast_shadow(digits):
+    """A shadow across part of the sheet: the outline found is the whole sheet's, not its
+    lit part's alone (measured before sheet.through_shadow: 1 of these 6 frames within
+    IoU 0.9, the lit part only on three; after: 4, the other two no sheet at all - the
+    shadow covers nearly all of it and the lit wall beside it is the bright region)."""
+    rng = np.random.default_rng(SEED)
+    found = 0
+    for _ in range(6):
+        scene = render_scene("cast shadow", rng, *digits)
+        sheet = find_sheet(scene.frame)
+        found += sheet is not None and quad_iou(sheet.corners, scene.sheet) > 0.9
+    assert found >= 4
+
+
 @pytest.mark.parametrize("condition", ["no paper", "page fills frame"])
 def test_no_sheet_to_find(condition, digits):
     rng = np.random.default_rng(SEED)

@@ -499,6 +499,46 @@ SHEET_MIN_INSIDE = 0.6
 # across a page that fills the frame is no edge; it split the demo test's page in two).
 SHEET_MIN_STEP = 20.0
 SHEET_EDGE_BAND = 2
+# A side is an edge where the paper, SHEET_RATIO_OFFSET px inside it (small copy), is at least
+# SHEET_MIN_RATIO brighter in log (10%) than as far outside: a ratio, so a shadow or a
+# gradient of light over both sides leaves it. The true sheets' outlines are such an edge
+# nearly all round (tuning seeds 101 and 7, 15 frames of each condition: coverage 0.95 or
+# more on 9 frames in 10, the lowest 0.73 under a light gradient; a sticky note's on V - S
+# is low, its candidates come from V). Offsets 2 / 4 px: 908 / 907 of the 960 frames'
+# outlines found within IoU 0.9 against 910 with 3; ratios 0.07 and 0.15: 910 either way.
+SHEET_RATIO_OFFSET = 3
+SHEET_MIN_RATIO = 0.1
+# Candidates score their region's area (with the paper in shadow it grows over, below) x
+# (outline coverage / SHEET_FULL_COVERAGE, at most 1) ** SHEET_COVERAGE_POWER; the highest
+# wins (was: the area alone). A region run into a bright background beside the sheet (a lit
+# wall in a shadow's frame, a pale shape, clothes) is larger than the sheet's, but its
+# outline runs through the background. Above SHEET_FULL_COVERAGE outlines count as whole, so
+# that the largest region still wins among them (0.95 or 0.97 is noise: a first version that
+# took coverage as it is, on the quadrilateral's area, moved 261 of the 960 frames' outlines
+# from before, most by a pixel or two, and the reader misread some of those differently;
+# this way 124 move, 119 nearer the true sheet, 3 farther). Same frames, outlines
+# within IoU 0.9 of the true sheet: the area alone 835 (cast shadow 21 of 30, light gradient
+# 23), power 2: 900, 4: 910 (28, 27), 8: 912; full at 0.9: 898, 1.0: 913.
+SHEET_COVERAGE_POWER = 4
+SHEET_FULL_COVERAGE = 0.95
+# A sheet partly in shadow: the bright region is its lit part. Where a side's neighbours go
+# on as edges beyond it (gaps up to SHEET_FOLLOW_GAP px) for at least SHEET_FOLLOW_MIN of
+# the small copy's shorter side, the side moves out to where they end, if it is an edge there
+# for SHEET_MIN_COVERAGE of its length; the paper followed is no darker than SHEET_SHADOW_MIN
+# x the lit paper (scenes' shadows leave 0.5-0.7 of the light, strong gradients 0.4-0.6; 0.2 and
+# 0.4 gave the same 910), and what is gained keeps the paper's HSV saturation within
+# SHEET_SHADOW_CHROMA (17 outlines grown over shadow or dim light on seeds 101, 7, 102, 103,
+# 5: within 3; the one grown wrongly, into a pale cyan shape below a sheet: +39).
+SHEET_FOLLOW_GAP = 4
+SHEET_FOLLOW_MIN = 0.05
+SHEET_MIN_COVERAGE = 0.85
+SHEET_SHADOW_MIN = 0.3
+SHEET_SHADOW_CHROMA = 15.0
+# A shadow across a corner leaves a lit pentagon, which fills its quadrilateral less than
+# SHEET_MIN_FILL: down to SHEET_SHADOW_FILL it is still taken when its outline is an edge
+# for SHEET_MIN_COVERAGE all round (the corner in shadow too). Its angles are checked after
+# growing (the shadow's edge cuts the corner at a sharp angle).
+SHEET_SHADOW_FILL = 0.5
 # Live loop: a new outline replaces the shown one when SHEET_CONFIRM_FRAMES outlines in a row
 # agree with each other (every corner within SHEET_AGREE of the sheet's diagonal); an outline
 # that agrees with the shown one keeps it (held steady); a lost outline is kept for

@@ -16,7 +16,16 @@ second mask on brightness alone is tried too), with a quadrilateral outline. `fi
    region filling at least SHEET_MIN_FILL of it, interior angles within SHEET_ANGLE_RANGE.
    A page that fills the frame, a close-up or no paper at all give None: the caller reads
    the whole frame, if `paper_in_view` says paper may fill it (else a live frame holds no
-   digits).
+   digits);
+4. light falling unevenly: a shadow across the sheet (or a strong gradient) leaves only its
+   lit part bright. The paper in the shadow is still brighter than what lies beside it,
+   in ratio: the sides are an edge all round (`outline_coverage`, on the log image, where a
+   shadow is a constant offset). So a candidate grows over the shadow where its sides go
+   on as edges beyond it (`through_shadow`), a lit pentagon (a shadow across a corner) is
+   taken when its quadrilateral's outline is an edge, and the candidates are ranked by
+   their area x coverage**SHEET_COVERAGE_POWER (coverage above SHEET_FULL_COVERAGE counts
+   as whole): a region run into the lit background beside the sheet is larger, but its
+   outline runs through the background.
 
 `warp_sheet` gives the upright view by homography (cv2.getPerspectiveTransform), and
 `quads_to_frame` maps boxes found in it back to quadrilaterals in the frame.
@@ -73,8 +82,9 @@ def reduce_to_quad(hull: np.ndarray) -> np.ndarray | None:
         return None
     while len(poly) > 4:
         # edge i runs from b = poly[i] to c = poly[i + 1]; a and d are its neighbours' far ends
-        a, b = np.roll(poly, 1, axis=0), poly
-        c, d = np.roll(poly, -1, axis=0), np.roll(poly, -2, axis=0)
+        # (shifted by slicing: np.roll, np.delete and np.einsum cost more than the arithmetic)
+        a, b = np.concatenate((poly[-1:], poly[:-1])), poly
+        c, d = np.concatenate((poly[1:], poly[:1])), np.concatenate((poly[2:], poly[:2]))
         ab, dc = b - a, c - d
         cross = ab[:, 0] * dc[:, 1] - ab[:, 1] * dc[:, 0]
         valid = np.abs(cross) >= 1e-9  # parallel neighbours never meet
@@ -82,16 +92,17 @@ def reduce_to_quad(hull: np.ndarray) -> np.ndarray | None:
             valid, cross, 1.0)
         point = a + t[:, None] * ab
         # the point must lie beyond b and c (the sides extended forwards)
-        valid &= np.einsum("ij,ij->i", point - b, ab) >= 0
-        valid &= np.einsum("ij,ij->i", point - c, dc) >= 0
-        cost = np.abs((c[:, 0] - b[:, 0]) * (point[:, 1] - b[:, 1])
-                      - (c[:, 1] - b[:, 1]) * (point[:, 0] - b[:, 0])) / 2
+        pb, pc = point - b, point - c
+        valid &= pb[:, 0] * ab[:, 0] + pb[:, 1] * ab[:, 1] >= 0
+        valid &= pc[:, 0] * dc[:, 0] + pc[:, 1] * dc[:, 1] >= 0
+        cost = np.abs((c[:, 0] - b[:, 0]) * pb[:, 1] - (c[:, 1] - b[:, 1]) * pb[:, 0]) / 2
         cost = np.where(valid, cost, np.inf)
         best = int(np.argmin(cost))
         if not np.isfinite(cost[best]):
             return None
         poly[best] = point[best]
-        poly = np.delete(poly, (best + 1) % len(poly), axis=0)
+        drop = (best + 1) % len(poly)
+        poly = np.concatenate((poly[:drop], poly[drop + 1 :]))
     return poly.astype(np.float32)
 
 
@@ -118,6 +129,144 @@ def _edge_step(image: np.ndarray, quad: np.ndarray) -> float:
     if not inner.any() or not outer.any():
         return 0.0
     return float(np.median(image[inner > 0])) - float(np.median(image[outer > 0]))
+
+
+def _steps(log_image: np.ndarray, points: np.ndarray, normals: np.ndarray,
+           floor: float = -np.inf) -> np.ndarray:
+    """The relative step of brightness across a line at each of points (N, 2): the log image
+    SHEET_RATIO_OFFSET px along its normal (N, 2 or 2; towards the paper) less that as far
+    against it, NaN where either sample lies outside the image, -inf where the paper's side
+    is below `floor` (too dark to be paper). Light falling on both sides alike (a shadow,
+    a gradient) leaves the step as it is."""
+    height, width = log_image.shape
+    offset = config.SHEET_RATIO_OFFSET * np.asarray(normals, np.float64)
+    samples = np.rint(np.concatenate([points + offset, points - offset])).astype(np.int64)
+    x, y = samples[:, 0], samples[:, 1]
+    known = (x >= 0) & (x < width) & (y >= 0) & (y < height)
+    values = log_image[y.clip(0, height - 1), x.clip(0, width - 1)]
+    inner, outer = values[: len(points)], values[len(points) :]
+    steps = np.where(inner >= floor, inner - outer, -np.inf)
+    return np.where(known[: len(points)] & known[len(points) :], steps, np.nan)
+
+
+def _inward_normals(quad: np.ndarray) -> np.ndarray:
+    """Each side's (i to i + 1) unit normal pointing into the quadrilateral."""
+    sides = np.roll(quad, -1, axis=0) - quad
+    normals = np.stack([-sides[:, 1], sides[:, 0]], axis=1)
+    normals /= np.linalg.norm(normals, axis=1, keepdims=True) + 1e-9
+    towards = quad.mean(axis=0) - (quad + np.roll(quad, -1, axis=0)) / 2
+    return normals * np.sign(np.einsum("ij,ij->i", normals, towards))[:, None]
+
+
+def _edge_counts(log_image: np.ndarray, quad: np.ndarray, floor: float = -np.inf,
+                 sides=range(4)) -> tuple[int, int]:
+    """Along the quadrilateral's sides (one sample a px): how many samples are an edge (the
+    paper inside at least SHEET_MIN_RATIO brighter, in log, than just outside), and how
+    many can be told (both samples within the image)."""
+    normals = _inward_normals(quad)
+    points, towards = [], []
+    for i in sides:
+        a, b = quad[i], quad[(i + 1) % 4]
+        count = max(1, int(np.linalg.norm(b - a)))
+        points.append(a + ((np.arange(count) + 0.5) / count)[:, None] * (b - a))
+        towards.append(np.broadcast_to(normals[i], (count, 2)))
+    steps = _steps(log_image, np.concatenate(points), np.concatenate(towards), floor)
+    known = ~np.isnan(steps)
+    return int(np.sum(steps[known] > config.SHEET_MIN_RATIO)), int(known.sum())
+
+
+def _floor(paper: float) -> float:
+    """The log image's level below which nothing is paper of level `paper` (in shadow)."""
+    return float(np.log1p(config.SHEET_SHADOW_MIN * paper))
+
+
+def outline_coverage(log_image: np.ndarray, quad: np.ndarray, floor: float = -np.inf) -> float:
+    """How much of the quadrilateral's outline (where it can be told within the image) is
+    an edge (`_edge_counts`)."""
+    hits, total = _edge_counts(log_image, np.asarray(quad, np.float64), floor)
+    return hits / total if total else 0.0
+
+
+def _follow(log_image: np.ndarray, start: np.ndarray, direction: np.ndarray,
+            normal: np.ndarray, limit: int, floor: float) -> int:
+    """How far (px) the edge at `start` goes on along `direction` with the paper (above
+    `floor`) on the `normal` side: to the end of its run that no gap of more than
+    SHEET_FOLLOW_GAP px breaks."""
+    points = start + np.arange(1, limit + 1)[:, None] * direction
+    edges = np.flatnonzero(_steps(log_image, points, normal, floor) > config.SHEET_MIN_RATIO)
+    gaps = np.diff(edges, prepend=-1) - 1  # px without an edge before each edge
+    broken = np.flatnonzero(gaps > config.SHEET_FOLLOW_GAP)
+    run = edges[: broken[0]] if len(broken) else edges
+    return int(run[-1]) + 1 if len(run) else 0
+
+
+def _median_in(image: np.ndarray, inside: np.ndarray, outside: np.ndarray | None = None) -> float:
+    """The median of image within the quadrilateral `inside` (and not within `outside`)."""
+    mask = np.zeros(image.shape, np.uint8)
+    cv2.fillConvexPoly(mask, np.round(inside).astype(np.int32), 1)
+    if outside is not None:
+        cv2.fillConvexPoly(mask, np.round(outside).astype(np.int32), 0)
+    values = image[mask > 0]
+    return float(np.median(values)) if values.size else float("nan")
+
+
+def _continuations(quad: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The sides beyond each corner: unit directions (4, 2, 2) and inward normals (4, 2, 2);
+    [k, 0] goes on along side k - 1 past corner k, [k, 1] along side k backwards past it."""
+    normals = _inward_normals(quad)
+    forwards = quad - np.roll(quad, 1, axis=0)
+    backwards = quad - np.roll(quad, -1, axis=0)
+    directions = np.stack([forwards, backwards], axis=1)
+    directions /= np.linalg.norm(directions, axis=2, keepdims=True) + 1e-9
+    return directions, np.stack([np.roll(normals, 1, axis=0), normals], axis=1)
+
+
+def through_shadow(log_image: np.ndarray, saturation: np.ndarray, quad: np.ndarray,
+                   paper: float) -> np.ndarray:
+    """The quadrilateral of a sheet's bright part (paper of level `paper` in the image whose
+    log is log_image) grown over the part in shadow or in dimmer light: where the sides at
+    one or both ends of one side go on as edges beyond it (the paper in the shadow is still
+    brighter than what lies beside it, `_follow`), that side moves out to where they end,
+    if it is an edge there too (SHEET_MIN_COVERAGE of it), the quadrilateral is still a
+    sheet's (angles, in the frame) and what it gains is of the paper's colour (a shadow
+    darkens paper but leaves its HSV saturation: within SHEET_SHADOW_CHROMA)."""
+    quad = np.asarray(quad, np.float64)
+    height, width = log_image.shape
+    limit = int(np.hypot(width, height))
+    least = config.SHEET_FOLLOW_MIN * min(width, height)
+    floor = _floor(paper)
+    colour = None
+    # past a corner its own edge shows for about SHEET_RATIO_OFFSET px (blur, rounding)
+    head = config.SHEET_RATIO_OFFSET + np.arange(1, config.SHEET_FOLLOW_GAP + 2)
+    moved = True
+    for i in range(4):
+        if moved:  # most sides end at their corners: look just past all eight ends at once
+            directions, normals = _continuations(quad)
+            points = quad[:, None, None, :] + head[:, None] * directions[:, :, None, :]
+            steps = _steps(log_image, points.reshape(-1, 2),
+                           np.repeat(normals.reshape(-1, 2), len(head), axis=0), floor)
+            goes_on = (steps.reshape(4, 2, len(head)) > config.SHEET_MIN_RATIO).any(axis=2)
+            moved = False
+        j = (i + 1) % 4
+        if not (goes_on[i, 0] or goes_on[j, 1]):
+            continue
+        grown = quad.copy()
+        for corner, way in ((i, 0), (j, 1)):
+            if goes_on[corner, way]:
+                grown[corner] += directions[corner, way] * _follow(
+                    log_image, quad[corner], directions[corner, way], normals[corner, way],
+                    limit, floor)
+        if max(np.linalg.norm(grown - quad, axis=1)) < least:
+            continue
+        hits, total = _edge_counts(log_image, grown, floor, sides=(i,))
+        if not (total and hits >= config.SHEET_MIN_COVERAGE * total and _angles_ok(grown)
+                and _in_frame(grown.astype(np.float32), (width, height))):
+            continue
+        if colour is None:
+            colour = _median_in(saturation, quad)
+        if abs(_median_in(saturation, grown, quad) - colour) <= config.SHEET_SHADOW_CHROMA:
+            quad, moved = grown, True
+    return quad.astype(np.float32)
 
 
 def _masks(small: np.ndarray) -> list[np.ndarray]:
@@ -163,7 +312,7 @@ def find_sheet(frame: np.ndarray) -> Sheet | None:
     frame_area = float(sh * sw)
     close = cv2.getStructuringElement(
         cv2.MORPH_ELLIPSE, (int(config.SHEET_CLOSE * min(sh, sw)) | 1,) * 2)
-    best, best_area = None, 0.0
+    best, best_score, saturation = None, 0.0, None
     opening = cv2.getStructuringElement(
         cv2.MORPH_ELLIPSE, (int(config.SHEET_OPEN * min(sh, sw)) | 1,) * 2)
     for mask, image in _masks(small):
@@ -171,14 +320,16 @@ def find_sheet(frame: np.ndarray) -> Sheet | None:
         # fingers (light skin passes for paper) stick out of the sheet: open them off
         mask = cv2.morphologyEx(mask, cv2.MORPH_OPEN, opening)
         count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=4)
+        log_image = None
         for label in range(1, count):
             area = float(stats[label, cv2.CC_STAT_AREA])
-            if area < config.SHEET_MIN_AREA * frame_area or area <= best_area:
-                continue
+            if area < config.SHEET_MIN_AREA * frame_area or area <= best_score:
+                continue  # too small, or smaller than the best sheet's score
             if area > config.SHEET_MAX_AREA * frame_area:
                 continue  # the page fills the frame (or the frame is a bright wall)
             x, y, w, h = stats[label, :4]
-            sides = (x <= 0) + (y <= 0) + (x + w >= sw) + (y + h >= sh)
+            # (ints: NumPy booleans add up as "or", so this never reached 3)
+            sides = int(x <= 0) + int(y <= 0) + int(x + w >= sw) + int(y + h >= sh)
             if sides >= 3:
                 continue  # a bright field behind, not a sheet held before it
             region = (labels[y : y + h, x : x + w] == label).astype(np.uint8)
@@ -188,21 +339,45 @@ def find_sheet(frame: np.ndarray) -> Sheet | None:
             if quad is None:
                 continue
             quad_area = abs(float(cv2.contourArea(quad)))
-            if quad_area <= 0 or area / quad_area < config.SHEET_MIN_FILL:
+            if quad_area <= 0:
                 continue
-            if cv2.contourArea(hull.astype(np.float32)) / quad_area < config.SHEET_MIN_FILL:
+            fill = min(area, cv2.contourArea(hull.astype(np.float32))) / quad_area
+            if fill < config.SHEET_SHADOW_FILL:
                 continue
-            if not _angles_ok(quad):
-                continue
-            inside = quad_inside_fraction(quad, (sw, sh))
-            if inside < config.SHEET_MIN_INSIDE or inside * quad_area > config.SHEET_MAX_AREA * frame_area:
+            if not _in_frame(quad, (sw, sh)):
                 continue  # mostly outside the frame, or filling it: read the frame whole
             if _edge_step(image, quad) < config.SHEET_MIN_STEP:
                 continue  # no edge: the bright part of a page lit unevenly
-            best, best_area = quad, area
+            if log_image is None:
+                log_image = np.log1p(image.astype(np.float32))
+            if saturation is None:
+                saturation = cv2.cvtColor(small, cv2.COLOR_BGR2HSV)[:, :, 1]
+            paper = float(np.median(image[y : y + h, x : x + w][region > 0]))
+            if fill < config.SHEET_MIN_FILL and outline_coverage(
+                    log_image, quad, _floor(paper)) < config.SHEET_MIN_COVERAGE:
+                continue  # not a quadrilateral, unless a shadow hides a corner of it
+            grown = through_shadow(log_image, saturation, quad, paper)
+            if not _angles_ok(grown):
+                continue  # (a shadow's edge across a corner is a sharp one: grown first)
+            area += abs(float(cv2.contourArea(grown))) - quad_area  # the paper in shadow
+            quad = grown
+            # a region run into the bright background beside the sheet is larger than the
+            # sheet's, but its outline is no edge where it runs through the background
+            coverage = outline_coverage(log_image, quad) / config.SHEET_FULL_COVERAGE
+            score = area * min(1.0, coverage) ** config.SHEET_COVERAGE_POWER
+            if score > best_score:
+                best, best_score = quad, score
     if best is None:
         return None
     return Sheet(order_corners(best / scale))
+
+
+def _in_frame(quad: np.ndarray, size: tuple[int, int]) -> bool:
+    """Whether at least SHEET_MIN_INSIDE of the quadrilateral lies in a frame of size (w, h)
+    and that part covers at most SHEET_MAX_AREA of the frame (else it fills the frame)."""
+    inside = quad_inside_fraction(quad, size)
+    area = inside * abs(float(cv2.contourArea(np.asarray(quad, np.float32))))
+    return inside >= config.SHEET_MIN_INSIDE and area <= config.SHEET_MAX_AREA * size[0] * size[1]
 
 
 def quad_inside_fraction(quad: np.ndarray, size: tuple[int, int]) -> float:
