@@ -6,10 +6,10 @@ Each example is a line (LINE_KINDS): a number of 1 to 6 MNIST train digits whose
 overlaps by 0 to --max-overlap of a digit's width (`synth.touching.make_number`); letters,
 shapes, doodles and scribbles of `synth.negatives`' training kinds, alone or touching (read
 as nothing: CTC's empty label); digits with such glyphs among them (read as the digits); a
-single digit stretched wide, or one in a style MNIST lacks (`synth.styles`: a 1 with a flag,
-a 7 with a crossbar), perhaps a little wide (one digit). Each is rendered as the photo path hands a
-candidate to the reader (`synth.touching.blob_ink`) and put in the model's line
-(`string_model.line_input`). Training runs for --minutes of wall time (Adam, the rate cut
+single digit stretched wide, or one in a style MNIST lacks (`synth.styles`: a 1 with a
+flag, a 7 with a crossbar), perhaps a little wide (one digit). Each is rendered as the
+photo path hands a candidate to the reader (`synth.touching.blob_ink`) and put in the
+model's line (`string_model.line_input`). Training runs for --minutes of wall time (Adam, the rate cut
 by 10 for the last quarter), from scratch or from a saved model (--init); the check set is
 lines of MNIST *test* digits and negatives of another seed.
 
@@ -45,7 +45,8 @@ STEPS = config.STRING_LINE_WIDTH // 4  # the model's outputs along the line
 
 # What a line holds, and how often: numbers of digits only (of 2-4 digits as likely as 1, 5
 # or 6 together), letters and shapes only (read as nothing), digits with letters or shapes
-# among them (read as their digits), one digit stretched wide (one digit, not two).
+# among them (read as their digits), one digit stretched wide or one in a style MNIST lacks
+# (one digit, not two).
 LINE_KINDS = {"digits": 0.64, "negatives": 0.2, "mixed": 0.07, "stretched": 0.05, "styled": 0.04}
 STYLED = 3000  # digits in the styles MNIST lacks (synth.styles: a 1 with a flag, a 7 with a bar)
 NEGATIVE_KINDS = ("letter", "shape", "doodle", "scribble")  # synth.negatives' training kinds
@@ -55,15 +56,9 @@ def negative_glyphs(count: int, seed: int, digits: np.ndarray, labels: np.ndarra
     """count 28x28 negatives (light on dark) of the training kinds that are ink a reader
     may meet among digits, in equal shares; the held-out kinds stay out, for the scene
     benchmark's letters-and-shapes rows."""
-    from recognizer.synth.negatives import make_negative
+    from recognizer.synth.negatives import make_negatives
 
-    rng = np.random.default_rng(seed)
-    glyphs = []
-    while len(glyphs) < count:
-        glyph = make_negative(NEGATIVE_KINDS[len(glyphs) % len(NEGATIVE_KINDS)], rng, digits, labels)
-        if glyph is not None:
-            glyphs.append(glyph)
-    return np.stack(glyphs)
+    return make_negatives(count, seed, digits, labels, kinds=NEGATIVE_KINDS)[0]
 
 
 def make_examples(images, labels, count: int, seed: int, max_overlap: float,
@@ -73,13 +68,14 @@ def make_examples(images, labels, count: int, seed: int, max_overlap: float,
     from recognizer.synth.styles import make_styled_digits
 
     rng = np.random.default_rng(seed)
-    if negatives is not None:  # one digit in a style MNIST lacks, perhaps a little wide
+    kinds = ["digits"]
+    if negatives is not None:
+        kinds = list(LINE_KINDS)
         styled, styled_labels, _ = make_styled_digits(STYLED, seed + 100)
-    kinds = list(LINE_KINDS) if negatives is not None else ["digits"]
-    weights = np.array([LINE_KINDS[k] for k in kinds])
-    if negatives is not None:  # one pool: the digits, then the negatives without a label
+        # one pool: the digits, then the negatives without a label
         pool = np.concatenate([images, negatives])
         pool_labels = np.concatenate([labels.astype(np.int64), np.full(len(negatives), -1)])
+    weights = np.array([LINE_KINDS[k] for k in kinds])
     lines = np.zeros((count, config.STRING_LINE_HEIGHT, config.STRING_LINE_WIDTH), np.uint8)
     targets = np.full((count, MAX_DIGITS), -1, np.int32)
     lengths = np.zeros(count, np.int32)

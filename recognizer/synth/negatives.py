@@ -14,7 +14,7 @@ digit-like letters (O o D Q, I l i j, Z z, S s, B, G b, g q), and pieces of sing
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Sequence
 
 import cv2
 import numpy as np
@@ -377,16 +377,17 @@ def make_negative(
 
 def make_negatives(
     count: int, seed: int, digits: np.ndarray, labels: np.ndarray, held_out: bool = False,
-    progress: Callable[[int], None] | None = None,
+    progress: Callable[[int], None] | None = None, kinds: Sequence[str] | None = None,
 ) -> tuple[np.ndarray, list[str]]:
-    """count negatives of the training kinds (or, held_out=True, of the held-out kinds), in
-    equal shares: (N, 28, 28) uint8 patches and each one's kind.
+    """count negatives of the training kinds (or, held_out=True, of the held-out kinds; or
+    of the given `kinds`), in equal shares: (N, 28, 28) uint8 patches and each one's kind.
 
     digits, labels: MNIST digits (light on dark) and their labels, for the touching and
     superimposed pairs: training digits for a training set, test digits for an evaluation set.
     """
     rng = np.random.default_rng(seed)
-    kinds = [k for k, held in KINDS.items() if held == held_out]
+    if kinds is None:
+        kinds = [k for k, held in KINDS.items() if held == held_out]
     patches, made = [], []
     while len(patches) < count:
         kind = kinds[len(patches) % len(kinds)]
