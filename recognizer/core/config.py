@@ -472,6 +472,12 @@ STRING_LINE_MAX_NOT_DIGIT = 0.5
 # is (the cut-path reader no longer has to split the blob too): 1.4 (only the cut-path
 # reader's rule): 94.7% / 83.0%; 1.0: 95.5% / 85.5%; 0.8: 95.3% / 85.0% (over-splits).
 STRING_MODEL_MIN_ASPECT = 1.0
+# ... but its reading of a candidate no wider than STRING_MODEL_CONFIRM_ASPECT x its height
+# that the digit model reads as a digit (unsure) is taken only when the cut-path reader
+# splits it too: a real photo's 1 with a long flag (0.67 x its height, "7 or 1") was read
+# "71". Seed 0's touching photos: 0 (never): 95.5% / 85.5%; 0.8: the same; 0.9: 95.0% /
+# 85.0%; 1.0: 94.6% / 84.0%.
+STRING_MODEL_CONFIRM_ASPECT = 0.8
 # The line is read once per shift (px to the right) and the reading most shifts agree on is
 # kept: (0, 1, 2, 3) read 94.7% / 81.3% of seed 0's photographed numbers against 94.1% /
 # 79.3% with one reading, but costs about 7 ms a blob instead of 2.5 (loaded machine).

@@ -69,7 +69,9 @@ def _read_blobs(inks, cut_allowed: list[bool], digits: list[Digit], recognizer) 
     single digit stretched wide (a wide 0, a 4 with a long bar) as one digit
     (`scripts/train_string_reader.py`), so its reading of two digits or more is taken as it
     is, unless the digit model, which learnt "not a digit", reads its pieces (one more
-    batched call) as "not a digit" by STRING_LINE_MAX_NOT_DIGIT or more on average."""
+    batched call) as "not a digit" by STRING_LINE_MAX_NOT_DIGIT or more on average, or the
+    candidate is one digit's width, read as a digit, and the cut-path reader does not split
+    it too (`_needs_confirming`)."""
     model = shared_string_model()
     lines = model.read(inks) if model is not None else [None] * len(inks)
     proposed = {k: line.as_string_reading(ink) for k, (line, ink) in enumerate(zip(lines, inks))
@@ -83,12 +85,30 @@ def _read_blobs(inks, cut_allowed: list[bool], digits: list[Digit], recognizer) 
         not_digit = np.mean([1.0 if p is None else p.not_digit for p in found])
         if not_digit >= config.STRING_LINE_MAX_NOT_DIGIT:
             del proposed[k]
-    cut_needed = [k for k in range(len(inks)) if k not in proposed and cut_allowed[k]]
+    confirm = {k for k in proposed if _needs_confirming(digits[k])}
+    cut_needed = [k for k in range(len(inks))
+                  if (k not in proposed or k in confirm) and cut_allowed[k]]
     cut = dict(zip(cut_needed, read_strings(
         [inks[k] for k in cut_needed], recognizer,
         wholes=[digits[k].prediction for k in cut_needed],
         whole_patches=[digits[k].patch for k in cut_needed]))) if cut_needed else {}
+    for k in confirm:
+        found = cut.get(k)
+        if found is None or len(found.pieces) < 2:
+            del proposed[k]
     return [proposed[k] if k in proposed else cut.get(k) for k in range(len(inks))]
+
+
+def _needs_confirming(digit: Digit) -> bool:
+    """Whether the string model's reading of several digits needs the cut-path reader to
+    split the candidate too: a candidate no wider than STRING_MODEL_CONFIRM_ASPECT x its
+    height that the digit model reads as a digit, though unsure (a 1 with a long flag, read
+    "7 or 1", which the string model read "71")."""
+    _, _, w, h = digit.box
+    prediction = digit.prediction
+    return (prediction is not None and prediction.is_digit
+            and w <= config.STRING_MODEL_CONFIRM_ASPECT * h)
+
 
 
 def _may_be_touching(digit: Digit, min_confidence: float) -> tuple[bool, bool]:
