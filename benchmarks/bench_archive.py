@@ -21,6 +21,11 @@ samples from MNIST test digits by bench_photos.make_megapixel_photos) in a tempo
 4. with --joined: --engine ray --no-annotate joining a Ray that runs already (--address, as
    on a user's cluster), whose runs pay no ray.init() and no ray.shutdown().
 
+5. the machine's own ceiling for step 3: two independent `--jobs 1` readers (no Ray) on
+   the two halves of the same photos at once, against one on one half alone. On a machine
+   whose two cores do not give twice one (shared caches and memory, a virtual machine's
+   vCPUs), no two 1-CPU nodes on it can show more.
+
 Targets (issue 15): Ray with 2 workers >= 90% of the local engine's throughput; two 1-CPU
 nodes >= 1.8x one.
 """
@@ -118,6 +123,36 @@ def joined_runs(folder: Path, small: Path, out: Path, args, rows: list, smalls: 
     print(f"ray --workers 2 --no-annotate joining a running Ray (--address): {wall:.1f} s, "
           f"{SMALL} photos {start:.1f} s; ray / local: {whole:.2f} of the whole command, "
           f"{steady:.2f} steady (local: best run above; this run was not alternated with it)")
+
+
+def machine_ceiling(folder: Path, work: Path) -> tuple[float, float, float]:
+    """What two cores of this machine give for reading, without Ray or any coordination:
+    `recognizer photos --jobs 1 --no-annotate` on one half of folder alone, then on both
+    halves at once (two independent processes). Returns (seconds alone, seconds of the
+    slower of the pair, ratio of photos per second: pair / alone), run seconds from
+    summary.json as for the test cluster."""
+    names = sorted(folder.iterdir())
+    halves = [work / "half_a", work / "half_b"]
+    for half, part in zip(halves, (names[::2], names[1::2])):
+        half.mkdir()
+        for path in part:
+            os.link(path, half / path.name)
+    alone = command_run(halves[0], work / "out_a", "--jobs", "1", "--no-annotate")[1]
+    environment = dict(os.environ, PYTHONPATH=str(ROOT))
+    processes = [subprocess.Popen(
+        [sys.executable, "-m", "recognizer.apps.cli", "photos", str(half), "--out",
+         str(work / f"out_{half.name}"), "--jobs", "1", "--no-annotate"],
+        env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) for half in halves]
+    seconds = []
+    for half, process in zip(halves, processes):
+        _, error = process.communicate()
+        if process.returncode != 0:
+            sys.exit(f"recognizer photos {half} failed:\n{error.decode()[-2000:]}")
+        seconds.append(json.loads((work / f"out_{half.name}" / "summary.json").read_text())[
+            "seconds"])
+    count_a, count_b = (len(list(half.iterdir())) for half in halves)
+    ratio = ((count_a + count_b) / max(seconds)) / (count_a / alone)
+    return alone, max(seconds), ratio
 
 
 def marginal_rate(count: int, seconds: float, small_count: int, small_seconds: float) -> float:
@@ -239,6 +274,12 @@ def main() -> None:
               f"{two_whole / one_whole:.2f} of the whole run, {two_steady / one_steady:.2f} "
               "steady (target >= 1.8)" + (" (steady figures: mostly noise at this count)"
                                           if args.cluster_count < 50 * SMALL else ""))
+        alone, pair, ceiling = machine_ceiling(cluster_folder, work)
+        print(f"this machine without Ray: one `--jobs 1` reader on half of the "
+              f"{args.cluster_count} photos {alone:.1f} s alone, two at once on both halves "
+              f"{pair:.1f} s: two cores read {ceiling:.2f}x one (the most any two 1-CPU "
+              f"nodes on this machine can show); test cluster two nodes / one "
+              f"{two_whole / one_whole:.2f} = {two_whole / one_whole / ceiling:.2f} of it")
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

@@ -11,11 +11,13 @@ import numpy as np
 import pytest
 
 from recognizer.core import config
+from recognizer.core.predict import Prediction
 from recognizer.core.preprocess import to_mnist
+from recognizer.core.records import Digit
 from recognizer.core.string_model import BLANK, StringModel, greedy_decode, line_input
 from recognizer.core.strings import needs_string_reader, read_strings
 from recognizer.detection.detector import find_digits, read_digits
-from recognizer.detection.touching import _blob_ink
+from recognizer.detection.touching import _blob_ink, _may_be_touching
 from recognizer.drawing.reading import read_drawing
 from recognizer.drawing.strokes import Drawing
 from recognizer.synth.touching import blob_ink, make_number, photo, strokes
@@ -240,17 +242,32 @@ def test_a_wide_digit_the_model_reads_is_split_only_when_the_cut_reader_splits_i
 
 
 @pytest.mark.parametrize("text", ["64", "58", "65", "94", "25"])
-def test_two_touching_digits_read_as_one_sure_digit_are_split(recognizer, samples, text):
-    # Overlapping by a quarter, the pair is one candidate a little wider than tall that the
-    # digit model reads as one sure digit (a "64" as "4, 99%"); the string model, which
-    # learnt stretched single digits as one digit, reads it as the two.
+def test_two_touching_digits_read_as_one_candidate_are_split(recognizer, samples, text):
+    # Overlapping by a quarter, the pair is one candidate a little wider than tall; whether
+    # the digit model reads it as one sure digit (the first reject model read a "64" as
+    # "4, 99%") or not, the string model reads it as the two.
     frame = photo(touching(samples, text, 0.25), np.random.default_rng(1), digit_px=80)
     found = find_digits(frame)
     assert len(found.digits) == 1
-    (whole,) = recognizer.predict_patches([found.digits[0].patch])
     _, _, w, h = found.digits[0].box
-    assert whole.is_confident() and config.STRING_MODEL_MIN_ASPECT * h < w
+    assert config.STRING_MODEL_MIN_ASPECT * h < w < config.STRING_SURE_MIN_ASPECT * h
     assert read_digits(frame, recognizer).numbers() == [text]
+
+
+@pytest.mark.parametrize("width, confidence, not_digit, expected", [
+    (70, 0.99, 0.0, (False, False)),   # a sure digit no wider than tall: no reader
+    (110, 0.99, 0.0, (True, False)),   # sure, a little wider than tall: the string model only
+    (150, 0.99, 0.0, (True, True)),    # sure but wider than STRING_SURE_MIN_ASPECT: both
+    (70, 0.55, 0.0, (True, True)),     # unsure: both
+    (70, 0.0, 0.9, (True, True)),      # "not a digit": both
+])
+def test_which_readers_see_a_candidate(width, confidence, not_digit, expected):
+    rest = (1.0 - confidence - not_digit) / 9
+    probabilities = (confidence,) + (rest,) * 9
+    prediction = Prediction(digit=0, confidence=confidence, probabilities=probabilities,
+                            not_digit=not_digit)
+    digit = Digit(box=(0, 0, width, 100), prediction=prediction)
+    assert _may_be_touching(digit, config.MIN_CONFIDENCE) == expected
 
 
 def test_a_one_with_a_long_flag_in_a_real_photo_stays_one_digit(recognizer, real_photos_dir):
