@@ -257,15 +257,20 @@ def _read_ink(
     strong = config.SHEET_STRONG_INK if scale_free else config.STRONG_INK
     mask = threshold_ink(gray, light_on_dark, fraction, strong)
     labels, pieces = components(mask)
-    if scale_free and any(_is_net(p, frame_shape) for p in pieces):
-        # Squared or ruled paper: its lines make one net across the sheet. They are finer
-        # than any pen's stroke, so a closing as wide as they are (an opening for light ink)
-        # takes them out of the image before it is thresholded again.
+    net = scale_free and any(_is_net(p, frame_shape) for p in pieces)
+    if scale_free and (net or len(pieces) >= config.NET_MIN_PIECES):
+        # Squared or ruled paper: its lines make one net across the sheet, or, where they
+        # are faint, a lattice of hundreds of fragments. They are finer than any pen's
+        # stroke, so a closing as wide as they are (an opening for light ink) takes them out
+        # of the image before it is thresholded again; for a lattice, only when that leaves
+        # few of its pieces (a page of many digits keeps them).
         kernel = np.ones((config.NET_LINE_WIDTH, config.NET_LINE_WIDTH), np.uint8)
         operation = cv2.MORPH_OPEN if light_on_dark else cv2.MORPH_CLOSE
-        mask = threshold_ink(cv2.morphologyEx(gray, operation, kernel), light_on_dark, fraction,
-                             strong)
-        labels, pieces = components(mask)
+        cleaned = threshold_ink(cv2.morphologyEx(gray, operation, kernel), light_on_dark,
+                                fraction, strong)
+        cleaned_labels, cleaned_pieces = components(cleaned)
+        if net or len(cleaned_pieces) <= config.NET_MAX_KEPT * len(pieces):
+            mask, labels, pieces = cleaned, cleaned_labels, cleaned_pieces
     min_side = min(frame_shape)
     min_height = max(config.MIN_DIGIT_PIXELS, config.MIN_DIGIT_FRACTION * min_side)
     kept, typical = candidates(pieces, labels, frame_shape, min_height)
