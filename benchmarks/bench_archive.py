@@ -14,17 +14,17 @@ samples from MNIST test digits by bench_photos.make_megapixel_photos) in a tempo
    (count - 8) / (wall(count) - wall(8)): measured the same way for both engines and printed
    beside the whole-command figure, never instead of it;
 3. scaling: a test cluster on this machine (ray.cluster_utils.Cluster) of one node of 1 CPU,
-   then of two nodes (raylets) of 1 CPU each, reading `cluster-count` photos without
-   annotations, with one actor per CPU: the ratio of photos per second of the whole run
+   then of two nodes (raylets) of 1 CPU each, each node's processes pinned to a core of its
+   own (as on machines of 1 CPU; the driver shares the head's; --unpinned leaves them free,
+   and the one-node cluster then borrows the idle core), reading `cluster-count` photos
+   without annotations, with one actor per CPU: the ratio of photos per second of the whole run
    (summary.json), and of the marginal rate (a run of 8 photos on the same cluster, after one
    of 8 that warms the driver, as the start-up);
 4. with --joined: --engine ray --no-annotate joining a Ray that runs already (--address, as
-   on a user's cluster), whose runs pay no ray.init() and no ray.shutdown().
-
-5. the machine's own ceiling for step 3: two independent `--jobs 1` readers (no Ray) on
-   the two halves of the same photos at once, against one on one half alone. On a machine
-   whose two cores do not give twice one (shared caches and memory, a virtual machine's
-   vCPUs), no two 1-CPU nodes on it can show more.
+   on a user's cluster), whose runs pay no ray.init() and no ray.shutdown();
+5. the machine's own ceiling for step 3: two independent `--jobs 1` readers (no Ray), each
+   pinned to its own core, on the two halves of the same photos at once, against one on one
+   half alone, pinned to one core: what two cores give without Ray, beside step 3.
 
 Targets (issue 15): Ray with 2 workers >= 90% of the local engine's throughput; two 1-CPU
 nodes >= 1.8x one.
@@ -67,10 +67,12 @@ def command_run(folder: Path, out: Path, *extra: str) -> tuple[float, float, dic
     return wall, summary["seconds"], summary
 
 
-def cluster_runs(folder: Path, small: Path, out: Path, nodes: int) -> dict:
-    """In-process --engine ray runs on a test cluster of `nodes` 1-CPU nodes: 8 photos (to
-    warm the driver: its first Ray Data run imports and plans more), 8 photos again (the
-    start-up) and every photo of folder; their summaries, by name."""
+def cluster_runs(folder: Path, small: Path, out: Path, nodes: int,
+                 pin_nodes: bool = True) -> dict:
+    """In-process --engine ray runs on a test cluster of `nodes` 1-CPU nodes (each pinned to
+    a core of its own unless pin_nodes is False): 8 photos (to warm the driver: its first
+    Ray Data run imports and plans more), 8 photos again (the start-up) and every photo of
+    folder; their summaries, by name."""
     import ray
     from ray.cluster_utils import Cluster
 
@@ -79,9 +81,21 @@ def cluster_runs(folder: Path, small: Path, out: Path, nodes: int) -> dict:
     # The engine's actors run at the local engine's priority (as ray_engine does for a local
     # Ray): Ray's default nice 15 would measure the other jobs of a shared machine.
     os.environ.setdefault("RAY_worker_niceness", "0")
+    # Each node on a core of its own, as on machines of 1 CPU: a node's processes (its
+    # raylet and the workers it starts) inherit the affinity they were started with, and
+    # the head's core is the driver's too. Without it the one-node cluster borrows the idle
+    # second core for its driver, GCS and raylet, and the ratio measures that.
+    cores = sorted(os.sched_getaffinity(0))
+    pinned = pin_nodes and len(cores) >= nodes
+    if pinned:
+        os.sched_setaffinity(0, {cores[0]})
     cluster = Cluster(initialize_head=True, head_node_args={"num_cpus": 1})
-    for _ in range(nodes - 1):
+    for index in range(1, nodes):
+        if pinned:
+            os.sched_setaffinity(0, {cores[index]})
         cluster.add_node(num_cpus=1)
+    if pinned:
+        os.sched_setaffinity(0, {cores[0]})
     cluster.wait_for_nodes()
     ray.init(address=cluster.address, log_to_driver=False, configure_logging=False)
     summaries = {}
@@ -93,6 +107,7 @@ def cluster_runs(folder: Path, small: Path, out: Path, nodes: int) -> dict:
     finally:
         ray.shutdown()
         cluster.shutdown()
+        os.sched_setaffinity(0, cores)
     return summaries
 
 
@@ -127,8 +142,10 @@ def joined_runs(folder: Path, small: Path, out: Path, args, rows: list, smalls: 
 
 def machine_ceiling(folder: Path, work: Path) -> tuple[float, float, float]:
     """What two cores of this machine give for reading, without Ray or any coordination:
-    `recognizer photos --jobs 1 --no-annotate` on one half of folder alone, then on both
-    halves at once (two independent processes). Returns (seconds alone, seconds of the
+    `recognizer photos --jobs 1 --no-annotate` on one half of folder alone, pinned to one
+    core (a 1-CPU node's share: `--jobs 1` reads in its main process with LiteRT's and
+    OpenCV's default threads, which would take both cores), then on both halves at once,
+    each process pinned to its own core. Returns (run seconds alone, run seconds of the
     slower of the pair, ratio of photos per second: pair / alone), run seconds from
     summary.json as for the test cluster."""
     names = sorted(folder.iterdir())
@@ -137,22 +154,29 @@ def machine_ceiling(folder: Path, work: Path) -> tuple[float, float, float]:
         half.mkdir()
         for path in part:
             os.link(path, half / path.name)
-    alone = command_run(halves[0], work / "out_a", "--jobs", "1", "--no-annotate")[1]
-    environment = dict(os.environ, PYTHONPATH=str(ROOT))
-    processes = [subprocess.Popen(
-        [sys.executable, "-m", "recognizer.apps.cli", "photos", str(half), "--out",
-         str(work / f"out_{half.name}"), "--jobs", "1", "--no-annotate"],
-        env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) for half in halves]
-    seconds = []
-    for half, process in zip(halves, processes):
-        _, error = process.communicate()
-        if process.returncode != 0:
-            sys.exit(f"recognizer photos {half} failed:\n{error.decode()[-2000:]}")
-        seconds.append(json.loads((work / f"out_{half.name}" / "summary.json").read_text())[
-            "seconds"])
+
+    def start(half: Path, core: int) -> subprocess.Popen:
+        return subprocess.Popen(
+            [sys.executable, "-m", "recognizer.apps.cli", "photos", str(half), "--out",
+             str(work / f"out_{half.name}"), "--jobs", "1", "--no-annotate"],
+            env=dict(os.environ, PYTHONPATH=str(ROOT)), stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL, preexec_fn=lambda: os.sched_setaffinity(0, {core}))
+
+    def finish(processes: list, used: list[Path]) -> list[float]:
+        seconds = []
+        for half, process in zip(used, processes):
+            if process.wait() != 0:
+                sys.exit(f"recognizer photos {half} --jobs 1 failed (exit {process.returncode})")
+            summary = json.loads((work / f"out_{half.name}" / "summary.json").read_text())
+            seconds.append(summary["seconds"])
+        return seconds
+
+    cores = sorted(os.sched_getaffinity(0))[:2]
+    (alone,) = finish([start(halves[0], cores[0])], halves[:1])
+    pair = max(finish([start(half, core) for half, core in zip(halves, cores)], halves))
     count_a, count_b = (len(list(half.iterdir())) for half in halves)
-    ratio = ((count_a + count_b) / max(seconds)) / (count_a / alone)
-    return alone, max(seconds), ratio
+    ratio = ((count_a + count_b) / pair) / (count_a / alone)
+    return alone, pair, ratio
 
 
 def marginal_rate(count: int, seconds: float, small_count: int, small_seconds: float) -> float:
@@ -167,6 +191,8 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=2, help="runs of each engine")
     parser.add_argument("--small-repeats", type=int, default=3,
                         help="runs of each engine on 8 photos (the start-up)")
+    parser.add_argument("--unpinned", action="store_true",
+                        help="test cluster nodes not pinned to a core each (as before)")
     parser.add_argument("--joined", action="store_true",
                         help="also --engine ray --address, joining a Ray started beforehand")
     args = parser.parse_args()
@@ -256,8 +282,8 @@ def main() -> None:
         cluster_folder.mkdir()
         for path in sorted(folder.iterdir())[: args.cluster_count]:
             os.link(path, cluster_folder / path.name)
-        one = cluster_runs(cluster_folder, small, work / "out", 1)
-        two = cluster_runs(cluster_folder, small, work / "out", 2)
+        one = cluster_runs(cluster_folder, small, work / "out", 1, not args.unpinned)
+        two = cluster_runs(cluster_folder, small, work / "out", 2, not args.unpinned)
         rates = {}
         for label, runs in (("one 1-CPU node", one), ("two 1-CPU nodes", two)):
             whole = runs["all"]["files_read"] / runs["all"]["seconds"]
@@ -277,9 +303,8 @@ def main() -> None:
         alone, pair, ceiling = machine_ceiling(cluster_folder, work)
         print(f"this machine without Ray: one `--jobs 1` reader on half of the "
               f"{args.cluster_count} photos {alone:.1f} s alone, two at once on both halves "
-              f"{pair:.1f} s: two cores read {ceiling:.2f}x one (the most any two 1-CPU "
-              f"nodes on this machine can show); test cluster two nodes / one "
-              f"{two_whole / one_whole:.2f} = {two_whole / one_whole / ceiling:.2f} of it")
+              f"{pair:.1f} s, each pinned to a core: two cores read {ceiling:.2f}x one; test "
+              f"cluster two nodes / one {two_whole / one_whole:.2f}")
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

@@ -15,7 +15,7 @@ from recognizer.core.predict import Prediction
 from recognizer.core.preprocess import to_mnist
 from recognizer.core.records import Digit
 from recognizer.core.string_model import BLANK, StringModel, greedy_decode, line_input
-from recognizer.core.strings import needs_string_reader, read_strings
+from recognizer.core.strings import StringPiece, StringReading, needs_string_reader, read_strings
 from recognizer.detection.detector import find_digits, read_digits
 from recognizer.detection.touching import _blob_ink, _may_be_touching
 from recognizer.drawing.reading import read_drawing
@@ -278,3 +278,53 @@ def test_a_one_with_a_long_flag_in_a_real_photo_stays_one_digit(recognizer, real
     found = read_digits(frame, recognizer)
     assert len(found.digits) == 1, found.numbers()
     assert found.digits[0].prediction.digit == 1
+
+
+def _reading(*digits: int) -> StringReading:
+    sure = [Prediction(digit=d, confidence=0.99, probabilities=tuple(
+        0.99 if k == d else 0.001 for k in range(10)), not_digit=0.0) for d in digits]
+    return StringReading(tuple(StringPiece(10 * i, 10 * i + 9, np.zeros((28, 28), np.float32), p)
+                               for i, p in enumerate(sure)), 0.0, True)
+
+
+class _Line:
+    def __init__(self, *digits: int):
+        self.digits = digits
+
+    def as_string_reading(self, ink):
+        return _reading(*self.digits)
+
+
+@pytest.mark.parametrize("width, cut_splits, expected", [
+    (110, False, "71"),  # wider than STRING_MODEL_CONFIRM_ASPECT: the string model's reading
+    (70, True, "71"),    # one digit's width: taken when the cut-path reader splits it too
+    (70, False, "1"),    # ... and the cut-path reader's whole reading where it does not
+])
+def test_a_narrow_candidate_is_split_by_the_string_model_only_when_the_cut_reader_agrees(
+        monkeypatch, width, cut_splits, expected):
+    import recognizer.detection.touching as touching
+
+    unsure = Prediction(digit=1, confidence=0.55, probabilities=(0.0, 0.55, 0, 0, 0, 0, 0,
+                                                                 0.45, 0, 0), not_digit=0.0)
+    cut_calls = []
+
+    class _Model:
+        def read(self, inks):
+            return [_Line(7, 1) for _ in inks]
+
+    def fake_read_strings(inks, recognizer, wholes, whole_patches):
+        cut_calls.append(len(inks))
+        return [_reading(7, 1) if cut_splits else _reading(1) for _ in inks]
+
+    class _Recognizer:
+        def predict_patches(self, patches):
+            return [Prediction(digit=0, confidence=0.99, probabilities=(0.99,) + (0.001,) * 9,
+                               not_digit=0.0) for _ in patches]
+
+    monkeypatch.setattr(touching, "shared_string_model", lambda: _Model())
+    monkeypatch.setattr(touching, "read_strings", fake_read_strings)
+    digit = Digit(box=(0, 0, width, 100), prediction=unsure)
+    (reading,) = touching._read_blobs([np.ones((100, width), np.float32)], [True], [digit],
+                                      _Recognizer())
+    assert reading.text == expected
+    assert cut_calls == ([] if width > config.STRING_MODEL_CONFIRM_ASPECT * 100 else [1])

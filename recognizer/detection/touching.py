@@ -5,7 +5,8 @@ the reading step as one candidate. Once every candidate has its prediction (`rea
 the webcam's `process_frame`), `read_touching` hands the ones that may be several digits
 (`core.strings.needs_string_reader`: too wide for one digit, "not a digit" or unsure; and
 sure digits a little wider than tall) to the string model (`core.string_model`, which reads
-a blob whole) and, for what it does not read as several digits, to the cut-path reader
+a blob whole) and, for what it does not read as several digits or where its reading needs
+confirming (a candidate of one digit's width read as a digit), to the cut-path reader
 (`core.strings.read_strings`) - one batched call each for all candidates - and puts the
 digits read in their place, in the same line and number.
 """
@@ -61,9 +62,10 @@ def _blob_ink(frame: np.ndarray, mask: np.ndarray, box) -> tuple[np.ndarray, flo
 
 def _read_blobs(inks, cut_allowed: list[bool], digits: list[Digit], recognizer) -> list:
     """Each blob's reading: the string model's (`core.string_model`, all blobs read whole
-    in one call) where it reads two digits or more, else the cut-path reader's
-    (`core.strings`, one batched call for the rest) where `cut_allowed` (None elsewhere:
-    the candidate stays as it was read).
+    in one call) where it reads two digits or more and that reading stands (below), else
+    the cut-path reader's (`core.strings`, one batched call for the rest and for the
+    readings to confirm) where `cut_allowed` (None elsewhere: the candidate stays as it
+    was read).
 
     The string model learnt letters, shapes and scribbles as lines with no digits, and a
     single digit stretched wide (a wide 0, a 4 with a long bar) as one digit
@@ -93,8 +95,8 @@ def _read_blobs(inks, cut_allowed: list[bool], digits: list[Digit], recognizer) 
         wholes=[digits[k].prediction for k in cut_needed],
         whole_patches=[digits[k].patch for k in cut_needed]))) if cut_needed else {}
     for k in confirm:
-        found = cut.get(k)
-        if found is None or len(found.pieces) < 2:
+        found = cut.get(k)  # (None where the cut-path reader may not run: not confirmed)
+        if found is None or not found.is_split:
             del proposed[k]
     return [proposed[k] if k in proposed else cut.get(k) for k in range(len(inks))]
 
@@ -102,13 +104,13 @@ def _read_blobs(inks, cut_allowed: list[bool], digits: list[Digit], recognizer) 
 def _needs_confirming(digit: Digit) -> bool:
     """Whether the string model's reading of several digits needs the cut-path reader to
     split the candidate too: a candidate no wider than STRING_MODEL_CONFIRM_ASPECT x its
-    height that the digit model reads as a digit, though unsure (a 1 with a long flag, read
-    "7 or 1", which the string model read "71")."""
+    height that the digit model reads as a digit (a 1 with a long flag, read "7 or 1", which
+    the string model read "71"). Such a candidate reaches the readers only when unsure: a
+    sure one that narrow is not re-read at all (`_may_be_touching`)."""
     _, _, w, h = digit.box
     prediction = digit.prediction
     return (prediction is not None and prediction.is_digit
             and w <= config.STRING_MODEL_CONFIRM_ASPECT * h)
-
 
 
 def _may_be_touching(digit: Digit, min_confidence: float) -> tuple[bool, bool]:
