@@ -91,6 +91,7 @@ def test_blurred_sheet_reads_more_digits(digits, recognizer):
     assert 1 - after / length >= 0.8
 
 
+@pytest.mark.slow
 def test_faint_squared_paper_lines_are_cleaned_as_a_lattice(digits, recognizer, monkeypatch):
     """Squared paper whose faint lines break into hundreds of fragments (not one net): the
     fragments chained into tall blobs that swallowed the digits. Seed 8 (not tuned on; chosen
