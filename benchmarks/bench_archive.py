@@ -52,14 +52,18 @@ from bench_photos import make_megapixel_photos  # noqa: E402
 SMALL = 8  # photos in a start-up run
 
 
+def photos_command(folder: Path, out: Path, *extra: str) -> tuple[list[str], dict]:
+    """The `recognizer photos` command line of this checkout, and its environment."""
+    return ([sys.executable, "-m", "recognizer.apps.cli", "photos", str(folder), "--out",
+             str(out), *extra], dict(os.environ, PYTHONPATH=str(ROOT)))
+
+
 def command_run(folder: Path, out: Path, *extra: str) -> tuple[float, float, dict]:
     """(wall seconds, run seconds from summary.json, summary) of one `recognizer photos`."""
     shutil.rmtree(out, ignore_errors=True)
-    environment = dict(os.environ, PYTHONPATH=str(ROOT))
+    command, environment = photos_command(folder, out, *extra)
     start = time.perf_counter()
-    completed = subprocess.run(
-        [sys.executable, "-m", "recognizer.apps.cli", "photos", str(folder), "--out", str(out),
-         *extra], env=environment, capture_output=True, text=True)
+    completed = subprocess.run(command, env=environment, capture_output=True, text=True)
     wall = time.perf_counter() - start
     if completed.returncode != 0:
         sys.exit(f"recognizer photos {' '.join(extra)} failed:\n{completed.stderr[-2000:]}")
@@ -156,11 +160,11 @@ def machine_ceiling(folder: Path, work: Path) -> tuple[float, float, float]:
             os.link(path, half / path.name)
 
     def start(half: Path, core: int) -> subprocess.Popen:
-        return subprocess.Popen(
-            [sys.executable, "-m", "recognizer.apps.cli", "photos", str(half), "--out",
-             str(work / f"out_{half.name}"), "--jobs", "1", "--no-annotate"],
-            env=dict(os.environ, PYTHONPATH=str(ROOT)), stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL, preexec_fn=lambda: os.sched_setaffinity(0, {core}))
+        command, environment = photos_command(half, work / f"out_{half.name}", "--jobs", "1",
+                                              "--no-annotate")
+        return subprocess.Popen(command, env=environment, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL,
+                                preexec_fn=lambda: os.sched_setaffinity(0, {core}))
 
     def finish(processes: list, used: list[Path]) -> list[float]:
         seconds = []
