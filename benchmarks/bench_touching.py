@@ -24,6 +24,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from recognizer.apps.score import edit_distance  # noqa: E402
 from recognizer.core import config  # noqa: E402
 from recognizer.core.predict import Recognizer  # noqa: E402
 from recognizer.detection.detector import read_digits  # noqa: E402
@@ -34,16 +35,6 @@ from recognizer.synth.touching import MAX_OVERLAP, make_number, photo, strokes  
 DEFAULT_MNIST = config.PROJECT_ROOT.parent / "shared" / "data" / "mnist" / "mnist.npz"
 BINS = 5  # overlap bins of MAX_OVERLAP / BINS each
 CANVAS = (640, 320)  # the drawing app's canvas is resizable; a wide one holds 6 digits
-
-
-def edit_distance(a: str, b: str) -> int:
-    previous = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        current = [i]
-        for j, cb in enumerate(b, 1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
-        previous = current
-    return previous[-1]
 
 
 def read_photo(frame, recognizer) -> str:
