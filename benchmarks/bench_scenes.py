@@ -106,8 +106,9 @@ def main(argv=None) -> int:
         print(f"| {name} | {frames} | {length} | {acc} | {fd} | {ms:.1f} |")
     paper_rows = [r for r in rows if r[3] is not None and r[0] not in LOOKALIKE_CONDITIONS]
     worst = min(paper_rows, key=lambda r: r[3]) if paper_rows else None
-    print(f"| **all with paper** | {sum(r[1] for r in paper_rows)} | {sum(r[2] for r in paper_rows)} "
-          f"| **{overall:.1%}** | | |")
+    if paper_rows:
+        print(f"| **all with paper** | {sum(r[1] for r in paper_rows)} | "
+              f"{sum(r[2] for r in paper_rows)} | **{overall:.1%}** | | |")
     if worst:
         print(f"worst condition: {worst[0]} {worst[3]:.1%}")
     empty = [r for r in rows if r[4] is not None and r[0] not in LOOKALIKE_CONDITIONS]

@@ -165,3 +165,17 @@ def test_marks_on_the_desk_around_the_sheet_are_not_digits(mnist_test):
     frame[:120] = 225
     cv2.ellipse(frame, (300, 60), (12, 28), 20, 0, 360, (20, 40, 70), 6)
     assert len(find_digits(frame).digits) == 5
+
+
+def test_a_filled_disc_is_seen_filled_and_a_drawn_zero_keeps_its_hole():
+    """The threshold marks a large filled shape only along its edge; its patch must still
+    show it filled (a ring would be a confident "0"), while a 0's paper hole stays empty."""
+    frame = np.full((240, 480), 150, np.uint8)  # a plain grey field, no paper
+    cv2.ellipse(frame, (120, 120), (45, 60), 20, 0, 360, 60, -1)  # filled, dark
+    cv2.ellipse(frame, (360, 120), (30, 45), 0, 0, 360, 60, 6)  # a ring drawn with a pen
+    found = find_digits(cv2.cvtColor(frame, cv2.COLOR_GRAY2BGR))
+    patches = {d.box[0] < 240: d.patch for d in found.digits}
+    assert set(patches) == {True, False}
+    disc, zero = patches[True], patches[False]
+    assert disc[12:16, 12:16].min() > 0.5  # the disc's middle is ink
+    assert zero[12:16, 12:16].max() < 0.2  # the 0's middle is paper

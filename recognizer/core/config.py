@@ -66,6 +66,15 @@ ADADELTA_LEARNING_RATE = 1.0
 REJECT_NEGATIVES = 30_000
 STYLED_DIGITS = 7_000
 PHOTO_DIGITS = 15_000  # training digits photographed as half the negatives are
+# The photographed look (synth.pen.photographed) smears this share of images by motion and
+# defocuses this share, as the scene generator's "motion blur" (5-11 px) and "defocus"
+# (sigma 1.5-2.5 px) conditions do to digits 25-60 px high: lengths and sigmas are fractions
+# of the image's longer side (a training digit is 84 px, its ink about 60 px of it). Without
+# them, scene seed 101's motion-blurred digits came out "not sure" (71% read).
+PHOTO_MOTION_SHARE = 0.25
+PHOTO_MOTION_LENGTH = (0.05, 0.25)
+PHOTO_DEFOCUS_SHARE = 0.2
+PHOTO_DEFOCUS_SIGMA = (0.015, 0.05)
 CALIBRATION_DIGITS = 5_000
 CALIBRATION_NEGATIVES = 2_000
 # --reject also trains on the detector's own candidates in this many generated scenes

@@ -45,6 +45,7 @@ from recognizer.detection.filters import (
     is_vertical_stroke,
 )
 from recognizer.detection.ink import (
+    fill_solid_holes,
     fitted_kernel_fraction,
     maybe_light_on_dark,
     paper_to_white,
@@ -363,4 +364,5 @@ def _crop_patch(
         return None
     if scale != 1.0:
         mask = cv2.resize(mask, (crop.shape[1], crop.shape[0]), interpolation=cv2.INTER_NEAREST)
+    mask = fill_solid_holes(crop, mask, light_on_dark)
     return to_mnist(paper_to_white(crop, mask, light_on_dark), mask)

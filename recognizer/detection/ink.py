@@ -132,24 +132,72 @@ def fitted_kernel_fraction(mask: np.ndarray) -> float:
     return float(np.clip(fraction, config.MIN_KERNEL_FRACTION, config.BACKGROUND_KERNEL_FRACTION))
 
 
+def _dark_ink(crop: np.ndarray, light_on_dark: bool) -> np.ndarray:
+    """The crop as float gray in [0, 1] with the ink dark."""
+    gray = to_gray(crop)
+    return 1.0 - gray if light_on_dark else gray
+
+
+def fill_solid_holes(crop: np.ndarray, mask: np.ndarray, light_on_dark: bool) -> np.ndarray:
+    """The digit's mask (uint8, non-zero = digit) with its solid holes filled: the parts it
+    encloses that are as dark as ink, not paper.
+
+    The threshold marks a filled shape wider than its window (a disc, a blot, a thumb's
+    print) only along its edge, so its mask is a ring; read as a ring it is a confident "0".
+    A hole that shows paper (a 0's, a 6's, an 8's) stays a hole. Solid means closer to the
+    ink's level (the mask's darker quarter) than to the paper's (the median outside).
+    """
+    inside = mask > 0
+    count, labels = cv2.connectedComponents((~inside).astype(np.uint8), connectivity=4)
+    if count <= 2:  # only the outside: no hole
+        return mask
+    border = np.unique(np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]]))
+    holes = np.setdiff1d(np.arange(1, count), border)
+    if holes.size == 0:
+        return mask
+    gray = _dark_ink(crop, light_on_dark)
+    outside = np.isin(labels, border)
+    if not outside.any():
+        return mask
+    paper = float(np.median(gray[outside]))
+    ink = float(np.percentile(gray[inside], 25))
+    middle = (paper + ink) / 2
+    filled = mask.copy()
+    for hole in holes:
+        where = labels == hole
+        if float(np.median(gray[where])) < middle:
+            filled[where] = 255
+    return filled
+
+
 def paper_to_white(crop: np.ndarray, mask: np.ndarray, light_on_dark: bool) -> np.ndarray:
     """uint8 gray crop: dark ink, the paper around it scaled to 255 and everything outside
     the digit's mask set to paper, so the crop's border always shows the paper's level.
 
     The paper's level is estimated locally (a max filter wider than a stroke, on a small
-    copy), so a shadow's edge or a gradient of light across the digit is not read as ink.
+    copy, over the pixels outside the mask), so a shadow's edge or a gradient of light
+    across the digit is not read as ink, and the inside of a filled shape is not taken for
+    paper. Where no paper lies within the filter (deep inside a large filled shape), the
+    paper's median level stands in.
     (uint8, not float: `to_gray` reads a float image whose maximum exceeds 1.0 - as
     resampling a [0, 1] image can make it - as a 0-255 image.)
     """
-    gray = to_gray(crop)
-    if light_on_dark:
-        gray = 1.0 - gray
+    gray = _dark_ink(crop, light_on_dark)
     height, width = gray.shape
     scale = min(1.0, config.CROP_PAPER_SIDE / max(height, width))
     small = resize_by(gray, scale, cv2.INTER_AREA)
+    small_mask = cv2.resize(mask, (small.shape[1], small.shape[0]),
+                            interpolation=cv2.INTER_NEAREST) > 0
     size = odd_size(min(small.shape) * config.CROP_PAPER_KERNEL, 3)
     kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size))
-    paper = cv2.blur(cv2.dilate(small, kernel), (size, size))
+    if small_mask.all():  # no paper in the crop to measure: the old local maximum
+        paper = cv2.dilate(small, kernel)
+    else:
+        paper = cv2.dilate(np.where(small_mask, 0.0, small).astype(np.float32), kernel)
+        unseen = paper <= 0
+        if unseen.any():
+            paper[unseen] = float(np.median(small[~small_mask]))
+    paper = cv2.blur(paper, (size, size))
     paper = cv2.resize(paper, (width, height), interpolation=cv2.INTER_LINEAR)
     flat = np.clip(gray / np.maximum(paper, 1e-3) * 255.0 + 0.5, 0.0, 255.0).astype(np.uint8)
     flat[mask == 0] = 255

@@ -11,6 +11,7 @@ from typing import Sequence
 import cv2
 import numpy as np
 
+from recognizer.core import config
 from recognizer.core.preprocess import to_mnist
 from recognizer.drawing.strokes import Stroke, render_digit
 from recognizer.drawing.trace import digit_strokes
@@ -52,13 +53,35 @@ def inked(polylines: Sequence[Polyline], rng: np.random.Generator, size: int = 9
     return photographed(paper, rng)
 
 
+def motion_blur(image: np.ndarray, length: float, angle: float) -> np.ndarray:
+    """The image smeared along a line `length` px long at `angle` degrees, as a camera or a
+    sheet moving during the exposure smears it."""
+    size = max(3, int(length))
+    kernel = np.zeros((size, size), np.float32)
+    kernel[size // 2, :] = 1.0 / size
+    rotation = cv2.getRotationMatrix2D((size / 2 - 0.5, size / 2 - 0.5), angle, 1.0)
+    kernel = cv2.warpAffine(kernel, rotation, (size, size))
+    return cv2.filter2D(image, -1, kernel / max(kernel.sum(), 1e-6))
+
+
 def photographed(gray: np.ndarray, rng: np.random.Generator) -> np.ndarray | None:
-    """A dark-on-light float image given blur, a light gradient and sensor noise, then
-    preprocessed."""
+    """A dark-on-light float image as a webcam sees it, then preprocessed: slightly blurred,
+    or defocused, or smeared by motion (PHOTO_DEFOCUS_SHARE, PHOTO_MOTION_SHARE, at the
+    strengths the scene generator's "defocus" and "motion blur" conditions give a digit),
+    a light gradient and sensor noise. Digits and negatives both go through it, so a blur
+    tells the model nothing about which of the two it sees."""
     height, width = gray.shape
-    sigma = rng.uniform(0.0, 1.5)
-    if sigma > 0.3:
-        gray = cv2.GaussianBlur(gray, (0, 0), sigma)
+    side = max(height, width)
+    look = rng.uniform()
+    if look < config.PHOTO_MOTION_SHARE:
+        gray = motion_blur(gray, rng.uniform(*config.PHOTO_MOTION_LENGTH) * side,
+                           rng.uniform(0, 180))
+    elif look < config.PHOTO_MOTION_SHARE + config.PHOTO_DEFOCUS_SHARE:
+        gray = cv2.GaussianBlur(gray, (0, 0), rng.uniform(*config.PHOTO_DEFOCUS_SIGMA) * side)
+    else:
+        sigma = rng.uniform(0.0, 1.5)
+        if sigma > 0.3:
+            gray = cv2.GaussianBlur(gray, (0, 0), sigma)
     ramp = np.linspace(1.0, rng.uniform(0.75, 1.0), width, dtype=np.float32)[None, :]
     gray = gray * ramp + rng.normal(0, rng.uniform(1, 6), gray.shape).astype(np.float32)
     return to_uint8(to_mnist(np.clip(gray, 0, 255).astype(np.uint8)))

@@ -6,7 +6,9 @@ sticky note, ruled, squared) with MNIST digits written on it in some ink (black,
 green, pencil, marker), at one size or mixed sizes (2x to 4x apart), placed in perspective
 before a background (dark, bright, textured, a cluttered desk, wood, fabric, a person's
 clothes and skin, colour fields), perhaps partly out of the frame or held by fingers, then lit
-and photographed (light gradient, cast shadow, glare, motion blur, defocus, noise, JPEG).
+and photographed (light gradient, cast shadow, glare, motion blur, defocus, noise, JPEG);
+and frames without paper: a background, a person, or a mottled surface close up (camouflage,
+marble, terrazzo, animal-print spots: blobs of a digit's size, none of them ink).
 
 Each condition of `CONDITIONS` fixes one of these factors at its hard value while the others
 are drawn from a mild base distribution, so that the benchmark gives every condition its own
@@ -31,9 +33,10 @@ import cv2
 import numpy as np
 
 from recognizer.core import config
+from recognizer.synth import pen
 from recognizer.synth.negatives import make_negative
 from recognizer.synth.surfaces import (
-    BACKGROUNDS, INKS, PAPERS, background, ink_colour, paper, skin_colour, smooth_noise,
+    BACKGROUNDS, INKS, PAPERS, background, closeup, ink_colour, paper, skin_colour, smooth_noise,
     write_digit)
 
 # condition name -> the factor it fixes (see `_draw_factors`).
@@ -56,8 +59,9 @@ CONDITIONS = (
     "page fills frame",
     "no paper",
     "no paper: person",
+    "no paper: close-up",
 )
-NO_PAPER = ("no paper", "no paper: person")
+NO_PAPER = ("no paper", "no paper: person", "no paper: close-up")
 # For evaluation only, so not in CONDITIONS (no training scene crop holds them): letters and
 # shapes of the kinds held out of the model's training (synth.negatives) written on the
 # sheet in the digits' place, a third of them among the digits, or all of them.
@@ -240,12 +244,7 @@ def _light(image: np.ndarray, rng, gradient: float, shadow: bool, glare: int) ->
 def _camera(image: np.ndarray, rng, motion: float, defocus: float, noise: float,
             jpeg: int) -> np.ndarray:
     if motion > 0:
-        length = max(3, int(motion))
-        kernel = np.zeros((length, length), np.float32)
-        kernel[length // 2, :] = 1.0 / length
-        rotation = cv2.getRotationMatrix2D((length / 2 - 0.5, length / 2 - 0.5), rng.uniform(0, 180), 1.0)
-        kernel = cv2.warpAffine(kernel, rotation, (length, length))
-        image = cv2.filter2D(image, -1, kernel / max(kernel.sum(), 1e-6))
+        image = pen.motion_blur(image, motion, rng.uniform(0, 180))
     if defocus > 0:
         image = cv2.GaussianBlur(image, (0, 0), defocus)
     image = image + rng.normal(0, noise, image.shape).astype(np.float32)
@@ -267,7 +266,7 @@ def _draw_factors(condition: str, rng) -> dict:
         "roll": rng.uniform(-8, 8), "out": False, "fingers": 0, "gradient": rng.uniform(0.0, 0.25),
         "shadow": False, "glare": 0, "motion": 0.0, "defocus": rng.uniform(0.0, 0.8),
         "noise": rng.uniform(1.5, 4.0), "jpeg": int(rng.integers(75, 95)), "fill": False,
-        "paper_present": True, "person": False, "lookalikes": 0.0,
+        "paper_present": True, "person": False, "closeup": False, "lookalikes": 0.0,
     }
     kind, _, value = condition.partition(": ")
     if kind == "background":
@@ -309,6 +308,7 @@ def _draw_factors(condition: str, rng) -> dict:
         f["person"] = condition == "no paper: person"
         if f["person"]:
             f["background"] = "clothes"
+        f["closeup"] = condition == "no paper: close-up"
     elif condition != "base":
         raise ValueError(f"unknown condition {condition!r}; choose from "
                          f"{CONDITIONS + LOOKALIKE_CONDITIONS}")
@@ -336,7 +336,10 @@ def render_scene(condition: str, rng: np.random.Generator, digits: np.ndarray,
     """One frame of a condition (see CONDITIONS, or "base"), size (width, height)."""
     width, height = size
     f = _draw_factors(condition, rng)
-    image = background(f["background"], height, width, rng)
+    if f["closeup"]:
+        image = closeup(height, width, rng)
+    else:
+        image = background(f["background"], height, width, rng)
     if not f["paper_present"]:
         if f["person"]:
             _fingers(image, np.float32([[0.3, 0.3], [0.7, 0.3], [0.7, 0.7], [0.3, 0.7]]) * (width, height),

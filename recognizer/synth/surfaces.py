@@ -17,6 +17,8 @@ import numpy as np
 from recognizer.synth.negatives import texture_image
 
 BACKGROUNDS = ("dark", "bright", "textured", "desk", "wood", "fabric", "clothes", "colour")
+# Surfaces a camera sees close up, filling the frame, when no sheet is held before it.
+CLOSEUPS = ("blotches", "marble", "terrazzo", "spots")
 PAPERS = ("white", "off-white", "sticky", "ruled", "squared")
 INKS = ("black", "blue", "red", "green", "pencil", "marker")
 
@@ -112,6 +114,38 @@ def background(kind: str, height: int, width: int, rng) -> np.ndarray:
             cv2.fillConvexPoly(image, hull, rng.uniform(0, 255, 3).tolist())
         return image
     raise ValueError(f"unknown background {kind!r}")
+
+
+def closeup(height: int, width: int, rng) -> np.ndarray:
+    """A mottled surface filling the frame (see CLOSEUPS: camouflage or mottled skin, marble
+    veins, terrazzo chips, filled animal-print spots), float32 BGR 0-255: shapes of a digit's size
+    and contrast, none of them ink."""
+    shape = (height, width)
+    kind = str(rng.choice(CLOSEUPS))
+    if kind == "blotches":  # camouflage cloth, mottled skin: two or three tones in blotches
+        noise = smooth_noise(shape, rng, rng.uniform(4, 12))
+        noise /= noise.std() + 1e-6
+        levels = np.sort(rng.uniform(-0.8, 0.8, int(rng.integers(1, 3))))
+        gray = rng.uniform(150, 230) - rng.uniform(40, 60) * np.digitize(noise, levels)
+    elif kind == "marble":
+        veins = np.abs(np.sin(smooth_noise(shape, rng, rng.uniform(15, 40)) * rng.uniform(20, 60)))
+        gray = rng.uniform(170, 230) - rng.uniform(60, 120) * (veins < 0.15)
+    elif kind == "terrazzo":
+        gray = np.full(shape, rng.uniform(160, 220), np.float32)
+        for _ in range(int(rng.integers(60, 200))):
+            points = rng.uniform(-1, 1, (int(rng.integers(3, 7)), 2)) * rng.uniform(4, 25)
+            points += (rng.uniform(0, width), rng.uniform(0, height))
+            cv2.fillConvexPoly(gray, cv2.convexHull(points.astype(np.int32)),
+                               float(rng.uniform(20, 140)))
+    else:  # spots of an animal print, filled (a ring would be a fair 0)
+        gray = np.full(shape, rng.uniform(150, 220), np.float32)
+        for _ in range(int(rng.integers(30, 90))):
+            centre = (int(rng.uniform(0, width)), int(rng.uniform(0, height)))
+            axes = (int(rng.uniform(5, 22)), int(rng.uniform(5, 22)))
+            cv2.ellipse(gray, centre, axes, float(rng.uniform(0, 180)), 0, 360,
+                        float(rng.uniform(20, 90)), -1)
+    tint = skin_colour(rng) if kind == "blotches" else rng.uniform(120, 255, 3)
+    return _colourise(np.clip(gray, 0, 255), tint) + 4 * smooth_noise(shape, rng, 2)[..., None]
 
 
 # --- Skin -----------------------------------------------------------------------------------
