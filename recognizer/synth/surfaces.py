@@ -127,9 +127,13 @@ def closeup(height: int, width: int, rng) -> np.ndarray:
         noise /= noise.std() + 1e-6
         levels = np.sort(rng.uniform(-0.8, 0.8, int(rng.integers(1, 3))))
         gray = rng.uniform(150, 230) - rng.uniform(40, 60) * np.digitize(noise, levels)
-    elif kind == "marble":
-        veins = np.abs(np.sin(smooth_noise(shape, rng, rng.uniform(15, 40)) * rng.uniform(20, 60)))
-        gray = rng.uniform(170, 230) - rng.uniform(60, 120) * (veins < 0.15)
+    elif kind == "marble":  # wavy streaks across the slab (closed loops would be 0s)
+        ys, xs = np.mgrid[0:height, 0:width].astype(np.float32) / max(height, width)
+        angle = rng.uniform(0, np.pi)
+        warp = smooth_noise(shape, rng, rng.uniform(30, 60))
+        across = (xs * np.cos(angle) + ys * np.sin(angle)) * rng.uniform(3, 7)
+        veins = np.abs(np.sin(np.pi * (across + 0.3 * warp / (warp.std() + 1e-6))))
+        gray = rng.uniform(170, 230) - rng.uniform(60, 120) * (veins < rng.uniform(0.08, 0.2))
     elif kind == "terrazzo":
         gray = np.full(shape, rng.uniform(160, 220), np.float32)
         for _ in range(int(rng.integers(60, 200))):
