@@ -277,3 +277,18 @@ def test_live_loop_finds_a_sheet_held_up_within_the_look_schedule(digits, recogn
     assert tracker.sheet.shown is not None
     assert corner_error(tracker.sheet.shown, scene.sheet) < 0.05 * 640
     assert sum(d.quad is not None for d in result.raw.digits) >= len(scene.labels) - 1
+
+
+def test_a_shadow_cutting_off_a_large_corner_still_gives_the_whole_sheet():
+    """The lit part of a sheet whose upper right a shadow covers is a pentagon; the corner
+    to restore is the one behind the shadow's edge, though it adds the most area (the
+    least-area reduction alone found no sheet here: its quadrilateral ran along the shadow)."""
+    frame = np.full((480, 640, 3), (120, 112, 118), np.float32)  # a grey-pink wall
+    sheet = np.float32([[150, 70], [470, 60], [490, 420], [160, 430]])
+    cv2.fillConvexPoly(frame, np.round(sheet).astype(np.int32), (235, 238, 240))
+    ys, xs = np.mgrid[0:480, 0:640]
+    frame[xs - ys > 160] *= 0.45  # a shadow's straight edge across the sheet and the wall
+    frame = cv2.GaussianBlur(frame, (0, 0), 1.5).astype(np.uint8)
+    found = find_sheet(frame)
+    assert found is not None
+    assert quad_iou(found.corners, sheet) > 0.95

@@ -70,40 +70,68 @@ def order_corners(points: np.ndarray) -> np.ndarray:
     return np.roll(ring, -start, axis=0)
 
 
-def reduce_to_quad(hull: np.ndarray) -> np.ndarray | None:
-    """A convex polygon (N, 2) reduced to 4 corners: repeatedly, the edge whose two
-    neighbouring edges, extended until they meet, add the least area is replaced by their
-    meeting point. None when it cannot be (too few points, parallel sides).
+def _meetings(poly: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For each edge of a convex polygon (N, 2): the point where its two neighbouring edges,
+    extended, meet, and the area replacing the edge by that point adds (inf where they do
+    not meet ahead: parallel, or diverging).
 
-    Every edge's meeting point and added area are computed at once with NumPy (a hull
-    has tens of points and this runs on every frame of the live loop)."""
+    Every edge at once with NumPy (a hull has tens of points and this runs on every frame
+    of the live loop)."""
+    # edge i runs from b = poly[i] to c = poly[i + 1]; a and d are its neighbours' far ends
+    # (shifted by slicing: np.roll, np.delete and np.einsum cost more than the arithmetic)
+    a, b = np.concatenate((poly[-1:], poly[:-1])), poly
+    c, d = np.concatenate((poly[1:], poly[:1])), np.concatenate((poly[2:], poly[:2]))
+    ab, dc = b - a, c - d
+    cross = ab[:, 0] * dc[:, 1] - ab[:, 1] * dc[:, 0]
+    valid = np.abs(cross) >= 1e-9  # parallel neighbours never meet
+    t = ((d[:, 0] - a[:, 0]) * dc[:, 1] - (d[:, 1] - a[:, 1]) * dc[:, 0]) / np.where(
+        valid, cross, 1.0)
+    point = a + t[:, None] * ab
+    # the point must lie beyond b and c (the sides extended forwards)
+    pb, pc = point - b, point - c
+    valid &= pb[:, 0] * ab[:, 0] + pb[:, 1] * ab[:, 1] >= 0
+    valid &= pc[:, 0] * dc[:, 0] + pc[:, 1] * dc[:, 1] >= 0
+    cost = np.abs((c[:, 0] - b[:, 0]) * pb[:, 1] - (c[:, 1] - b[:, 1]) * pb[:, 0]) / 2
+    return point, np.where(valid, cost, np.inf)
+
+
+def _replace_edge(poly: np.ndarray, edge: int, point: np.ndarray) -> np.ndarray:
+    """The polygon with edge `edge` replaced by `point` (one corner fewer)."""
+    poly = poly.copy()
+    poly[edge] = point
+    drop = (edge + 1) % len(poly)
+    return np.concatenate((poly[:drop], poly[drop + 1 :]))
+
+
+def reduce_to_quads(hull: np.ndarray) -> list[np.ndarray]:
+    """A convex polygon (N, 2) reduced to 4 corners, in the ways worth trying: repeatedly,
+    the edge whose two neighbouring edges, extended until they meet, add the least area is
+    replaced by their meeting point, down to five corners; then each way of taking away the
+    fifth, least added area first. A shadow across a sheet cuts a corner off its bright
+    part: the edge to replace then is the shadow's, which adds the most area, not the least,
+    so the caller weighs the candidates by their edges. [] when it cannot be done (too few
+    points, parallel sides)."""
     poly = np.asarray(hull, np.float64).reshape(-1, 2)
     if len(poly) < 4:
-        return None
-    while len(poly) > 4:
-        # edge i runs from b = poly[i] to c = poly[i + 1]; a and d are its neighbours' far ends
-        # (shifted by slicing: np.roll, np.delete and np.einsum cost more than the arithmetic)
-        a, b = np.concatenate((poly[-1:], poly[:-1])), poly
-        c, d = np.concatenate((poly[1:], poly[:1])), np.concatenate((poly[2:], poly[:2]))
-        ab, dc = b - a, c - d
-        cross = ab[:, 0] * dc[:, 1] - ab[:, 1] * dc[:, 0]
-        valid = np.abs(cross) >= 1e-9  # parallel neighbours never meet
-        t = ((d[:, 0] - a[:, 0]) * dc[:, 1] - (d[:, 1] - a[:, 1]) * dc[:, 0]) / np.where(
-            valid, cross, 1.0)
-        point = a + t[:, None] * ab
-        # the point must lie beyond b and c (the sides extended forwards)
-        pb, pc = point - b, point - c
-        valid &= pb[:, 0] * ab[:, 0] + pb[:, 1] * ab[:, 1] >= 0
-        valid &= pc[:, 0] * dc[:, 0] + pc[:, 1] * dc[:, 1] >= 0
-        cost = np.abs((c[:, 0] - b[:, 0]) * pb[:, 1] - (c[:, 1] - b[:, 1]) * pb[:, 0]) / 2
-        cost = np.where(valid, cost, np.inf)
+        return []
+    if len(poly) == 4:
+        return [poly.astype(np.float32)]
+    while len(poly) > 5:
+        point, cost = _meetings(poly)
         best = int(np.argmin(cost))
         if not np.isfinite(cost[best]):
-            return None
-        poly[best] = point[best]
-        drop = (best + 1) % len(poly)
-        poly = np.concatenate((poly[:drop], poly[drop + 1 :]))
-    return poly.astype(np.float32)
+            return []
+        poly = _replace_edge(poly, best, point[best])
+    point, cost = _meetings(poly)
+    return [_replace_edge(poly, edge, point[edge]).astype(np.float32)
+            for edge in np.argsort(cost) if np.isfinite(cost[edge])]
+
+
+def reduce_to_quad(hull: np.ndarray) -> np.ndarray | None:
+    """A convex polygon (N, 2) reduced to 4 corners by least added area (the first of
+    `reduce_to_quads`); None when it cannot be."""
+    quads = reduce_to_quads(hull)
+    return quads[0] if quads else None
 
 
 def _angles_ok(quad: np.ndarray) -> bool:
@@ -335,38 +363,38 @@ def find_sheet(frame: np.ndarray) -> Sheet | None:
             region = (labels[y : y + h, x : x + w] == label).astype(np.uint8)
             contours, _ = cv2.findContours(region, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
             hull = cv2.convexHull(max(contours, key=cv2.contourArea)).reshape(-1, 2) + (x, y)
-            quad = reduce_to_quad(hull)
-            if quad is None:
-                continue
-            quad_area = abs(float(cv2.contourArea(quad)))
-            if quad_area <= 0:
-                continue
-            fill = min(area, cv2.contourArea(hull.astype(np.float32))) / quad_area
-            if fill < config.SHEET_SHADOW_FILL:
-                continue
-            if not _in_frame(quad, (sw, sh)):
-                continue  # mostly outside the frame, or filling it: read the frame whole
-            if _edge_step(image, quad) < config.SHEET_MIN_STEP:
-                continue  # no edge: the bright part of a page lit unevenly
-            if log_image is None:
-                log_image = np.log1p(image.astype(np.float32))
-            if saturation is None:
-                saturation = cv2.cvtColor(small, cv2.COLOR_BGR2HSV)[:, :, 1]
-            paper = float(np.median(image[y : y + h, x : x + w][region > 0]))
-            if fill < config.SHEET_MIN_FILL and outline_coverage(
-                    log_image, quad, _floor(paper)) < config.SHEET_MIN_COVERAGE:
-                continue  # not a quadrilateral, unless a shadow hides a corner of it
-            grown = through_shadow(log_image, saturation, quad, paper)
-            if not _angles_ok(grown):
-                continue  # (a shadow's edge across a corner is a sharp one: grown first)
-            area += abs(float(cv2.contourArea(grown))) - quad_area  # the paper in shadow
-            quad = grown
-            # a region run into the bright background beside the sheet is larger than the
-            # sheet's, but its outline is no edge where it runs through the background
-            coverage = outline_coverage(log_image, quad) / config.SHEET_FULL_COVERAGE
-            score = area * min(1.0, coverage) ** config.SHEET_COVERAGE_POWER
-            if score > best_score:
-                best, best_score = quad, score
+            # least added area first; then the others (a shadow cuts a corner off: see
+            # reduce_to_quads), each only if its whole outline is an edge
+            for rank, quad in enumerate(reduce_to_quads(hull)):
+                quad_area = abs(float(cv2.contourArea(quad)))
+                if quad_area <= 0:
+                    continue
+                fill = min(area, cv2.contourArea(hull.astype(np.float32))) / quad_area
+                if fill < config.SHEET_SHADOW_FILL:
+                    continue
+                if not _in_frame(quad, (sw, sh)):
+                    continue  # mostly outside the frame, or filling it: read the frame whole
+                if _edge_step(image, quad) < config.SHEET_MIN_STEP:
+                    continue  # no edge: the bright part of a page lit unevenly
+                if log_image is None:
+                    log_image = np.log1p(image.astype(np.float32))
+                if saturation is None:
+                    saturation = cv2.cvtColor(small, cv2.COLOR_BGR2HSV)[:, :, 1]
+                paper = float(np.median(image[y : y + h, x : x + w][region > 0]))
+                if (fill < config.SHEET_MIN_FILL or rank > 0) and outline_coverage(
+                        log_image, quad, _floor(paper)) < config.SHEET_MIN_COVERAGE:
+                    continue  # not a quadrilateral, unless a shadow hides a corner of it
+                grown = through_shadow(log_image, saturation, quad, paper)
+                if not _angles_ok(grown):
+                    continue  # (a shadow's edge across a corner is a sharp one: grown first)
+                paper_area = area + abs(float(cv2.contourArea(grown))) - quad_area  # + in shadow
+                quad = grown
+                # a region run into the bright background beside the sheet is larger than the
+                # sheet's, but its outline is no edge where it runs through the background
+                coverage = outline_coverage(log_image, quad) / config.SHEET_FULL_COVERAGE
+                score = paper_area * min(1.0, coverage) ** config.SHEET_COVERAGE_POWER
+                if score > best_score:
+                    best, best_score = quad, score
     if best is None:
         return None
     return Sheet(order_corners(best / scale))
