@@ -197,6 +197,10 @@ MIN_RELATIVE_AREA = 0.12
 # Each crop's own paper level: a max filter CROP_PAPER_KERNEL of the crop's shorter side wide
 # (wider than a stroke), on a copy at most CROP_PAPER_SIDE px.
 CROP_PAPER_SIDE = 64
+# A hole in a candidate's mask is solid ink (a filled shape the threshold marked only along
+# its edge), not paper, when its median lies within this share of the way from the ink's
+# level to the paper's (ink.fill_solid_holes).
+SOLID_HOLE_LEVEL = 0.5
 CROP_PAPER_KERNEL = 0.3
 # Photo mode: a piece touching the frame's border is still a digit (cut by a tight crop) when
 # CUT_MIN_HEIGHT to CUT_MAX_HEIGHT typical heights tall and at most CUT_MAX_WIDTH wide.

@@ -364,5 +364,6 @@ def _crop_patch(
         return None
     if scale != 1.0:
         mask = cv2.resize(mask, (crop.shape[1], crop.shape[0]), interpolation=cv2.INTER_NEAREST)
-    mask = fill_solid_holes(crop, mask, light_on_dark)
-    return to_mnist(paper_to_white(crop, mask, light_on_dark), mask)
+    filled = fill_solid_holes(crop, mask, light_on_dark)
+    flat = paper_to_white(crop, filled, light_on_dark, solid=filled > mask)
+    return to_mnist(flat, filled)
