@@ -364,8 +364,11 @@ def find_sheet(frame: np.ndarray) -> Sheet | None:
             contours, _ = cv2.findContours(region, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
             hull = cv2.convexHull(max(contours, key=cv2.contourArea)).reshape(-1, 2) + (x, y)
             # least added area first; then the others (a shadow cuts a corner off: see
-            # reduce_to_quads), each only if its whole outline is an edge
+            # reduce_to_quads), each only if it lies in the frame and its whole outline is
+            # an edge (a corner restored off the frame would take in the frame's border)
             for rank, quad in enumerate(reduce_to_quads(hull)):
+                if rank and not _corners_in(quad, (sw, sh)):
+                    continue
                 quad_area = abs(float(cv2.contourArea(quad)))
                 if quad_area <= 0:
                     continue
@@ -398,6 +401,11 @@ def find_sheet(frame: np.ndarray) -> Sheet | None:
     if best is None:
         return None
     return Sheet(order_corners(best / scale))
+
+
+def _corners_in(quad: np.ndarray, size: tuple[int, int]) -> bool:
+    """Whether all four corners lie within a frame of size (w, h)."""
+    return bool(np.all((quad >= 0) & (quad <= np.float32(size) - 1)))
 
 
 def _in_frame(quad: np.ndarray, size: tuple[int, int]) -> bool:
