@@ -115,3 +115,18 @@ def test_scene_crops_match_by_overlap():
     labelled = label_candidates(found, scene)
     assert [label for _, label in labelled] == [3, 8, REJECT_CLASS]
     assert labelled[1][0].max() == 128
+
+
+@pytest.mark.parametrize("angle, spread", [(0, (0, 1)), (90, (1, 0))])
+def test_motion_blur_smears_along_its_angle(angle, spread):
+    """One bright dot becomes a line `length` px long along the motion, none across it:
+    the scene camera and the photographed training look (synth.pen) share this kernel."""
+    from recognizer.synth.pen import motion_blur
+
+    image = np.zeros((41, 41), np.float32)
+    image[20, 20] = 1000.0
+    smeared = motion_blur(image, 9, angle)
+    ys, xs = np.nonzero(smeared > 1.0)
+    along, across = (xs, ys) if spread == (0, 1) else (ys, xs)
+    assert 8 <= np.ptp(along) + 1 <= 10 and np.ptp(across) <= 1
+    assert np.isclose(smeared.sum(), 1000.0, rtol=0.02)  # the kernel keeps the ink's amount
