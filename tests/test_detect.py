@@ -174,6 +174,7 @@ def test_a_filled_disc_is_seen_filled_and_a_drawn_zero_keeps_its_hole():
     cv2.ellipse(frame, (120, 120), (45, 60), 20, 0, 360, 60, -1)  # filled, dark
     cv2.ellipse(frame, (360, 120), (30, 45), 0, 0, 360, 60, 6)  # a ring drawn with a pen
     found = find_digits(cv2.cvtColor(frame, cv2.COLOR_GRAY2BGR))
+    assert len(found.digits) == 2
     patches = {d.box[0] < 240: d.patch for d in found.digits}
     assert set(patches) == {True, False}
     disc, zero = patches[True], patches[False]

@@ -11,7 +11,7 @@ import pytest
 from recognizer.core.predict import Recognizer
 from recognizer.detection.annotate import draw_digits
 from recognizer.detection.detector import find_digits, read_digits
-from recognizer.detection.sheet import Sheet, find_sheet, order_corners, reduce_to_quad
+from recognizer.detection.sheet import Sheet, find_sheet, order_corners, reduce_to_quads
 from recognizer.detection.sheet_tracking import SheetTrack, must_look, skip_look, update_sheet
 from recognizer.synth.scenes import load_digits, render_scene
 
@@ -40,7 +40,7 @@ def test_reduce_to_quad_extends_a_cut_corner():
     """A rectangle with one corner cut off (hidden by a finger, off the frame) comes back
     with the corner where its sides meet."""
     pentagon = np.float32([[0, 0], [100, 0], [100, 60], [70, 80], [0, 80]])
-    quad = order_corners(reduce_to_quad(pentagon))
+    quad = order_corners(reduce_to_quads(pentagon)[0])  # least added area first
     assert np.allclose(quad, [[0, 0], [100, 0], [100, 80], [0, 80]], atol=0.5)
 
 

@@ -67,10 +67,13 @@ REJECT_NEGATIVES = 30_000
 STYLED_DIGITS = 7_000
 PHOTO_DIGITS = 15_000  # training digits photographed as half the negatives are
 # The photographed look (synth.pen.photographed) smears this share of images by motion and
-# defocuses this share, as the scene generator's "motion blur" (5-11 px) and "defocus"
-# (sigma 1.5-2.5 px) conditions do to digits 25-60 px high: lengths and sigmas are fractions
-# of the image's longer side (a training digit is 84 px, its ink about 60 px of it). Without
-# them, scene seed 101's motion-blurred digits came out "not sure" (71% read).
+# defocuses this share, at about the strengths the scene generator's "motion blur" (5-11 px)
+# and "defocus" (sigma 1.5-2.5 px) conditions give digits 30-60 px high: lengths and sigmas
+# are fractions of the image's longer side (a training digit is 84 px, its ink about 60 px of
+# it; smaller digits, more blurred still, are left out: they are unreadable to people too).
+# The shares (nearly half the photographed images blurred) were not tuned. Why: on tuning
+# seed 101 the shipped model reads 87% of motion-blurred digits right but only 71% right and
+# sure (the rest "not sure"); it never saw such blur. The trial models trained with it: models/README.md.
 PHOTO_MOTION_SHARE = 0.25
 PHOTO_MOTION_LENGTH = (0.05, 0.25)
 PHOTO_DEFOCUS_SHARE = 0.2
@@ -197,11 +200,13 @@ MIN_RELATIVE_AREA = 0.12
 # Each crop's own paper level: a max filter CROP_PAPER_KERNEL of the crop's shorter side wide
 # (wider than a stroke), on a copy at most CROP_PAPER_SIDE px.
 CROP_PAPER_SIDE = 64
+CROP_PAPER_KERNEL = 0.3
 # A hole in a candidate's mask is solid ink (a filled shape the threshold marked only along
 # its edge), not paper, when its median lies within this share of the way from the ink's
-# level to the paper's (ink.fill_solid_holes).
+# level to the paper's (ink.fill_solid_holes). Halfway; 0.25 read the same on tuning seed
+# 101's defocus, light gradient, cast shadow and marker rows (a filled shape's inside is as
+# dark as its edge).
 SOLID_HOLE_LEVEL = 0.5
-CROP_PAPER_KERNEL = 0.3
 # Photo mode: a piece touching the frame's border is still a digit (cut by a tight crop) when
 # CUT_MIN_HEIGHT to CUT_MAX_HEIGHT typical heights tall and at most CUT_MAX_WIDTH wide.
 CUT_MIN_HEIGHT = 0.6
@@ -569,7 +574,7 @@ SHEET_AGREE = 0.04
 SHEET_KEEP_FRAMES = 8
 # ... and the live loop looks for the sheet (find_sheet) on every SHEET_LOOK_EVERY-th frame
 # while its outline is steady or no sheet is in view (every frame while an outline is being
-# confirmed or lost): see sheet_tracking.must_look and the README's speed figures.
+# confirmed or lost): see sheet_tracking.must_look and docs/figures.md's speed figures.
 SHEET_LOOK_EVERY = 3
 # Scale-free candidates (detector._read_ink): a blob holds at least MIN_DIGIT_INK ink pixels
 # per pixel of its height (a 1 px hairline holds 1; replaces the cut relative to the median

@@ -144,22 +144,21 @@ def fill_solid_holes(crop: np.ndarray, mask: np.ndarray, light_on_dark: bool) ->
 
     The threshold marks a filled shape wider than its window (a disc, a blot, a thumb's
     print) only along its edge, so its mask is a ring; read as a ring it is a confident "0".
-    A hole that shows paper (a 0's, a 6's, an 8's) stays a hole. Solid means closer to the
-    ink's level (the mask's darker quarter) than to the paper's (the median outside).
+    A hole that shows paper (a 0's, a 6's, an 8's) stays a hole. Solid means darker than
+    SOLID_HOLE_LEVEL of the way from the ink's level (the mask's darker quarter) to the
+    paper's (the median of what lies outside the mask and reaches the crop's border).
     """
     inside = mask > 0
     count, labels = cv2.connectedComponents((~inside).astype(np.uint8), connectivity=4)
-    if count <= 2:  # only the outside: no hole
+    if count <= 2:  # at most one piece outside the mask: it is the paper around it
         return mask
     border = np.unique(np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]]))
+    border = border[border != 0]  # label 0 is the mask itself
     holes = np.setdiff1d(np.arange(1, count), border)
-    if holes.size == 0:
+    if holes.size == 0 or border.size == 0:
         return mask
     gray = _dark_ink(crop, light_on_dark)
-    outside = np.isin(labels, border)
-    if not outside.any():
-        return mask
-    paper = float(np.median(gray[outside]))
+    paper = float(np.median(gray[np.isin(labels, border)]))
     ink = float(np.percentile(gray[inside], 25))
     middle = ink + config.SOLID_HOLE_LEVEL * (paper - ink)
     filled = mask.copy()

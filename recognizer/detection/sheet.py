@@ -127,13 +127,6 @@ def reduce_to_quads(hull: np.ndarray) -> list[np.ndarray]:
             for edge in np.argsort(cost) if np.isfinite(cost[edge])]
 
 
-def reduce_to_quad(hull: np.ndarray) -> np.ndarray | None:
-    """A convex polygon (N, 2) reduced to 4 corners by least added area (the first of
-    `reduce_to_quads`); None when it cannot be."""
-    quads = reduce_to_quads(hull)
-    return quads[0] if quads else None
-
-
 def _angles_ok(quad: np.ndarray) -> bool:
     low, high = config.SHEET_ANGLE_RANGE
     for i in range(4):
@@ -364,15 +357,16 @@ def find_sheet(frame: np.ndarray) -> Sheet | None:
             contours, _ = cv2.findContours(region, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
             hull = cv2.convexHull(max(contours, key=cv2.contourArea)).reshape(-1, 2) + (x, y)
             # least added area first; then the others (a shadow cuts a corner off: see
-            # reduce_to_quads), each only if it lies in the frame and its whole outline is
-            # an edge (a corner restored off the frame would take in the frame's border)
+            # reduce_to_quads), each only if it lies in the frame and its outline is an edge
+            # (SHEET_MIN_COVERAGE; a corner restored off the frame takes in the frame's border)
+            paper_in_hull = min(area, cv2.contourArea(hull.astype(np.float32)))
             for rank, quad in enumerate(reduce_to_quads(hull)):
                 if rank and not _corners_in(quad, (sw, sh)):
                     continue
                 quad_area = abs(float(cv2.contourArea(quad)))
                 if quad_area <= 0:
                     continue
-                fill = min(area, cv2.contourArea(hull.astype(np.float32))) / quad_area
+                fill = paper_in_hull / quad_area
                 if fill < config.SHEET_SHADOW_FILL:
                     continue
                 if not _in_frame(quad, (sw, sh)):
@@ -398,6 +392,8 @@ def find_sheet(frame: np.ndarray) -> Sheet | None:
                 score = paper_area * min(1.0, coverage) ** config.SHEET_COVERAGE_POWER
                 if score > best_score:
                     best, best_score = quad, score
+                if coverage >= 1.0:
+                    break  # an outline that is an edge all round: no other reduction is better
     if best is None:
         return None
     return Sheet(order_corners(best / scale))

@@ -1,5 +1,5 @@
 """Digit styles MNIST under-represents, drawn from stroke templates with a hand's jitter:
-a 1 with a long flag (and a foot), a 7 with a crossbar, a 4 open or closed at the top, a 9
+a 1 with a flag (and a foot), a 7 with a crossbar, a 4 open or closed at the top, a 9
 with a straight stem, a 2 with a loop at its foot. People write them so; MNIST's American
 writers mostly did not.
 """
@@ -12,9 +12,9 @@ from recognizer.synth import pen
 from recognizer.synth.negatives import _arc, _wobble
 
 # style name -> (digit, strokes in a unit box, y down). A 1's flag is a short upstroke,
-# steeper than a 7's bar (55 degrees, so at least 40 after `_wobble`'s rotation): with a
-# flag from (0.25, 0.3), 41 degrees, models trained longer on these read real photos'
-# 7s with a short rising bar as 1s.
+# steeper than a 7's bar: 55 degrees in the template (`_wobble`'s rotation, scaling and
+# shear can still flatten it to about 25). With the flag from (0.25, 0.3), 41 degrees,
+# models trained longer on these read real photos' 7s with a short rising bar as 1s.
 STYLES = {
     "1 with a flag": (1, [[(0.35, 0.35), (0.6, 0.0), (0.6, 1.0)]]),
     "1 with a flag and a foot": (1, [[(0.35, 0.35), (0.6, 0.0), (0.6, 1.0)],

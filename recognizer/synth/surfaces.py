@@ -149,7 +149,8 @@ def closeup(height: int, width: int, rng) -> np.ndarray:
             cv2.ellipse(gray, centre, axes, float(rng.uniform(0, 180)), 0, 360,
                         float(rng.uniform(20, 90)), -1)
     tint = skin_colour(rng) if kind == "blotches" else rng.uniform(120, 255, 3)
-    return _colourise(np.clip(gray, 0, 255), tint) + 4 * smooth_noise(shape, rng, 2)[..., None]
+    image = _colourise(np.clip(gray, 0, 255), tint) + 4 * smooth_noise(shape, rng, 2)[..., None]
+    return image.astype(np.float32)
 
 
 # --- Skin -----------------------------------------------------------------------------------
