@@ -118,8 +118,8 @@ def background(kind: str, height: int, width: int, rng) -> np.ndarray:
 
 def closeup(height: int, width: int, rng) -> np.ndarray:
     """A mottled surface filling the frame (see CLOSEUPS: camouflage or mottled skin, marble
-    veins, terrazzo chips, filled animal-print spots), float32 BGR 0-255: shapes of a digit's size
-    and contrast, none of them ink."""
+    streaks, terrazzo chips, filled animal-print spots), float32 BGR 0-255: shapes of a
+    digit's size and contrast, none of them ink."""
     shape = (height, width)
     kind = str(rng.choice(CLOSEUPS))
     if kind == "blotches":  # camouflage cloth, mottled skin: two or three tones in blotches
