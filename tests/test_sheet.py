@@ -292,3 +292,20 @@ def test_a_shadow_cutting_off_a_large_corner_still_gives_the_whole_sheet():
     found = find_sheet(frame)
     assert found is not None
     assert quad_iou(found.corners, sheet) > 0.95
+
+
+def test_a_sheet_running_off_the_frame_keeps_its_corners_in_the_frame():
+    """The demo video's sheet runs off the frame's right edge: the outline found ends at the
+    edge. A corner restored off the frame (one of the other four-corner reductions) took in
+    the frame's border, which the upright view showed as a sliver read "1, 99%"."""
+    from pathlib import Path
+
+    from recognizer.apps.webcam.sources import open_video
+
+    demo = Path(__file__).resolve().parents[1] / "samples" / "demo.mp4"
+    frames = open_video(str(demo)).frames
+    frame = next(f for i, f in enumerate(frames) if i == 27)  # the sheet cut by the right edge
+    width = frame.shape[1]
+    found = find_sheet(frame)
+    assert found is not None
+    assert found.corners[:, 0].max() <= width + 1  # (640 wide; 675 with the corner restored)
