@@ -73,7 +73,8 @@ PHOTO_DIGITS = 15_000  # training digits photographed as half the negatives are
 # it; smaller digits, more blurred still, are left out: they are unreadable to people too).
 # The shares (nearly half the photographed images blurred) were not tuned. Why: on tuning
 # seed 101 the shipped model reads 87% of motion-blurred digits right but only 71% right and
-# sure (the rest "not sure"); it never saw such blur. The trial models trained with it: models/README.md.
+# sure (the rest "not sure"); it never saw such blur. The trial models trained with it:
+# models/README.md.
 PHOTO_MOTION_SHARE = 0.25
 PHOTO_MOTION_LENGTH = (0.05, 0.25)
 PHOTO_DEFOCUS_SHARE = 0.2

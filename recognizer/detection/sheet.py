@@ -360,6 +360,7 @@ def find_sheet(frame: np.ndarray) -> Sheet | None:
             # reduce_to_quads), each only if it lies in the frame and its outline is an edge
             # (SHEET_MIN_COVERAGE; a corner restored off the frame takes in the frame's border)
             paper_in_hull = min(area, cv2.contourArea(hull.astype(np.float32)))
+            paper = None  # the region's paper level, once a candidate gets that far
             for rank, quad in enumerate(reduce_to_quads(hull)):
                 if rank and not _corners_in(quad, (sw, sh)):
                     continue
@@ -377,7 +378,8 @@ def find_sheet(frame: np.ndarray) -> Sheet | None:
                     log_image = np.log1p(image.astype(np.float32))
                 if saturation is None:
                     saturation = cv2.cvtColor(small, cv2.COLOR_BGR2HSV)[:, :, 1]
-                paper = float(np.median(image[y : y + h, x : x + w][region > 0]))
+                if paper is None:
+                    paper = float(np.median(image[y : y + h, x : x + w][region > 0]))
                 if (fill < config.SHEET_MIN_FILL or rank > 0) and outline_coverage(
                         log_image, quad, _floor(paper)) < config.SHEET_MIN_COVERAGE:
                     continue  # not a quadrilateral, unless a shadow hides a corner of it
