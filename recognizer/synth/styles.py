@@ -1,7 +1,7 @@
 """Digit styles MNIST under-represents, drawn from stroke templates with a hand's jitter:
-a 1 with a flag (and a foot), a 7 with a crossbar, a 4 open or closed at the top, a 9
-with a straight stem, a 2 with a loop at its foot. People write them so; MNIST's American
-writers mostly did not.
+a 1 with a flag (and a foot), a 7 with a crossbar, a 4 open or closed at the top (its bar
+through the stem or ending at it), a 9 with a straight stem, a 2 with a loop at its foot.
+People write them so; MNIST's American writers mostly did not.
 """
 
 from __future__ import annotations
@@ -24,6 +24,10 @@ STYLES = {
     "4 open at the top": (4, [[(0.25, 0.0), (0.1, 0.62), (0.95, 0.62)],
                               [(0.72, 0.05), (0.72, 1.0)]]),
     "4 closed at the top": (4, [[(0.72, 1.0), (0.72, 0.0), (0.05, 0.65), (0.95, 0.65)]]),
+    "4 closed, its bar ending at the stem": (4, [[(0.75, 1.0), (0.75, 0.0), (0.1, 0.62),
+                                                  (0.8, 0.62)]]),
+    "4 closed, its stem above the top": (4, [[(0.7, 0.18), (0.1, 0.62), (0.78, 0.62)],
+                                             [(0.7, 0.0), (0.7, 1.0)]]),
     "9 with a straight stem": (9, [_arc(0.45, 0.27, 0.32, 0.27, 0, 2 * np.pi, 30),
                                    [(0.77, 0.2), (0.77, 1.0)]]),
     "2 with a loop": (2, [_arc(0.5, 0.28, 0.36, 0.28, np.pi * 1.05, np.pi * 2.1, 16)
