@@ -35,6 +35,7 @@ from recognizer.core import config
 from recognizer.core.predict import Recognizer
 from recognizer.core.preprocess import check_image, to_mnist
 from recognizer.detection.blobs import Blob, InkReading, components, typical_height
+from recognizer.detection.deblur import read_deblurred
 from recognizer.detection.filters import (
     candidates,
     containers,
@@ -199,6 +200,7 @@ def read_digits(
     whole_frame_fallback: bool = False,
     refine: bool = False,
     sheet: Sheet | None | str = "find",
+    undo_blur: bool = True,
 ) -> Detections:
     """find_digits + ONE batched recognizer.predict_patches call; Detections with predictions.
 
@@ -211,15 +213,17 @@ def read_digits(
     their pieces); those it leaves "not a digit" are read again sharpened
     (`sharpen.reread_sharpened`: one blurred digit). In that order: sharpened first, two
     touching digits read as an unsure digit and no longer reached the string readers.
+    With undo_blur, a frame read with several doubtful candidates is read again deblurred
+    (`deblur.read_deblurred`: a moving sheet's smear), the better reading kept.
     """
     if whole_frame_fallback and isinstance(sheet, str):
         frame = check_image(frame)
         sheet = find_sheet(frame)
         if sheet is not None:
             on_sheet = read_digits(frame, recognizer, whole_frame_fallback=True, refine=refine,
-                                   sheet=sheet)
+                                   sheet=sheet, undo_blur=undo_blur)
             whole = read_digits(frame, recognizer, whole_frame_fallback=True, refine=refine,
-                                sheet=None)
+                                sheet=None, undo_blur=undo_blur)
             confident = [sum(d.is_confident() for d in r.digits_only().digits)
                          for r in (on_sheet, whole)]
             return whole if confident[1] > confident[0] else on_sheet
@@ -228,7 +232,12 @@ def read_digits(
     if not found.digits:
         return found
     read = found.with_predictions(recognizer.predict_patches([d.patch for d in found.digits]))
-    return reread_sharpened(read_touching(frame, read, recognizer), recognizer)
+    read = reread_sharpened(read_touching(frame, read, recognizer), recognizer)
+    if not undo_blur:
+        return read
+    return read_deblurred(frame, read, lambda sharp: read_digits(
+        sharp, recognizer, whole_frame_fallback=whole_frame_fallback, refine=refine,
+        sheet=sheet, undo_blur=False))
 
 
 def _read_ink(

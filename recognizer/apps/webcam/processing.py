@@ -17,7 +17,8 @@ import numpy as np
 from recognizer.core import config
 from recognizer.core.errors import one_line_reason
 from recognizer.core.predict import Recognizer
-from recognizer.detection.detector import find_digits
+from recognizer.detection.deblur import read_deblurred
+from recognizer.detection.detector import find_digits, read_digits
 from recognizer.detection.sharpen import reread_sharpened
 from recognizer.detection.touching import read_touching
 from recognizer.detection.results import Detections
@@ -85,6 +86,10 @@ def process_frame(
     # detector.read_digits.
     raw = reread_sharpened(read_touching(frame, found.with_predictions(predictions), recognizer),
                            recognizer)
+    # A moving sheet's smear: the frame read again deblurred when many candidates are in
+    # doubt (deblur.read_deblurred), every candidate read then.
+    raw = read_deblurred(frame, raw, lambda sharp: read_digits(
+        sharp, recognizer, sheet=sheet_track.shown, undo_blur=False))
     tracker, tracks = update_tracks(tracker or TrackerState(frame_key=frame_key(frame)), raw.digits)
     tracker = replace(tracker, sheet=sheet_track)
     # Shown: confirmed tracks whose vote is a digit ("not a digit" candidates are not shown).
