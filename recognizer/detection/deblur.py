@@ -1,4 +1,4 @@
-"""Motion blur: find the smear a moving sheet or camera left on a frame, and undo it.
+"""Blur: find the smear a moving sheet or camera left on a frame, and undo it.
 
 A sheet that moves during the exposure smears every stroke along one line a few pixels
 long. Unsharp masking (`sharpen`) cannot bring such digits back: their strokes are not
@@ -6,9 +6,11 @@ soft but doubled along the motion. A linear smear is a known kind of blur, thoug
 be found from the frame itself: it multiplies the frame's spectrum by a sinc whose zeros
 repeat every 1/length along its direction, so the spectrum's logarithm carries a ripple
 whose inverse transform (the cepstrum) has a deep negative peak at the smear's offset
-(`estimate_motion`). Wiener deconvolution with that kernel undoes it (`deblur`).
+(`estimate_motion`). Wiener deconvolution with that kernel undoes it (`deblur`). A frame
+whose cepstrum shows no smear long enough to matter is deconvolved as a camera out of
+focus (`Defocus`, a Gaussian) instead.
 
-A sharp frame's cepstrum has its own minima too (texture, JPEG's 8-pixel blocks), and no
+Every frame's cepstrum has minima of its own (texture, JPEG's 8-pixel blocks), and no
 measure of the peak alone told them from a smear on our frames; so the model decides
 (`read_deblurred`): a frame whose reading leaves several candidates unsure or rejected is
 read again deblurred, and the second reading is kept only when the model reads more of its
@@ -30,7 +32,9 @@ from recognizer.detection.results import Detections
 
 @dataclass(frozen=True)
 class Motion:
-    """A linear smear: the offset (dx, dy) in pixels from its start to its end."""
+    """A linear smear: the offset (dx, dy) in pixels from one end to the other (the
+    cepstrum tells the direction only up to a half turn, which a symmetric smear does not
+    need)."""
 
     dx: float
     dy: float
@@ -40,23 +44,39 @@ class Motion:
         return float(np.hypot(self.dx, self.dy))
 
     def kernel(self) -> np.ndarray:
-        """The smear as a normalised float32 kernel: an anti-aliased line through the
-        centre of an odd square."""
+        """The smear as a normalised float32 kernel in an odd square: a segment of its
+        length through the centre, sampled finely and spread over the pixels it crosses
+        (bilinear weights), so that a smear of N px weighs N px."""
         half = int(np.ceil(self.length / 2)) + 1
-        scale = 8  # drawn at 8x and shrunk: an anti-aliased line of sub-pixel length
-        big = np.zeros(((2 * half + 1) * scale,) * 2, np.float32)
-        centre = np.array([half + 0.5, half + 0.5]) * scale
-        offset = np.array([self.dx, self.dy]) / 2 * scale
-        start, end = np.round(centre - offset).astype(int), np.round(centre + offset).astype(int)
-        cv2.line(big, tuple(int(v) for v in start), tuple(int(v) for v in end), 1.0, scale)
-        kernel = cv2.resize(big, (2 * half + 1,) * 2, interpolation=cv2.INTER_AREA)
-        return kernel / max(float(kernel.sum()), 1e-6)
+        kernel = np.zeros((2 * half + 1,) * 2, np.float32)
+        steps = np.linspace(-0.5, 0.5, max(2, int(np.ceil(self.length * 8)) + 1))
+        xs, ys = half + steps * self.dx, half + steps * self.dy
+        x0, y0 = np.floor(xs).astype(int), np.floor(ys).astype(int)
+        fx, fy = (xs - x0).astype(np.float32), (ys - y0).astype(np.float32)
+        for ox, oy, weight in ((0, 0, (1 - fx) * (1 - fy)), (1, 0, fx * (1 - fy)),
+                               (0, 1, (1 - fx) * fy), (1, 1, fx * fy)):
+            np.add.at(kernel, (y0 + oy, x0 + ox), weight)
+        return kernel / float(kernel.sum())
+
+
+@dataclass(frozen=True)
+class Defocus:
+    """A camera out of focus: a Gaussian blur of `sigma` pixels."""
+
+    sigma: float
+
+    def kernel(self) -> np.ndarray:
+        """The blur as a normalised float32 kernel, three sigmas each side."""
+        size = 2 * int(np.ceil(3 * self.sigma)) + 1
+        column = cv2.getGaussianKernel(size, self.sigma, cv2.CV_32F)
+        return column @ column.T
 
 
 def estimate_motion(frame: np.ndarray) -> Motion | None:
     """The frame's linear smear, from the deepest minimum of its cepstrum between
     DEBLUR_MIN_LENGTH and DEBLUR_MAX_LENGTH pixels from the centre; None when the frame is
-    too small to tell."""
+    too small to tell or shows no ripple (flat). Any frame has some minimum there (texture,
+    JPEG blocks at other offsets): whether undoing it helps is for the model to say."""
     gray = frame if frame.ndim == 2 else cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
     gray = gray.astype(np.float32)
     height, width = gray.shape
@@ -75,63 +95,82 @@ def estimate_motion(frame: np.ndarray) -> Motion | None:
     dy, dx = np.mgrid[-reach : reach + 1, -reach : reach + 1]
     radius = np.hypot(dx, dy)
     outside = (radius < config.DEBLUR_MIN_LENGTH) | (radius > config.DEBLUR_MAX_LENGTH)
-    near = np.where(outside, np.inf, near)
-    row, col = np.unravel_index(int(np.argmin(near)), near.shape)
+    # JPEG's 8x8 blocks (webcams stream MJPEG) leave minima at multiples of 8 px straight
+    # across or down: not a smear.
+    grid = ((dx == 0) | (dy == 0)) & (dx % 8 == 0) & (dy % 8 == 0)
+    searched = np.where(outside | grid, np.inf, near)
+    row, col = np.unravel_index(int(np.argmin(searched)), searched.shape)
+    if not searched[row, col] < 0:
+        return None  # no ripple at all (a flat frame)
     return Motion(float(dx[row, col]) + _vertex(near[row, col - 1 : col + 2]),
                   float(dy[row, col]) + _vertex(near[row - 1 : row + 2, col]))
 
 
 def _vertex(values: np.ndarray) -> float:
     """The offset (within +-0.5) of the extremum of a parabola through three values."""
-    if len(values) != 3 or not np.all(np.isfinite(values)):
+    if len(values) != 3:
         return 0.0
     left, middle, right = (float(v) for v in values)
     curve = left - 2 * middle + right
     return 0.0 if curve == 0 else float(np.clip(0.5 * (left - right) / curve, -0.5, 0.5))
 
 
-def deblur(frame: np.ndarray, motion: Motion) -> np.ndarray:
-    """The frame (uint8, grey or BGR) Wiener-deconvolved with the smear's kernel, with
+def deblur(frame: np.ndarray, blur: Motion | Defocus) -> np.ndarray:
+    """The frame (uint8, grey or BGR) Wiener-deconvolved with the blur's kernel, with
     noise-to-signal ratio DEBLUR_NOISE. The frame is padded by reflection first, so that its
     borders do not ring."""
-    kernel = motion.kernel()
-    pad = kernel.shape[0]
-    padded = cv2.copyMakeBorder(frame, pad, pad, pad, pad, cv2.BORDER_REFLECT)
-    height, width = padded.shape[:2]
-    rows, cols = cv2.getOptimalDFTSize(height), cv2.getOptimalDFTSize(width)
-    spread = np.zeros((rows, cols), np.float32)
+    kernel = blur.kernel()
     size = kernel.shape[0]
+    height, width = frame.shape[:2]
+    # Reflected all the way to the transform's size (a zero fill would be a hard step the
+    # transform wraps round), with a margin of a few kernels, so that the borders do not ring.
+    margin = 3 * size
+    rows = cv2.getOptimalDFTSize(height + 2 * margin)
+    cols = cv2.getOptimalDFTSize(width + 2 * margin)
+    padded = cv2.copyMakeBorder(frame, margin, rows - height - margin, margin,
+                                cols - width - margin, cv2.BORDER_REFLECT)
+    spread = np.zeros((rows, cols), np.float32)
     spread[:size, :size] = kernel
     spread = np.roll(spread, (-(size // 2), -(size // 2)), axis=(0, 1))
     response = cv2.dft(spread, flags=cv2.DFT_COMPLEX_OUTPUT)
     re, im = response[..., 0], response[..., 1]
-    power = re * re + im * im + config.DEBLUR_NOISE
-    # conj(H) / (|H|^2 + K), as a complex spectrum of two channels
+    power = (re * re + im * im + config.DEBLUR_NOISE) / (1.0 + config.DEBLUR_NOISE)
+    # conj(H) (1 + K) / (|H|^2 + K) as a complex spectrum of two channels: Wiener's filter,
+    # scaled so that the paper's level (H = 1 at zero frequency) stays where it was
     inverse = np.dstack([re / power, -im / power]).astype(np.float32)
     channels = [padded] if padded.ndim == 2 else cv2.split(padded)
     out = []
     for channel in channels:
-        image = np.zeros((rows, cols), np.float32)
-        image[:height, :width] = channel
-        product = cv2.mulSpectrums(cv2.dft(image, flags=cv2.DFT_COMPLEX_OUTPUT), inverse, 0)
+        product = cv2.mulSpectrums(
+            cv2.dft(channel.astype(np.float32), flags=cv2.DFT_COMPLEX_OUTPUT), inverse, 0)
         sharp = cv2.dft(product, flags=cv2.DFT_INVERSE | cv2.DFT_REAL_OUTPUT | cv2.DFT_SCALE)
-        out.append(sharp[pad : height - pad, pad : width - pad])
+        out.append(sharp[margin : margin + height, margin : margin + width])
     result = out[0] if len(out) == 1 else cv2.merge(out)
-    return np.clip(result, 0, 255).astype(np.uint8)
+    return np.clip(np.rint(result), 0, 255).astype(np.uint8)
 
 
-def _tally(detections: Detections) -> tuple[int, int]:
+def _tally(detections: Detections, unread_confident: bool) -> tuple[int, int]:
     """(confident digits, doubtful candidates) of a reading. A candidate left unread (the
-    live loop's settled tracks, prediction None) is neither: its track stands."""
+    live loop's settled tracks, prediction None) counts as confident when unread_confident
+    (its track stands for it), else as neither."""
     confident = doubtful = 0
     for digit in detections.digits:
         if digit.prediction is None:
-            continue
-        if digit.is_confident():
+            confident += unread_confident
+        elif digit.is_confident():
             confident += 1
         else:
             doubtful += 1
     return confident, doubtful
+
+
+def can_deblur(frame: np.ndarray) -> bool:
+    """Whether `deblur` takes the frame as it is: 8-bit grey or BGR, at most
+    DEBLUR_MAX_SIDE px a side (a large photo's smear is longer than the cepstrum is searched
+    for, and its transforms take seconds)."""
+    frame = np.asarray(frame)
+    return (frame.dtype == np.uint8 and max(frame.shape[:2]) <= config.DEBLUR_MAX_SIDE
+            and (frame.ndim == 2 or (frame.ndim == 3 and frame.shape[2] == 3)))
 
 
 def read_deblurred(
@@ -141,22 +180,25 @@ def read_deblurred(
 
     `read` is called again on the deblurred frame when at least DEBLUR_MIN_DOUBTFUL
     candidates of the first reading, and DEBLUR_MIN_DOUBTFUL_SHARE of those it read, are
-    not confident digits, and the frame's smear is at least DEBLUR_MIN_SMEAR px long (a
-    shorter one leaves digits readable, and the cepstrum of a sharp frame has its deepest
-    minimum near the centre). The second reading is kept when it has more confident digits,
-    fewer doubtful candidates, and reads at least DEBLUR_MIN_SURE_SHARE of its candidates
-    as confident digits: a sharp frame of letters deconvolved along a smear it does not have
-    rings, and its strokes break into pieces some of which read as digits among many the
-    model still doubts."""
-    confident, doubtful = _tally(first)
+    not confident digits: along the frame's smear when its cepstrum shows one of
+    DEBLUR_MIN_SMEAR px or more, else as a camera out of focus (DEFOCUS_SIGMA). The second
+    reading is kept when it has more confident digits, fewer doubtful candidates, and reads
+    at least DEBLUR_MIN_SURE_SHARE of its candidates as confident digits: a sharp frame of
+    letters deconvolved along a smear it does not have rings, and its strokes break into
+    pieces some of which read as digits among many the model still doubts. Frames
+    `can_deblur` refuses are read once."""
+    confident, doubtful = _tally(first, unread_confident=False)
     if (doubtful < config.DEBLUR_MIN_DOUBTFUL
-            or doubtful < config.DEBLUR_MIN_DOUBTFUL_SHARE * (confident + doubtful)):
+            or doubtful < config.DEBLUR_MIN_DOUBTFUL_SHARE * (confident + doubtful)
+            or not can_deblur(frame)):
         return first
     motion = estimate_motion(frame)
-    if motion is None or motion.length < config.DEBLUR_MIN_SMEAR:
+    if motion is None:
         return first
-    second = read(deblur(frame, motion))
-    sharp_confident, sharp_doubtful = _tally(second)
+    blur = motion if motion.length >= config.DEBLUR_MIN_SMEAR else Defocus(config.DEFOCUS_SIGMA)
+    second = read(deblur(frame, blur))
+    confident += sum(digit.prediction is None for digit in first.digits)
+    sharp_confident, sharp_doubtful = _tally(second, unread_confident=True)
     better = sharp_confident > confident and sharp_doubtful < doubtful
     sure = sharp_confident >= config.DEBLUR_MIN_SURE_SHARE * (sharp_confident + sharp_doubtful)
     return second if better and sure else first

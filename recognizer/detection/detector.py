@@ -221,12 +221,17 @@ def read_digits(
         sheet = find_sheet(frame)
         if sheet is not None:
             on_sheet = read_digits(frame, recognizer, whole_frame_fallback=True, refine=refine,
-                                   sheet=sheet, undo_blur=undo_blur)
+                                   sheet=sheet, undo_blur=False)
             whole = read_digits(frame, recognizer, whole_frame_fallback=True, refine=refine,
-                                sheet=None, undo_blur=undo_blur)
+                                sheet=None, undo_blur=False)
             confident = [sum(d.is_confident() for d in r.digits_only().digits)
                          for r in (on_sheet, whole)]
-            return whole if confident[1] > confident[0] else on_sheet
+            read, sheet = (whole, None) if confident[1] > confident[0] else (on_sheet, sheet)
+            if not undo_blur:
+                return read
+            return read_deblurred(frame, read, lambda sharp: read_digits(
+                sharp, recognizer, whole_frame_fallback=True, refine=refine, sheet=sheet,
+                undo_blur=False))
     found = find_digits(frame, whole_frame_fallback=whole_frame_fallback, refine=refine,
                         sheet=sheet)
     if not found.digits:

@@ -62,7 +62,8 @@ def process_frame(
 
     Digits of settled tracks are read only every `reread_every` frames (their vote stands
     in between; `raw` then holds None for them, and no patch unless `all_patches`: the
-    inset and snapshots show every patch); 1 reads every digit in every frame.
+    inset and snapshots show every patch); 1 reads every digit in every frame. A frame read
+    again deblurred (`deblur.read_deblurred`) has every digit read and patched.
     """
     start = clock()
     if tracker is not None:  # boxes of another resolution must not match this frame's
