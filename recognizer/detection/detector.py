@@ -214,8 +214,10 @@ def read_digits(
     (`sharpen.reread_sharpened`: one blurred digit). In that order: sharpened first, two
     touching digits read as an unsure digit and no longer reached the string readers.
     With undo_blur, a frame read with several doubtful candidates is read again deblurred
-    (`deblur.read_deblurred`: a moving sheet's smear), the better reading kept.
+    (`deblur.read_deblurred`: a moving sheet's smear, a camera out of focus), the better
+    reading kept.
     """
+    read = None
     if whole_frame_fallback and isinstance(sheet, str):
         frame = check_image(frame)
         sheet = find_sheet(frame)
@@ -227,19 +229,17 @@ def read_digits(
             confident = [sum(d.is_confident() for d in r.digits_only().digits)
                          for r in (on_sheet, whole)]
             read, sheet = (whole, None) if confident[1] > confident[0] else (on_sheet, sheet)
-            if not undo_blur:
-                return read
-            return read_deblurred(frame, read, lambda sharp: read_digits(
-                sharp, recognizer, whole_frame_fallback=True, refine=refine, sheet=sheet,
-                undo_blur=False))
-    found = find_digits(frame, whole_frame_fallback=whole_frame_fallback, refine=refine,
-                        sheet=sheet)
-    if not found.digits:
-        return found
-    read = found.with_predictions(recognizer.predict_patches([d.patch for d in found.digits]))
-    read = reread_sharpened(read_touching(frame, read, recognizer), recognizer)
+    if read is None:
+        found = find_digits(frame, whole_frame_fallback=whole_frame_fallback, refine=refine,
+                            sheet=sheet)
+        if not found.digits:
+            return found
+        read = found.with_predictions(
+            recognizer.predict_patches([d.patch for d in found.digits]))
+        read = reread_sharpened(read_touching(frame, read, recognizer), recognizer)
     if not undo_blur:
         return read
+    # read again the same way (the sheet chosen, or none), on the deblurred frame
     return read_deblurred(frame, read, lambda sharp: read_digits(
         sharp, recognizer, whole_frame_fallback=whole_frame_fallback, refine=refine,
         sheet=sheet, undo_blur=False))
