@@ -149,19 +149,18 @@ def deblur(frame: np.ndarray, blur: Motion | Defocus) -> np.ndarray:
     return np.clip(np.rint(result), 0, 255).astype(np.uint8)
 
 
-def _tally(detections: Detections, unread_confident: bool) -> tuple[int, int]:
-    """(confident digits, doubtful candidates) of a reading. A candidate left unread (the
-    live loop's settled tracks, prediction None) counts as confident when unread_confident
-    (its track stands for it), else as neither."""
-    confident = doubtful = 0
+def _tally(detections: Detections) -> tuple[int, int, int]:
+    """(confident digits, doubtful candidates, unread candidates) of a reading; unread are
+    the live loop's settled tracks (prediction None), whose votes stand for them."""
+    confident = doubtful = unread = 0
     for digit in detections.digits:
         if digit.prediction is None:
-            confident += unread_confident
+            unread += 1
         elif digit.is_confident():
             confident += 1
         else:
             doubtful += 1
-    return confident, doubtful
+    return confident, doubtful, unread
 
 
 def can_deblur(frame: np.ndarray) -> bool:
@@ -187,7 +186,7 @@ def read_deblurred(
     letters deconvolved along a smear it does not have rings, and its strokes break into
     pieces some of which read as digits among many the model still doubts. Frames
     `can_deblur` refuses are read once."""
-    confident, doubtful = _tally(first, unread_confident=False)
+    confident, doubtful, unread = _tally(first)
     if (doubtful < config.DEBLUR_MIN_DOUBTFUL
             or doubtful < config.DEBLUR_MIN_DOUBTFUL_SHARE * (confident + doubtful)
             or not can_deblur(frame)):
@@ -197,8 +196,9 @@ def read_deblurred(
         return first
     blur = motion if motion.length >= config.DEBLUR_MIN_SMEAR else Defocus(config.DEFOCUS_SIGMA)
     second = read(deblur(frame, blur))
-    confident += sum(digit.prediction is None for digit in first.digits)
-    sharp_confident, sharp_doubtful = _tally(second, unread_confident=True)
-    better = sharp_confident > confident and sharp_doubtful < doubtful
+    sharp_confident, sharp_doubtful, sharp_unread = _tally(second)
+    # an unread candidate counts as confident on either side: its track stands for it
+    sharp_confident += sharp_unread
+    better = sharp_confident > confident + unread and sharp_doubtful < doubtful
     sure = sharp_confident >= config.DEBLUR_MIN_SURE_SHARE * (sharp_confident + sharp_doubtful)
     return second if better and sure else first
