@@ -294,6 +294,24 @@ def test_a_shadow_cutting_off_a_large_corner_still_gives_the_whole_sheet():
     assert quad_iou(found.corners, sheet) > 0.95
 
 
+@pytest.mark.parametrize("softness", [10, 16])
+def test_a_sheet_in_a_soft_shadow_beside_a_lit_wall_is_found_whole(softness):
+    """A soft shadow (its edge spread over tens of px) darkens the left of the frame: the
+    sheet's lit part runs into the lit wall beside it and its shaded part is no brighter than
+    paper-grey, so no threshold gives the sheet (before sheet._bounded: no sheet found at
+    either softness). Its edges are sharp and the shadow's is not: the region they bound is
+    the sheet, shadow and all."""
+    frame = np.full((480, 640, 3), (196, 214, 200), np.float32)  # a pale green wall
+    sheet = np.float32([[140, 90], [500, 80], [510, 390], [130, 400]])
+    cv2.fillConvexPoly(frame, np.round(sheet).astype(np.int32), (236, 232, 234))
+    xs = np.arange(640, dtype=np.float32)
+    frame *= (1 - 0.45 / (1 + np.exp((xs - 380) / softness)))[None, :, None]
+    frame = cv2.GaussianBlur(frame, (0, 0), 1.0).astype(np.uint8)
+    found = find_sheet(frame)
+    assert found is not None
+    assert quad_iou(found.corners, sheet) > 0.97  # (measured 0.99; 0.95 without the outset)
+
+
 def test_a_sheet_running_off_the_frame_keeps_its_corners_in_the_frame():
     """The demo video's sheet runs off the frame's right edge: the outline found ends at the
     edge. A corner restored off the frame (one of the other four-corner reductions) took in

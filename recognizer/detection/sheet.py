@@ -6,7 +6,9 @@ second mask on brightness alone is tried too), with a quadrilateral outline. `fi
 
 1. reduces the frame to at most SHEET_MAX_SIDE px and thresholds a "paperness" image
    (brightness, less saturation) with Otsu; closes the digits' holes and opens off what
-   is thinner than SHEET_OPEN (fingers of light skin holding the sheet);
+   is thinner than SHEET_OPEN (fingers of light skin holding the sheet). A third kind of
+   mask takes the regions that sharp edges bound (`_bounded`): a soft shadow's edge is no
+   sharp edge, so a sheet whose lit part runs into a lit wall is still a region of its own;
 2. takes the large connected regions, their convex hull (fingers over an edge make notches
    that the hull bridges) and reduces the hull to four corners by repeatedly replacing the
    edge whose removal adds the least area with the meeting point of its neighbours (so a
@@ -39,6 +41,8 @@ import cv2
 import numpy as np
 
 from recognizer.core import config
+from recognizer.detection.outline import (
+    angles_ok, in_frame, outline_coverage, outset, shadow_floor, through_shadow)
 
 
 @dataclass(frozen=True, eq=False)
@@ -127,16 +131,6 @@ def reduce_to_quads(hull: np.ndarray) -> list[np.ndarray]:
             for edge in np.argsort(cost) if np.isfinite(cost[edge])]
 
 
-def _angles_ok(quad: np.ndarray) -> bool:
-    low, high = config.SHEET_ANGLE_RANGE
-    for i in range(4):
-        u, v = quad[i - 1] - quad[i], quad[(i + 1) % 4] - quad[i]
-        cosine = float(np.dot(u, v) / (np.linalg.norm(u) * np.linalg.norm(v) + 1e-9))
-        if not low <= np.degrees(np.arccos(np.clip(cosine, -1, 1))) <= high:
-            return False
-    return True
-
-
 def _edge_step(image: np.ndarray, quad: np.ndarray) -> float:
     """How much brighter the image is just inside the quadrilateral's sides than just
     outside them (medians of two thin bands; the outside band only where it is in the
@@ -152,165 +146,57 @@ def _edge_step(image: np.ndarray, quad: np.ndarray) -> float:
     return float(np.median(image[inner > 0])) - float(np.median(image[outer > 0]))
 
 
-def _steps(log_image: np.ndarray, points: np.ndarray, normals: np.ndarray,
-           floor: float = -np.inf) -> np.ndarray:
-    """The relative step of brightness across a line at each of points (N, 2): the log image
-    SHEET_RATIO_OFFSET px along its normal (N, 2 or 2; towards the paper) less that as far
-    against it, NaN where either sample lies outside the image, -inf where the paper's side
-    is below `floor` (too dark to be paper). Light falling on both sides alike (a shadow,
-    a gradient) leaves the step as it is."""
-    height, width = log_image.shape
-    offset = config.SHEET_RATIO_OFFSET * np.asarray(normals, np.float64)
-    samples = np.rint(np.concatenate([points + offset, points - offset])).astype(np.int64)
-    x, y = samples[:, 0], samples[:, 1]
-    known = (x >= 0) & (x < width) & (y >= 0) & (y < height)
-    values = log_image[y.clip(0, height - 1), x.clip(0, width - 1)]
-    inner, outer = values[: len(points)], values[len(points) :]
-    steps = np.where(inner >= floor, inner - outer, -np.inf)
-    return np.where(known[: len(points)] & known[len(points) :], steps, np.nan)
-
-
-def _inward_normals(quad: np.ndarray) -> np.ndarray:
-    """Each side's (i to i + 1) unit normal pointing into the quadrilateral."""
-    sides = np.roll(quad, -1, axis=0) - quad
-    normals = np.stack([-sides[:, 1], sides[:, 0]], axis=1)
-    normals /= np.linalg.norm(normals, axis=1, keepdims=True) + 1e-9
-    towards = quad.mean(axis=0) - (quad + np.roll(quad, -1, axis=0)) / 2
-    return normals * np.sign(np.einsum("ij,ij->i", normals, towards))[:, None]
-
-
-def _edge_counts(log_image: np.ndarray, quad: np.ndarray, floor: float = -np.inf,
-                 sides=range(4)) -> tuple[int, int]:
-    """Along the quadrilateral's sides (one sample a px): how many samples are an edge (the
-    paper inside at least SHEET_MIN_RATIO brighter, in log, than just outside), and how
-    many can be told (both samples within the image)."""
-    normals = _inward_normals(quad)
-    points, towards = [], []
-    for i in sides:
-        a, b = quad[i], quad[(i + 1) % 4]
-        count = max(1, int(np.linalg.norm(b - a)))
-        points.append(a + ((np.arange(count) + 0.5) / count)[:, None] * (b - a))
-        towards.append(np.broadcast_to(normals[i], (count, 2)))
-    steps = _steps(log_image, np.concatenate(points), np.concatenate(towards), floor)
-    known = ~np.isnan(steps)
-    return int(np.sum(steps[known] > config.SHEET_MIN_RATIO)), int(known.sum())
-
-
-def _floor(paper: float) -> float:
-    """The log image's level below which nothing is paper of level `paper` (in shadow)."""
-    return float(np.log1p(config.SHEET_SHADOW_MIN * paper))
-
-
-def outline_coverage(log_image: np.ndarray, quad: np.ndarray, floor: float = -np.inf) -> float:
-    """How much of the quadrilateral's outline (where it can be told within the image) is
-    an edge (`_edge_counts`)."""
-    hits, total = _edge_counts(log_image, np.asarray(quad, np.float64), floor)
-    return hits / total if total else 0.0
-
-
-def _follow(log_image: np.ndarray, start: np.ndarray, direction: np.ndarray,
-            normal: np.ndarray, limit: int, floor: float) -> int:
-    """How far (px) the edge at `start` goes on along `direction` with the paper (above
-    `floor`) on the `normal` side: to the end of its run that no gap of more than
-    SHEET_FOLLOW_GAP px breaks."""
-    points = start + np.arange(1, limit + 1)[:, None] * direction
-    edges = np.flatnonzero(_steps(log_image, points, normal, floor) > config.SHEET_MIN_RATIO)
-    gaps = np.diff(edges, prepend=-1) - 1  # px without an edge before each edge
-    broken = np.flatnonzero(gaps > config.SHEET_FOLLOW_GAP)
-    run = edges[: broken[0]] if len(broken) else edges
-    return int(run[-1]) + 1 if len(run) else 0
-
-
-def _median_in(image: np.ndarray, inside: np.ndarray, outside: np.ndarray | None = None) -> float:
-    """The median of image within the quadrilateral `inside` (and not within `outside`)."""
-    mask = np.zeros(image.shape, np.uint8)
-    cv2.fillConvexPoly(mask, np.round(inside).astype(np.int32), 1)
-    if outside is not None:
-        cv2.fillConvexPoly(mask, np.round(outside).astype(np.int32), 0)
-    values = image[mask > 0]
-    return float(np.median(values)) if values.size else float("nan")
-
-
-def _continuations(quad: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The sides beyond each corner: unit directions (4, 2, 2) and inward normals (4, 2, 2);
-    [k, 0] goes on along side k - 1 past corner k, [k, 1] along side k backwards past it."""
-    normals = _inward_normals(quad)
-    forwards = quad - np.roll(quad, 1, axis=0)
-    backwards = quad - np.roll(quad, -1, axis=0)
-    directions = np.stack([forwards, backwards], axis=1)
-    directions /= np.linalg.norm(directions, axis=2, keepdims=True) + 1e-9
-    return directions, np.stack([np.roll(normals, 1, axis=0), normals], axis=1)
-
-
-def through_shadow(log_image: np.ndarray, saturation: np.ndarray, quad: np.ndarray,
-                   paper: float) -> np.ndarray:
-    """The quadrilateral of a sheet's bright part (paper of level `paper` in the image whose
-    log is log_image) grown over the part in shadow or in dimmer light: where the sides at
-    one or both ends of one side go on as edges beyond it (the paper in the shadow is still
-    brighter than what lies beside it, `_follow`), that side moves out to where they end,
-    if it is an edge there too (SHEET_MIN_COVERAGE of it), the quadrilateral is still a
-    sheet's (angles, in the frame) and what it gains is of the paper's colour (a shadow
-    darkens paper but leaves its HSV saturation: within SHEET_SHADOW_CHROMA)."""
-    quad = np.asarray(quad, np.float64)
-    height, width = log_image.shape
-    limit = int(np.hypot(width, height))
-    least = config.SHEET_FOLLOW_MIN * min(width, height)
-    floor = _floor(paper)
-    colour = None
-    # past a corner its own edge shows for about SHEET_RATIO_OFFSET px (blur, rounding)
-    head = config.SHEET_RATIO_OFFSET + np.arange(1, config.SHEET_FOLLOW_GAP + 2)
-    moved = True
-    for i in range(4):
-        if moved:  # most sides end at their corners: look just past all eight ends at once
-            directions, normals = _continuations(quad)
-            points = quad[:, None, None, :] + head[:, None] * directions[:, :, None, :]
-            steps = _steps(log_image, points.reshape(-1, 2),
-                           np.repeat(normals.reshape(-1, 2), len(head), axis=0), floor)
-            goes_on = (steps.reshape(4, 2, len(head)) > config.SHEET_MIN_RATIO).any(axis=2)
-            moved = False
-        j = (i + 1) % 4
-        if not (goes_on[i, 0] or goes_on[j, 1]):
-            continue
-        grown = quad.copy()
-        for corner, way in ((i, 0), (j, 1)):
-            if goes_on[corner, way]:
-                grown[corner] += directions[corner, way] * _follow(
-                    log_image, quad[corner], directions[corner, way], normals[corner, way],
-                    limit, floor)
-        if max(np.linalg.norm(grown - quad, axis=1)) < least:
-            continue
-        hits, total = _edge_counts(log_image, grown, floor, sides=(i,))
-        if not (total and hits >= config.SHEET_MIN_COVERAGE * total and _angles_ok(grown)
-                and _in_frame(grown.astype(np.float32), (width, height))):
-            continue
-        if colour is None:
-            colour = _median_in(saturation, quad)
-        if abs(_median_in(saturation, grown, quad) - colour) <= config.SHEET_SHADOW_CHROMA:
-            quad, moved = grown, True
-    return quad.astype(np.float32)
-
-
-def _masks(small: np.ndarray) -> list[np.ndarray]:
-    """Candidate paper masks of a small BGR frame, each with the image it thresholds:
-    bright and unsaturated (Otsu on V - S, then Otsu again within its bright class), and
-    bright alone (Otsu on V: a sticky note)."""
+def _masks(small: np.ndarray) -> list[tuple[np.ndarray, np.ndarray, bool]]:
+    """Candidate paper masks of a small BGR frame, each with the image it comes from and
+    whether it is bounded by edges: bright and unsaturated (Otsu on V - S), bright alone
+    (Otsu on V: a sticky note), each also by Otsu again within its bright class, and the
+    regions that sharp edges of V - S bound (`_bounded`)."""
     hsv = cv2.cvtColor(small, cv2.COLOR_BGR2HSV)
     value, saturation = hsv[:, :, 2], hsv[:, :, 1]
-    paperness = cv2.subtract(value, saturation)
+    paperness = cv2.GaussianBlur(cv2.subtract(value, saturation), (5, 5), 0)
     masks = []
-    for image in (paperness, value):
-        image = cv2.GaussianBlur(image, (5, 5), 0)
+    for image in (paperness, cv2.GaussianBlur(value, (5, 5), 0)):
         level, mask = cv2.threshold(image, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
-        masks.append((mask, image))
-        if image is not value:
-            # A light background (a pale wall, a light colour) falls in the bright class
-            # with the paper: Otsu again within that class parts them.
-            bright = image[image > level]
-            if bright.size > 16:
-                upper, _ = cv2.threshold(bright.reshape(1, -1), 0, 255,
-                                         cv2.THRESH_BINARY + cv2.THRESH_OTSU)
-                masks.append(((image > upper).astype(np.uint8) * 255, image))
+        masks.append((mask, image, False))
+        # A light background (a pale wall, a light colour) falls in the bright class with
+        # the paper: Otsu again within that class parts them.
+        bright = image[image > level]
+        if bright.size > 16:
+            upper, _ = cv2.threshold(bright.reshape(1, -1), 0, 255,
+                                     cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+            masks.append(((image > upper).astype(np.uint8) * 255, image, False))
+    masks.append((_bounded(paperness), paperness, True))
     return masks
+
+
+def _bounded(image: np.ndarray) -> np.ndarray:
+    """The mask of what is no sharp edge of `image`: where the log image changes by less than
+    SHEET_MIN_RATIO over 2 px across and down. A soft shadow's edge is spread over more than
+    that, a sheet's edge is not; so a sheet whose lit part runs into a lit wall beside it (no
+    threshold parts them) is a region of its own here, shadow and all."""
+    log = np.log1p(image.astype(np.float32))
+    edges = np.zeros(log.shape, bool)
+    edges[:, 1:-1] |= np.abs(log[:, 2:] - log[:, :-2]) > config.SHEET_MIN_RATIO
+    edges[1:-1, :] |= np.abs(log[2:, :] - log[:-2, :]) > config.SHEET_MIN_RATIO
+    return (~edges).astype(np.uint8) * 255
+
+
+def _prepare(mask: np.ndarray, bounded: bool, close: np.ndarray, opening: np.ndarray,
+             largest_hole: float) -> np.ndarray:
+    """A paper mask made ready for its regions: the digits' holes filled (closed; in a mask
+    bounded by edges, where closing would bridge the thin edges between regions, filled as
+    holes up to largest_hole px), and what is thinner than `opening` opened off (fingers of
+    light skin holding the sheet)."""
+    if not bounded:
+        mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, close)
+    mask = cv2.morphologyEx(mask, cv2.MORPH_OPEN, opening)
+    if bounded:
+        contours, hierarchy = cv2.findContours(mask, cv2.RETR_CCOMP, cv2.CHAIN_APPROX_SIMPLE)
+        if contours:
+            holes = [c for c, link in zip(contours, hierarchy[0])
+                     if link[3] >= 0 and cv2.contourArea(c) < largest_hole]
+            mask = cv2.drawContours(mask, holes, -1, 255, cv2.FILLED)
+    return mask
 
 
 def find_sheet(frame: np.ndarray) -> Sheet | None:
@@ -336,10 +222,8 @@ def find_sheet(frame: np.ndarray) -> Sheet | None:
     best, best_score, saturation = None, 0.0, None
     opening = cv2.getStructuringElement(
         cv2.MORPH_ELLIPSE, (int(config.SHEET_OPEN * min(sh, sw)) | 1,) * 2)
-    for mask, image in _masks(small):
-        mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, close)
-        # fingers (light skin passes for paper) stick out of the sheet: open them off
-        mask = cv2.morphologyEx(mask, cv2.MORPH_OPEN, opening)
+    for mask, image, bounded in _masks(small):
+        mask = _prepare(mask, bounded, close, opening, config.SHEET_MIN_AREA * frame_area)
         count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=4)
         log_image = None
         for label in range(1, count):
@@ -362,6 +246,8 @@ def find_sheet(frame: np.ndarray) -> Sheet | None:
             paper_in_hull = min(area, cv2.contourArea(hull.astype(np.float32)))
             paper = None  # the region's paper level, once a candidate gets that far
             for rank, quad in enumerate(reduce_to_quads(hull)):
+                if bounded:  # the region ends where the edge begins, not at its middle
+                    quad = outset(quad, config.SHEET_EDGE_OUTSET)
                 if rank and not _corners_in(quad, (sw, sh)):
                     continue
                 quad_area = abs(float(cv2.contourArea(quad)))
@@ -370,21 +256,23 @@ def find_sheet(frame: np.ndarray) -> Sheet | None:
                 fill = paper_in_hull / quad_area
                 if fill < config.SHEET_SHADOW_FILL:
                     continue
-                if not _in_frame(quad, (sw, sh)):
+                if not in_frame(quad, (sw, sh)):
                     continue  # mostly outside the frame, or filling it: read the frame whole
-                if _edge_step(image, quad) < config.SHEET_MIN_STEP:
-                    continue  # no edge: the bright part of a page lit unevenly
                 if log_image is None:
                     log_image = np.log1p(image.astype(np.float32))
+                if _edge_step(image, quad) < config.SHEET_MIN_STEP and not (
+                        bounded and outline_coverage(log_image, quad) >= config.SHEET_MIN_COVERAGE):
+                    continue  # no edge: the bright part of a page lit unevenly (a region
+                    # bounded by edges may be in shadow: a step in ratio all round will do)
                 if saturation is None:
                     saturation = cv2.cvtColor(small, cv2.COLOR_BGR2HSV)[:, :, 1]
                 if paper is None:
                     paper = float(np.median(image[y : y + h, x : x + w][region > 0]))
                 if (fill < config.SHEET_MIN_FILL or rank > 0) and outline_coverage(
-                        log_image, quad, _floor(paper)) < config.SHEET_MIN_COVERAGE:
+                        log_image, quad, shadow_floor(paper)) < config.SHEET_MIN_COVERAGE:
                     continue  # not a quadrilateral, unless a shadow hides a corner of it
                 grown = through_shadow(log_image, saturation, quad, paper)
-                if not _angles_ok(grown):
+                if not angles_ok(grown):
                     continue  # (a shadow's edge across a corner is a sharp one: grown first)
                 paper_area = area + abs(float(cv2.contourArea(grown))) - quad_area  # + in shadow
                 quad = grown
@@ -404,22 +292,6 @@ def find_sheet(frame: np.ndarray) -> Sheet | None:
 def _corners_in(quad: np.ndarray, size: tuple[int, int]) -> bool:
     """Whether all four corners lie within a frame of size (w, h)."""
     return bool(np.all((quad >= 0) & (quad <= np.float32(size) - 1)))
-
-
-def _in_frame(quad: np.ndarray, size: tuple[int, int]) -> bool:
-    """Whether at least SHEET_MIN_INSIDE of the quadrilateral lies in a frame of size (w, h)
-    and that part covers at most SHEET_MAX_AREA of the frame (else it fills the frame)."""
-    inside = quad_inside_fraction(quad, size)
-    area = inside * abs(float(cv2.contourArea(np.asarray(quad, np.float32))))
-    return inside >= config.SHEET_MIN_INSIDE and area <= config.SHEET_MAX_AREA * size[0] * size[1]
-
-
-def quad_inside_fraction(quad: np.ndarray, size: tuple[int, int]) -> float:
-    """How much of the quadrilateral's area lies inside a frame of size (w, h)."""
-    width, height = size
-    frame = np.float32([[0, 0], [width, 0], [width, height], [0, height]])
-    area, _ = cv2.intersectConvexConvex(np.asarray(quad, np.float32), frame)
-    return float(area) / max(1e-6, abs(float(cv2.contourArea(np.asarray(quad, np.float32)))))
 
 
 def warp_matrix(sheet: Sheet, max_side: int) -> tuple[np.ndarray, tuple[int, int]]:
