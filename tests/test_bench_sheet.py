@@ -31,5 +31,5 @@ def test_the_benchmark_finds_plain_sheets_and_prints_its_table(capsys):
     out = capsys.readouterr().out
     row = re.search(r"\| background: dark \| 3 \| (\d+) ", out)
     assert row and int(row.group(1)) == 3, out
-    assert re.search(r"outlines found: 3, mean IoU 0\.9\d+", out), out
+    assert re.search(r"outlines found on frames with a sheet: 3, mean IoU 0\.9\d+", out), out
     assert "missed" not in out

@@ -1,26 +1,11 @@
-"""A sheet's outline as an edge in ratio (detection.outline): moving sides out, following a
-side past its corner when the corner was found a px or two off."""
+"""A sheet's outline as an edge in ratio (detection.outline): following a side past its
+corner when the corner was found a px or two off."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from recognizer.detection.outline import _follow, outset, shadow_floor
-
-
-def test_outset_moves_every_side_out_by_the_distance():
-    quad = np.float32([[10, 10], [110, 20], [100, 90], [20, 80]])
-    grown = outset(quad, 2.0)
-    for i in range(4):
-        a, b = quad[i], quad[(i + 1) % 4]
-        direction = (b - a) / np.linalg.norm(b - a)
-        normal = np.array([-direction[1], direction[0]])
-        # both new corners of side i lie 2 px from its old line, on the far side from the centre
-        for corner in (grown[i], grown[(i + 1) % 4]):
-            offset = float(np.dot(corner - a, normal))
-            centre = float(np.dot(quad.mean(axis=0) - a, normal))
-            assert abs(abs(offset) - 2.0) < 1e-3
-            assert np.sign(offset) != np.sign(centre)
+from recognizer.detection.outline import _follow, shadow_floor
 
 
 def _paper_below(row: int, left: int, size=(120, 200)) -> np.ndarray:

@@ -593,18 +593,19 @@ SHEET_SHADOW_CHROMA = 15.0
 # for SHEET_MIN_COVERAGE all round (the corner in shadow too). Its angles are checked after
 # growing (the shadow's edge cuts the corner at a sharp angle).
 SHEET_SHADOW_FILL = 0.5
-# A third paper mask: the regions no sharp edge crosses (the log of V - S changing by more
-# than SHEET_MIN_RATIO over 2 px), so a sheet in a soft shadow whose lit part runs into a lit
-# wall is a region of its own. Its quadrilaterals are moved SHEET_EDGE_OUTSET px (small copy)
-# out, from the region's end to the edge's middle. Tuning seeds 101, 7, 13, 21, 15 frames of
-# each condition with a sheet (1,860): outlines within IoU 0.9 of the true sheet 1,808
-# before, 1,825 with this mask, 1,826 with the edge also tracked across a drift when a side
-# is followed (sheet._follow; cast shadow 51 -> 56 of 60; the cast shadow frames' digits
-# 95.0% -> 98.2%); its edge threshold 0.05 / 0.07 / 0.15: 1,824 / 1,827 / 1,817; edges
-# dilated 3x3: 1,824; a floor on V - S (30 / 60 / 90): no change; the outset 0 / 1 / 2 px:
-# mean IoU of the outlines found 0.9779 / 0.9781 / 0.9785 (1.5: 0.9784; a sheet in a soft
-# shadow drawn by tests/test_sheet.py: IoU 0.95 at 0, 0.99 at 1.5).
-SHEET_EDGE_OUTSET = 1.5
+# A third paper mask (sheet._bounded): the regions no sharp edge crosses (the log of V - S
+# changing by more than SHEET_MIN_RATIO over 2 px), so a sheet in a soft shadow whose lit
+# part runs into a lit wall is a region of its own; no constant of its own. Tuning seeds
+# 101, 7, 13, 21, 15 frames of each condition (`bench_sheet.py`): outlines within IoU 0.9 of
+# the true sheet, of 1,860 frames with a sheet, 1,808 before, 1,827 with this mask and the
+# edge tracked across a drift when a side is followed (outline._follow); its regions' outline
+# must then be an edge (SHEET_MIN_COVERAGE) whatever their fill, for without it a pale
+# ellipse of skin cut by the frame's corner was a sheet: outlines found on the 240 frames with
+# no sheet 12, 10 with it (9 before), and 1,825 of 1,860 (cast shadow 51 -> 56 of 60; the cast
+# shadow frames' digits 95.0% -> 98.2%). Its edge threshold 0.05 / 0.07 / 0.15 instead: 1,824
+# / 1,827 / 1,817 (before the coverage rule); edges dilated 3x3: 1,824; a floor on V - S (30 /
+# 60 / 90): no change; its outlines moved 0.75 or 1.5 px out (the region ends where the edge
+# begins): mean IoU 0.9783 / 0.9784 against 0.9781, so they are not.
 # Live loop: a new outline replaces the shown one when SHEET_CONFIRM_FRAMES outlines in a row
 # agree with each other (every corner within SHEET_AGREE of the sheet's diagonal); an outline
 # that agrees with the shown one keeps it (held steady); a lost outline is kept for

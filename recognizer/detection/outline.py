@@ -27,16 +27,6 @@ def angles_ok(quad: np.ndarray) -> bool:
     return True
 
 
-def outset(quad: np.ndarray, distance: float) -> np.ndarray:
-    """The quadrilateral with each side moved `distance` px outwards (corners where the
-    moved sides meet)."""
-    normals = _inward_normals(np.asarray(quad, np.float64))
-    before = np.roll(normals, 1, axis=0)  # side k - 1 ends at corner k
-    systems = np.stack([before, normals], axis=1)  # v . n = -distance for both sides
-    shift = np.linalg.solve(systems, np.full((4, 2, 1), -float(distance)))[..., 0]
-    return (quad + shift).astype(np.float32)
-
-
 def _steps(log_image: np.ndarray, points: np.ndarray, normals: np.ndarray,
            floor: float = -np.inf) -> np.ndarray:
     """The relative step of brightness across a line at each of points (N, 2): the log image
@@ -116,6 +106,7 @@ def _follow(log_image: np.ndarray, start: np.ndarray, direction: np.ndarray,
             break
         low, high = max(0, lane - 1), min(len(offsets), lane + 2)
         window = np.where(edges[k, low:high], steps[k, low:high], -np.inf)
+        window -= 1e-6 * np.abs(np.arange(low, high) - lane)  # a tie keeps to its lane
         if np.isfinite(window.max()):
             lane, last = low + int(np.argmax(window)), k
             end = start + along[k] * direction + offsets[lane] * normal

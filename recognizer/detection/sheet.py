@@ -7,7 +7,8 @@ second mask on brightness alone is tried too), with a quadrilateral outline. `fi
 1. reduces the frame to at most SHEET_MAX_SIDE px and thresholds a "paperness" image
    (brightness, less saturation) with Otsu; closes the digits' holes and opens off what
    is thinner than SHEET_OPEN (fingers of light skin holding the sheet). A third kind of
-   mask takes the regions that sharp edges bound (`_bounded`): a soft shadow's edge is no
+   mask takes the regions that sharp edges bound (`_bounded`; opened, not closed, which
+   would bridge its thin edges, and its small holes filled): a soft shadow's edge is no
    sharp edge, so a sheet whose lit part runs into a lit wall is still a region of its own;
 2. takes the large connected regions, their convex hull (fingers over an edge make notches
    that the hull bridges) and reduces the hull to four corners by repeatedly replacing the
@@ -42,7 +43,7 @@ import numpy as np
 
 from recognizer.core import config
 from recognizer.detection.outline import (
-    angles_ok, in_frame, outline_coverage, outset, shadow_floor, through_shadow)
+    angles_ok, in_frame, outline_coverage, shadow_floor, through_shadow)
 
 
 @dataclass(frozen=True, eq=False)
@@ -246,8 +247,6 @@ def find_sheet(frame: np.ndarray) -> Sheet | None:
             paper_in_hull = min(area, cv2.contourArea(hull.astype(np.float32)))
             paper = None  # the region's paper level, once a candidate gets that far
             for rank, quad in enumerate(reduce_to_quads(hull)):
-                if bounded:  # the region ends where the edge begins, not at its middle
-                    quad = outset(quad, config.SHEET_EDGE_OUTSET)
                 if rank and not _corners_in(quad, (sw, sh)):
                     continue
                 quad_area = abs(float(cv2.contourArea(quad)))
@@ -268,9 +267,11 @@ def find_sheet(frame: np.ndarray) -> Sheet | None:
                     saturation = cv2.cvtColor(small, cv2.COLOR_BGR2HSV)[:, :, 1]
                 if paper is None:
                     paper = float(np.median(image[y : y + h, x : x + w][region > 0]))
-                if (fill < config.SHEET_MIN_FILL or rank > 0) and outline_coverage(
+                if (fill < config.SHEET_MIN_FILL or rank > 0 or bounded) and outline_coverage(
                         log_image, quad, shadow_floor(paper)) < config.SHEET_MIN_COVERAGE:
                     continue  # not a quadrilateral, unless a shadow hides a corner of it
+                    # (a region bounded by edges may be any shape they leave: its outline
+                    # must be an edge, as a sheet's is, not just bound it)
                 grown = through_shadow(log_image, saturation, quad, paper)
                 if not angles_ok(grown):
                     continue  # (a shadow's edge across a corner is a sharp one: grown first)
