@@ -257,12 +257,14 @@ def find_sheet(frame: np.ndarray) -> Sheet | None:
                     continue
                 if not in_frame(quad, (sw, sh)):
                     continue  # mostly outside the frame, or filling it: read the frame whole
+                stepped = _edge_step(image, quad) >= config.SHEET_MIN_STEP
+                if not (stepped or bounded):
+                    continue  # no edge: the bright part of a page lit unevenly
                 if log_image is None:
                     log_image = np.log1p(image.astype(np.float32))
-                if _edge_step(image, quad) < config.SHEET_MIN_STEP and not (
-                        bounded and outline_coverage(log_image, quad) >= config.SHEET_MIN_COVERAGE):
-                    continue  # no edge: the bright part of a page lit unevenly (a region
-                    # bounded by edges may be in shadow: a step in ratio all round will do)
+                if not stepped and outline_coverage(log_image, quad) < config.SHEET_MIN_COVERAGE:
+                    continue  # (a region bounded by edges may be in shadow: a step in ratio
+                    # all round will do)
                 if saturation is None:
                     saturation = cv2.cvtColor(small, cv2.COLOR_BGR2HSV)[:, :, 1]
                 if paper is None:
