@@ -4,16 +4,23 @@ the detector reading the sheet upright: on generated frames with known digits at
 
 from __future__ import annotations
 
+import sys
+
 import cv2
 import numpy as np
 import pytest
 
+from recognizer.core import config
 from recognizer.core.predict import Recognizer
 from recognizer.detection.annotate import draw_digits
 from recognizer.detection.detector import find_digits, read_digits
 from recognizer.detection.sheet import Sheet, find_sheet, order_corners, reduce_to_quads
 from recognizer.detection.sheet_tracking import SheetTrack, must_look, skip_look, update_sheet
 from recognizer.synth.scenes import load_digits, render_scene
+
+sys.path.insert(0, str(config.PROJECT_ROOT / "benchmarks"))
+
+import bench_sheet  # noqa: E402
 
 SEED = 2  # frames of these seeds were looked at while writing the tests, not tuned on
 
@@ -66,13 +73,9 @@ def test_sheet_found_where_it_is(condition, digits):
 
 
 def quad_iou(found: np.ndarray, truth: np.ndarray, size=(640, 480)) -> float:
-    """Intersection over union of two quadrilaterals' masks within the frame."""
-    masks = []
-    for quad in (found, truth):
-        mask = np.zeros(size[::-1], np.uint8)
-        cv2.fillConvexPoly(mask, np.round(quad).astype(np.int32), 1)
-        masks.append(mask > 0)
-    return float((masks[0] & masks[1]).sum() / max(1, (masks[0] | masks[1]).sum()))
+    """Intersection over union of two quadrilaterals within the frame: the sheet benchmark's
+    measure (benchmarks/bench_sheet.py), so that the tests and its figures agree."""
+    return bench_sheet.quad_iou(found, truth, size)
 
 
 def test_whole_sheet_found_under_a_cast_shadow(digits):
@@ -187,7 +190,6 @@ def test_outline_stays_put_over_a_shaky_sequence(digits):
 def test_lost_outline_is_kept_briefly_then_dropped(digits):
     sheet = Sheet(np.float32([[100, 100], [500, 100], [500, 400], [100, 400]]))
     track = update_sheet(None, sheet)
-    from recognizer.core import config
 
     for _ in range(config.SHEET_KEEP_FRAMES):
         track = update_sheet(track, None)
@@ -204,7 +206,6 @@ def _step(track, found):
 
 
 def test_steady_outline_is_looked_for_on_one_frame_in_three():
-    from recognizer.core import config
 
     sheet = Sheet(np.float32([[100, 100], [500, 100], [500, 400], [100, 400]]))
     track, looks = None, []
@@ -222,7 +223,6 @@ def test_steady_outline_is_looked_for_on_one_frame_in_three():
 
 
 def test_a_moved_or_lost_outline_is_looked_for_on_every_frame():
-    from recognizer.core import config
 
     sheet = Sheet(np.float32([[100, 100], [500, 100], [500, 400], [100, 400]]))
     moved = Sheet(sheet.corners + np.float32([80, 0]))
@@ -252,7 +252,6 @@ def test_live_loop_finds_a_sheet_held_up_within_the_look_schedule(digits, recogn
     """process_frame on a steady room, then a sheet held up: find_sheet runs on a third of
     the steady frames, and the sheet's digits are read within SHEET_LOOK_EVERY frames."""
     from recognizer.apps.webcam import processing
-    from recognizer.core import config
 
     calls = []
 
