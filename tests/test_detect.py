@@ -167,6 +167,19 @@ def test_marks_on_the_desk_around_the_sheet_are_not_digits(mnist_test):
     assert len(find_digits(frame).digits) == 5
 
 
+def test_a_filled_spot_the_threshold_fills_is_not_hollowed_into_a_ring():
+    """A spot of a digit's size (an animal print's, a blot) is ink all through in the mask;
+    the crop's paper estimate, a filter that sees only the spot's ink from its middle, must
+    not read that ink as paper and hollow the patch into a ring (a confident "0")."""
+    frame = np.full((480, 640), 180, np.uint8)
+    for x in (120, 320, 520):
+        cv2.ellipse(frame, (x, 240), (16, 22), 0, 0, 360, 50, -1)
+    found = find_digits(cv2.cvtColor(frame, cv2.COLOR_GRAY2BGR))
+    assert len(found.digits) == 3
+    for digit in found.digits:
+        assert digit.patch[11:17, 11:17].min() > 0.5, digit.patch[11:17, 11:17]
+
+
 def test_a_filled_disc_is_seen_filled_and_a_drawn_zero_keeps_its_hole():
     """The threshold marks a large filled shape only along its edge; its patch must still
     show it filled (a ring would be a confident "0"), while a 0's paper hole stays empty."""

@@ -158,15 +158,21 @@ def fill_solid_holes(crop: np.ndarray, mask: np.ndarray, light_on_dark: bool) ->
     if holes.size == 0 or border.size == 0:
         return mask
     gray = _dark_ink(crop, light_on_dark)
-    paper = float(np.median(gray[np.isin(labels, border)]))
-    ink = float(np.percentile(gray[inside], 25))
-    middle = ink + config.SOLID_HOLE_LEVEL * (paper - ink)
+    middle = _solid_level(gray, inside, np.isin(labels, border))
     filled = mask.copy()
     for hole in holes:
         where = labels == hole
         if float(np.median(gray[where])) < middle:
             filled[where] = 255
     return filled
+
+
+def _solid_level(gray: np.ndarray, inside: np.ndarray, paper: np.ndarray) -> float:
+    """The level below which a part of a crop is solid ink, not paper: SOLID_HOLE_LEVEL of
+    the way from the ink's level (the darker quarter of the mask `inside`) to the paper's
+    (the median of `paper`)."""
+    ink = float(np.percentile(gray[inside], 25))
+    return ink + config.SOLID_HOLE_LEVEL * (float(np.median(gray[paper])) - ink)
 
 
 def paper_to_white(crop: np.ndarray, mask: np.ndarray, light_on_dark: bool,
@@ -181,7 +187,9 @@ def paper_to_white(crop: np.ndarray, mask: np.ndarray, light_on_dark: bool,
     outside the mask nearby (or, where none lie within the filter, their median). (A shape
     the mask covers whole is left to the filter: applied wherever the filter sees no paper,
     the same estimate cost tuning seed 101's defocused digits 4 points, their fat masks
-    holding the holes.)
+    holding the holes.) The filter's estimate is never darker than the level of solid ink
+    (`_solid_level`): inside a filled shape wider than the filter it sees only the shape's
+    ink, and would turn a disc into a ring, which reads as a confident "0".
     (uint8, not float: `to_gray` reads a float image whose maximum exceeds 1.0 - as
     resampling a [0, 1] image can make it - as a 0-255 image.)
     """
@@ -203,6 +211,10 @@ def paper_to_white(crop: np.ndarray, mask: np.ndarray, light_on_dark: bool,
             paper[near] = outside[near]
     paper = cv2.blur(paper, (size, size))
     paper = cv2.resize(paper, (width, height), interpolation=cv2.INTER_LINEAR)
+    inside = mask > 0
+    if inside.any() and not inside.all():
+        # never darker than the level of solid ink: a filled shape stays filled
+        paper = np.maximum(paper, _solid_level(gray, inside, ~inside))
     flat = np.clip(gray / np.maximum(paper, 1e-3) * 255.0 + 0.5, 0.0, 255.0).astype(np.uint8)
     flat[mask == 0] = 255
     return flat
