@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import cv2
 import numpy as np
+import pytest
 
 from recognizer.core import config
 from recognizer.detection.annotate import draw_digits
@@ -178,6 +179,17 @@ def test_a_filled_spot_the_threshold_fills_is_not_hollowed_into_a_ring():
     assert len(found.digits) == 3
     for digit in found.digits:
         assert digit.patch[11:17, 11:17].min() > 0.5, digit.patch[11:17, 11:17]
+
+
+def test_the_crop_levels_are_numpy_percentiles_from_a_partial_sort():
+    from recognizer.detection.ink import _quantile
+
+    rng = np.random.default_rng(1)
+    for count in (1, 2, 3, 8, 501):
+        values = rng.random(count).astype(np.float32)
+        for share in (0.0, 0.25, 0.5, 1.0):
+            assert _quantile(values, share) == pytest.approx(
+                float(np.percentile(values, 100 * share)), abs=1e-6)
 
 
 def test_a_filled_disc_is_seen_filled_and_a_drawn_zero_keeps_its_hole():

@@ -171,8 +171,18 @@ def _solid_level(gray: np.ndarray, inside: np.ndarray, paper: np.ndarray) -> flo
     """The level below which a part of a crop is solid ink, not paper: SOLID_HOLE_LEVEL of
     the way from the ink's level (the darker quarter of the mask `inside`) to the paper's
     (the median of `paper`)."""
-    ink = float(np.percentile(gray[inside], 25))
-    return ink + config.SOLID_HOLE_LEVEL * (float(np.median(gray[paper])) - ink)
+    ink = _quantile(gray[inside], 0.25)
+    return ink + config.SOLID_HOLE_LEVEL * (_quantile(gray[paper], 0.5) - ink)
+
+
+def _quantile(values: np.ndarray, share: float) -> float:
+    """np.percentile(values, 100 * share) (linear between the two nearest ranks), from a
+    partial sort: a fifth of its time on a crop's few hundred px, on every crop."""
+    position = share * (len(values) - 1)
+    low = int(position)
+    high = min(low + 1, len(values) - 1)
+    ranked = np.partition(values, (low, high))
+    return float(ranked[low] + (position - low) * (ranked[high] - ranked[low]))
 
 
 def paper_to_white(crop: np.ndarray, mask: np.ndarray, light_on_dark: bool,
