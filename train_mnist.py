@@ -34,7 +34,6 @@ import numpy as np
 from recognizer.core.config import (
     ADADELTA_LEARNING_RATE,
     BATCH_SIZE,
-    CALIBRATION_BINS,
     CALIBRATION_DIGITS,
     CALIBRATION_NEGATIVES,
     EPOCHS,
@@ -50,6 +49,10 @@ from recognizer.core.config import (
     SCENE_SEED_BASE,
     STYLED_DIGITS,
 )
+from recognizer.training.calibration import (
+    calibration_error, drawn_test_digits, fit_temperature, plot_reliability, softmax)
+from recognizer.training.model_files import export_tflite, save_keras, saved_accuracy, write_card
+from recognizer.training.reports import plot_confusion, plot_history
 
 
 MNIST_KEYS = ("x_train", "y_train", "x_test", "y_test")
@@ -261,181 +264,6 @@ def init_weights(model, init_path: Path):
         source[-2] = np.concatenate([kernel, np.zeros((len(kernel), 1), kernel.dtype)], axis=1)
         source[-1] = np.concatenate([bias, np.zeros(1, bias.dtype)])
     model.set_weights(source)
-
-
-def softmax(logits: np.ndarray, temperature: float = 1.0) -> np.ndarray:
-    scaled = logits.astype(np.float64) / temperature
-    scaled -= scaled.max(axis=1, keepdims=True)
-    exp = np.exp(scaled)
-    return exp / exp.sum(axis=1, keepdims=True)
-
-
-def fit_temperature(logits: np.ndarray, labels: np.ndarray) -> float:
-    """The temperature that minimises the negative log-likelihood (temperature scaling):
-    a coarse log-spaced search, then a finer one around the best."""
-    def nll(t):
-        probs = softmax(logits, t)
-        return -np.mean(np.log(probs[np.arange(len(labels)), labels] + 1e-12))
-
-    grid = np.exp(np.linspace(np.log(0.25), np.log(8.0), 60))
-    best = min(grid, key=nll)
-    fine = np.linspace(best / 1.08, best * 1.08, 41)
-    return float(min(fine, key=nll))
-
-
-def calibration_error(probabilities: np.ndarray, labels: np.ndarray, bins: int = CALIBRATION_BINS):
-    """Expected calibration error (the mean |accuracy - confidence| over equal-width
-    confidence bins, weighted by their share) and the bins' (confidence, accuracy, count)."""
-    confidence = probabilities.max(axis=1)
-    correct = probabilities.argmax(axis=1) == labels
-    edges = np.linspace(0.0, 1.0, bins + 1)
-    which = np.clip(np.digitize(confidence, edges[1:-1]), 0, bins - 1)
-    table, error = [], 0.0
-    for b in range(bins):
-        inside = which == b
-        if inside.any():
-            gap = abs(correct[inside].mean() - confidence[inside].mean())
-            error += gap * inside.mean()
-            table.append((float(confidence[inside].mean()), float(correct[inside].mean()),
-                          int(inside.sum())))
-    return float(error), table
-
-
-def drawn_test_digits(x_test: np.ndarray, count: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """Indices and patches of `count` MNIST test digits traced into pen strokes and redrawn
-    with the drawing app's renderer (recognizer.synth.pen), for calibration on drawings."""
-    from recognizer.drawing.trace import digit_strokes
-    from recognizer.synth.pen import drawn
-
-    rng = np.random.default_rng(seed)
-    indices, patches = [], []
-    for i in rng.permutation(len(x_test))[:count]:
-        patch = drawn(digit_strokes(x_test[i]))
-        if patch is not None:
-            indices.append(i)
-            patches.append(patch)
-    return np.array(indices), np.stack(patches)
-
-
-def plot_reliability(tables: dict, path: Path) -> None:
-    """Reliability diagram: accuracy against confidence per bin, one line per data set."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(5.5, 5))
-    ax.plot([0, 1], [0, 1], "--", color="grey", label="perfectly calibrated")
-    for name, (ece, table) in tables.items():
-        confidence, accuracy, _ = zip(*table)
-        ax.plot(confidence, accuracy, "o-", label=f"{name} (ECE {ece * 100:.2f}%)")
-    ax.set_xlabel("confidence shown")
-    ax.set_ylabel("share read right")
-    ax.set_title("Reliability after temperature scaling")
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-
-
-def write_card(path: Path, reject: bool, temperature: float = 1.0) -> None:
-    """The model card the core reads beside the model (see recognizer.core.predict)."""
-    card = ({"outputs": "logits", "classes": NUM_CLASSES + 1, "temperature": round(temperature, 4)}
-            if reject else {"outputs": "probabilities", "classes": NUM_CLASSES})
-    path.write_text(json.dumps(card, indent=2) + "\n")
-
-
-# --- Reports ------------------------------------------------------------------------------
-
-
-def plot_history(history: dict, path: Path) -> None:
-    """Accuracy and loss per epoch, training against test."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    epochs = range(1, len(history["loss"]) + 1)
-    fig, (ax_acc, ax_loss) = plt.subplots(1, 2, figsize=(10, 4))
-    for ax, key, title in ((ax_acc, "accuracy", "Accuracy"), (ax_loss, "loss", "Loss")):
-        ax.plot(epochs, history[key], "o-", label="training")
-        ax.plot(epochs, history[f"val_{key}"], "o-", label="test")
-        ax.set_title(title)
-        ax.set_xlabel("epoch")
-        ax.grid(alpha=0.3)
-        ax.legend()
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-
-
-def plot_confusion(confusion: np.ndarray, path: Path) -> None:
-    """The confusion matrix with counts, true digit by row (an 11th column: "not a digit")."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(6, 5.5))
-    ax.imshow(np.log1p(confusion), cmap="Blues")
-    for (row, col), count in np.ndenumerate(confusion):
-        if count:
-            colour = "white" if row == col else "black"
-            ax.text(col, row, str(count), ha="center", va="center", fontsize=8, color=colour)
-    ax.set_xticks(range(confusion.shape[1]),
-                  [str(d) for d in range(NUM_CLASSES)] + ["no"] * (confusion.shape[1] - NUM_CLASSES))
-    ax.set_yticks(range(NUM_CLASSES))
-    ax.set_xlabel("predicted")
-    ax.set_ylabel("true")
-    ax.set_title("Confusion on the MNIST test set")
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-
-
-def save_keras(model, path: Path, reject: bool = False) -> None:
-    """Save an uncompiled copy (no optimizer state) with weights at float16 precision.
-
-    The values are those the float16 .tflite holds, so the two files give the same readings;
-    stored as float32 with zeroed low bits and zip-compressed, the file is ~40% smaller
-    (models/ stays under 12 MB) and loads as an ordinary .keras model.
-    """
-    from recognizer.core.model import build_model
-
-    copy = build_model(reject=reject)
-    copy.set_weights([w.astype(np.float16).astype(np.float32) for w in model.get_weights()])
-    copy.save(path)
-    packed = path.with_suffix(".tmp")
-    with zipfile.ZipFile(path) as src, zipfile.ZipFile(
-        packed, "w", zipfile.ZIP_DEFLATED, compresslevel=9
-    ) as dst:
-        for name in src.namelist():
-            dst.writestr(name, src.read(name))
-    packed.replace(path)
-
-
-def export_tflite(model, path: Path) -> None:
-    """Write the model as .tflite with float16 weights: half the size, float32 arithmetic."""
-    import tensorflow as tf
-
-    converter = tf.lite.TFLiteConverter.from_keras_model(model)
-    converter.optimizations = [tf.lite.Optimize.DEFAULT]
-    converter.target_spec.supported_types = [tf.float16]
-    path.write_bytes(converter.convert())
-
-
-def saved_accuracy(path: Path, backend: str, x: np.ndarray, y: np.ndarray) -> float | None:
-    """Test accuracy of a saved model file, read back through the core, as users will run it."""
-    from recognizer.core.errors import RecognizerError
-    from recognizer.core.predict import Recognizer
-
-    try:
-        probabilities = Recognizer(path, backend=backend).predict_probabilities(x)
-    except RecognizerError as exc:  # e.g. no LiteRT on this platform: the file is still written
-        print(f"note: could not check {path.name}: {exc}")
-        return None
-    return float((probabilities.argmax(axis=1) == y).mean())
 
 
 # --- Main ---------------------------------------------------------------------------------
