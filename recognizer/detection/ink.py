@@ -162,7 +162,7 @@ def fill_solid_holes(crop: np.ndarray, mask: np.ndarray, light_on_dark: bool) ->
     filled = mask.copy()
     for hole in holes:
         where = labels == hole
-        if float(np.median(gray[where])) < middle:
+        if _quantile(gray[where], 0.5) < middle:
             filled[where] = 255
     return filled
 
