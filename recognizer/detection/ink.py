@@ -221,12 +221,12 @@ def paper_to_white(crop: np.ndarray, mask: np.ndarray, light_on_dark: bool,
             paper[near] = outside[near]
     paper = cv2.blur(paper, (size, size))
     paper = cv2.resize(paper, (width, height), interpolation=cv2.INTER_LINEAR)
-    inside = mask > 0
-    if inside.any() and not inside.all():
+    digit = mask > 0  # (full size; `inside` above is the small copy's)
+    if digit.any() and not digit.all():
         # never darker than the level of solid ink: a filled shape stays filled
-        paper = np.maximum(paper, _solid_level(gray, inside, ~inside))
+        paper = np.maximum(paper, _solid_level(gray, digit, ~digit))
     flat = np.clip(gray / np.maximum(paper, 1e-3) * 255.0 + 0.5, 0.0, 255.0).astype(np.uint8)
-    flat[mask == 0] = 255
+    flat[~digit] = 255
     return flat
 
 
