@@ -9,6 +9,7 @@ import pytest
 from recognizer.core import config
 from recognizer.detection.annotate import draw_digits
 from recognizer.detection.detector import Detections, find_digits, read_digits
+from recognizer.detection.sheet import Sheet
 from tests.conftest import paste_digits, pick
 
 
@@ -205,3 +206,26 @@ def test_a_filled_disc_is_seen_filled_and_a_drawn_zero_keeps_its_hole():
     disc, zero = patches[True], patches[False]
     assert disc[12:16, 12:16].min() > 0.5  # the disc's middle is ink
     assert zero[12:16, 12:16].max() < 0.2  # the 0's middle is paper
+
+
+def test_pencil_on_a_sheet_framed_by_a_sliver_of_desk_is_not_erased_as_lines():
+    """A sheet's upright view often keeps a px or two of the desk along its edges. That frame
+    spans the view like squared paper's net of lines, but it does not cross the view's
+    middle, so it must not set off the closing that erases lines as fine as a pencil's."""
+    frame = np.full((480, 640, 3), 35, np.uint8)  # a dark desk
+    frame[100:400, 220:440] = 215  # the sheet
+    strokes = {  # three digits drawn 1 px wide in pencil grey, about 30 px tall
+        "7": [(260, 150), (285, 150), (268, 180)],
+        "1": [(320, 150), (322, 180)],
+        "4": [(370, 150), (360, 170), (385, 170), (375, 160), (375, 182)],
+    }
+    for points in strokes.values():
+        cv2.polylines(frame, [np.int32(points)], False, (120, 120, 120), 1, cv2.LINE_AA)
+    # the outline found 2 px outside the paper, so the view has the desk along its edges
+    sheet = Sheet(np.float32([[218, 98], [442, 98], [442, 402], [218, 402]]))
+    boxes = sorted(d.box for d in find_digits(frame, sheet=sheet).digits)
+    assert len(boxes) == 3, boxes
+    for (x, y, w, h), points in zip(boxes, strokes.values()):
+        xs, ys = [p[0] for p in points], [p[1] for p in points]
+        assert x <= min(xs) + 2 and x + w >= max(xs) - 2, (boxes, points)
+        assert y <= min(ys) + 2 and y + h >= max(ys) - 2, (boxes, points)

@@ -272,13 +272,14 @@ def _read_ink(
     strong = config.SHEET_STRONG_INK if scale_free else config.STRONG_INK
     mask = threshold_ink(gray, light_on_dark, fraction, strong)
     labels, pieces = components(mask)
-    net = scale_free and any(_is_net(p, frame_shape) for p in pieces)
-    if scale_free and (net or len(pieces) >= config.NET_MIN_PIECES):
-        # Squared or ruled paper: its lines make one net across the sheet, or, where they
-        # are faint, a lattice of hundreds of fragments. They are finer than any pen's
-        # stroke, so a closing as wide as they are (an opening for light ink) takes them out
-        # of the image before it is thresholded again; for a lattice, only when that leaves
-        # few of its pieces (a page of many digits keeps them).
+    net = scale_free and _has_lines(pieces, labels, frame_shape)
+    if net or (scale_free and len(pieces) >= config.NET_MIN_PIECES):
+        # Squared or ruled paper: its lines make a net across the sheet (or run across it
+        # one by one), or, where they are faint, a lattice of fragments. They are finer
+        # than most pens' strokes, so a closing as wide as they are (an opening for light
+        # ink) takes them out of the image before it is thresholded again; for a lattice,
+        # only when that leaves few of its pieces (a page of many digits keeps them, and
+        # pencil strokes, which the closing breaks up, do not vanish).
         kernel = np.ones((config.NET_LINE_WIDTH, config.NET_LINE_WIDTH), np.uint8)
         operation = cv2.MORPH_OPEN if light_on_dark else cv2.MORPH_CLOSE
         cleaned = threshold_ink(cv2.morphologyEx(gray, operation, kernel), light_on_dark,
@@ -327,13 +328,28 @@ def _read_ink(
     return InkReading(mask, labels, digits_found, pieces)
 
 
-def _is_net(piece: Blob, frame_shape) -> bool:
-    """A piece spanning most of the view both ways with little ink in its box: the lines of
-    squared or ruled paper (joined by the margin line), not a digit or a stroke."""
+def _has_lines(pieces: list[Blob], labels: np.ndarray, frame_shape) -> bool:
+    """Whether the view shows squared or ruled paper's lines: a piece through the view's
+    middle (the central NET_SPAN of it both ways) that spans NET_SPAN of the view both ways
+    with little ink in its box (the lines joined by a margin line), or one way as thin as a
+    line (NET_LINE_WIDTH). Through the middle: the desk's sliver along a sheet's edges
+    spans the view too, and it is no lines (it used to erase a page's pencil strokes)."""
     height, width = frame_shape
-    fill = piece.area / float(max(1, piece.w * piece.h))
-    return (piece.w >= config.NET_SPAN * width and piece.h >= config.NET_SPAN * height
-            and fill <= config.NET_MAX_FILL)
+    spanning = []
+    for piece in pieces:
+        wide, tall = piece.w >= config.NET_SPAN * width, piece.h >= config.NET_SPAN * height
+        if wide and tall:
+            lined = piece.area <= config.NET_MAX_FILL * piece.w * piece.h
+        else:
+            lined = (wide or tall) and piece.area <= config.NET_LINE_WIDTH * max(piece.w, piece.h)
+        if lined:
+            spanning.extend(piece.labels)
+    if not spanning:
+        return False
+    margin = (1.0 - config.NET_SPAN) / 2
+    middle = labels[int(margin * height):int((1 - margin) * height) + 1,
+                    int(margin * width):int((1 - margin) * width) + 1]
+    return bool(np.isin(middle, spanning).any())
 
 
 def _frame_box(blob: Blob, scale: float) -> tuple[int, int, int, int]:
