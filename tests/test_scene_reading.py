@@ -115,3 +115,21 @@ def test_faint_squared_paper_lines_are_cleaned_as_a_lattice(digits, recognizer, 
     edits_before, _ = accuracy()
     assert edits_before - edits >= 5, (edits_before, edits, length)
     assert 1 - edits / length >= 0.95, (edits, length)
+
+
+@pytest.mark.slow
+def test_pencil_on_sheets_is_not_erased_as_squared_paper(digits, recognizer):
+    """Pencil strokes a px or two wide on a sheet held before a desk: the sheet's upright view
+    keeps a sliver of desk along its edges, which was taken for squared paper's net of lines,
+    and the closing that takes lines out erased the strokes. Seed 8 (not tuned on), 10
+    frames: measured 1 edit in 106 digits, 7 before the net had to cross the view's middle."""
+    from recognizer.detection.detector import read_digits
+
+    rng = np.random.default_rng(8)
+    edits = length = 0
+    for _ in range(10):
+        scene = render_scene("ink: pencil", rng, *digits)
+        read = _reading(read_digits(scene.frame, recognizer))
+        edits += min(len(scene.text), edit_distance(read, scene.text))
+        length += len(scene.text)
+    assert edits <= 3, (edits, length)
