@@ -33,8 +33,9 @@ def _steps(log_image: np.ndarray, points: np.ndarray, normals: np.ndarray,
     SHEET_RATIO_OFFSET px along its normal (N, 2 or 2; towards the paper) less that as far
     against it, NaN where either sample lies outside the image, -inf where the paper's side
     is below `floor` (too dark to be paper). Light falling on both sides alike (a shadow,
-    a gradient) leaves the step as it is."""
-    height, width = log_image.shape
+    a gradient) leaves the step as it is. In a colour image (floor per channel), the largest
+    step of its channels: a yellow note is brighter than blue in R and G, not in B."""
+    height, width = log_image.shape[:2]
     offset = config.SHEET_RATIO_OFFSET * np.asarray(normals, np.float64)
     samples = np.rint(np.concatenate([points + offset, points - offset])).astype(np.int64)
     x, y = samples[:, 0], samples[:, 1]
@@ -42,6 +43,8 @@ def _steps(log_image: np.ndarray, points: np.ndarray, normals: np.ndarray,
     values = log_image[y.clip(0, height - 1), x.clip(0, width - 1)]
     inner, outer = values[: len(points)], values[len(points) :]
     steps = np.where(inner >= floor, inner - outer, -np.inf)
+    if steps.ndim == 2:
+        steps = steps.max(axis=1)
     return np.where(known[: len(points)] & known[len(points) :], steps, np.nan)
 
 
@@ -71,9 +74,10 @@ def _edge_counts(log_image: np.ndarray, quad: np.ndarray, floor: float = -np.inf
     return int(np.sum(steps[known] > config.SHEET_MIN_RATIO)), int(known.sum())
 
 
-def shadow_floor(paper: float) -> float:
-    """The log image's level below which nothing is paper of level `paper` (in shadow)."""
-    return float(np.log1p(config.SHEET_SHADOW_MIN * paper))
+def shadow_floor(paper):
+    """The log image's level below which nothing is paper of level `paper` (in shadow; a
+    level per channel in colour)."""
+    return np.log1p(config.SHEET_SHADOW_MIN * np.asarray(paper, np.float64))
 
 
 def outline_coverage(log_image: np.ndarray, quad: np.ndarray, floor: float = -np.inf) -> float:
@@ -144,7 +148,7 @@ def through_shadow(log_image: np.ndarray, saturation: np.ndarray, quad: np.ndarr
     sheet's (angles, in the frame) and what it gains is of the paper's colour (a shadow
     darkens paper but leaves its HSV saturation: within SHEET_SHADOW_CHROMA)."""
     quad = np.asarray(quad, np.float64)
-    height, width = log_image.shape
+    height, width = log_image.shape[:2]
     limit = int(np.hypot(width, height))
     least = config.SHEET_FOLLOW_MIN * min(width, height)
     floor = shadow_floor(paper)
