@@ -248,8 +248,9 @@ def find_sheet(frame: np.ndarray) -> Sheet | None:
             # (ints: NumPy booleans add up as "or", so this never reached 3)
             sides = int(x <= 0) + int(y <= 0) + int(x + w >= sw) + int(y + h >= sh)
             if sides >= 3 or (sides and image.ndim == 3):
-                continue  # a bright field behind, not a sheet held before it (in colour, a
-                # wall cut off by a shadow's edge between two borders is bounded too)
+                continue  # a bright field behind, not a sheet held before it; in colour,
+                # any region at the border (a wall cut off by a shadow's edge is bounded
+                # too: on the tuning seeds 11 outlines on frames without a sheet, not 8)
             region = (labels[y : y + h, x : x + w] == label).astype(np.uint8)
             contours, _ = cv2.findContours(region, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
             hull = cv2.convexHull(max(contours, key=cv2.contourArea)).reshape(-1, 2) + (x, y)
