@@ -74,7 +74,7 @@ def _edge_counts(log_image: np.ndarray, quad: np.ndarray, floor: float = -np.inf
     return int(np.sum(steps[known] > config.SHEET_MIN_RATIO)), int(known.sum())
 
 
-def shadow_floor(paper):
+def shadow_floor(paper: float | np.ndarray) -> float | np.ndarray:
     """The log image's level below which nothing is paper of level `paper` (in shadow; a
     level per channel in colour)."""
     return np.log1p(config.SHEET_SHADOW_MIN * np.asarray(paper, np.float64))

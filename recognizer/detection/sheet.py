@@ -14,6 +14,7 @@ second mask on brightness alone is tried too), with a quadrilateral outline. `fi
    note before a colour field as bright and as saturated as it differs only in colour;
    such a region must be brighter than what surrounds it in some channel, all round, and
    lie clear of the frame's border, where a wall cut off by a shadow's edge is one too);
+   the colour one only when no outline found before it is an edge all round;
 2. takes the large connected regions, their convex hull (fingers over an edge make notches
    that the hull bridges) and reduces the hull to four corners by repeatedly replacing the
    edge whose removal adds the least area with the meeting point of its neighbours (so a
@@ -41,6 +42,7 @@ second mask on brightness alone is tried too), with a quadrilateral outline. `fi
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import cv2
@@ -153,7 +155,8 @@ def _edge_step(image: np.ndarray, quad: np.ndarray) -> float:
     return float(np.max(step))  # (in colour, the channel it is largest in)
 
 
-def _masks(small: np.ndarray, settled=lambda: False):
+def _masks(small: np.ndarray, settled: Callable[[], bool] = lambda: False
+           ) -> Iterator[tuple[np.ndarray, np.ndarray, bool]]:
     """Candidate paper masks of a small BGR frame, one at a time, each with the image it
     comes from and whether it is bounded by edges: bright and unsaturated (Otsu on V - S),
     bright alone (Otsu on V: a sticky note), each also by Otsu again within its bright
@@ -308,10 +311,10 @@ def find_sheet(frame: np.ndarray) -> Sheet | None:
 
 
 def _is_cut_triangle(quad: np.ndarray) -> bool:
-    """Whether a quadrilateral is a triangle with a corner cut off (a shape on a colour field,
-    a fold of cloth): one of its sides, replaced by the meeting point of its neighbours,
-    adds less than SHEET_TRIANGLE_AREA of its area. A sheet's opposite sides never meet so
-    soon, even seen at a slant."""
+    """Whether a quadrilateral is a triangle with a corner cut off (a shape on a colour
+    field, its corner under another shape): one of its sides, replaced by the meeting point
+    of its neighbours, adds less than SHEET_TRIANGLE_AREA of its area. A sheet's opposite
+    sides never meet so soon, even seen at a slant."""
     quad = np.asarray(quad, np.float64)
     _, cost = _meetings(quad)
     return float(cost.min()) < config.SHEET_TRIANGLE_AREA * abs(
