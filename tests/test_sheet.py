@@ -351,7 +351,6 @@ def test_a_sticky_note_before_colour_fields_as_bright_as_it_is_found():
     assert quad_iou(found.corners, note) > 0.9
 
 
-
 @pytest.mark.parametrize("seed, condition, frame_no", [
     (7, "no paper", 4), (21, "no paper", 9), (13, "no paper", 0)])
 def test_a_triangle_with_a_corner_cut_off_is_no_sheet(seed, condition, frame_no, digits):
@@ -360,7 +359,7 @@ def test_a_triangle_with_a_corner_cut_off_is_no_sheet(seed, condition, frame_no,
     about 125 degrees), but a side replaced by its neighbours' meeting point adds almost
     nothing (SHEET_TRIANGLE_AREA; 0.001-0.025 on these frames of the tuning seeds, at least
     1.11 for the sheets found there). Without that test an outline was found on each."""
-    rng = np.random.default_rng([seed, list(CONDITIONS).index(condition)])
+    rng = np.random.default_rng([seed, CONDITIONS.index(condition)])  # bench_sheet's frames
     for _ in range(frame_no + 1):
         scene = render_scene(condition, rng, *digits, (640, 480))
     assert find_sheet(scene.frame) is None
