@@ -24,7 +24,6 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -34,9 +33,8 @@ from recognizer.apps.score import edit_distance  # noqa: E402
 from recognizer.core.predict import Recognizer  # noqa: E402
 from recognizer.detection.detector import read_digits  # noqa: E402
 from recognizer.synth.scenes import (  # noqa: E402
-    CONDITIONS, LOOKALIKE_CONDITIONS, NO_DIGITS, load_digits, render_scene)
+    CONDITIONS, LOOKALIKE_CONDITIONS, NO_DIGITS, load_digits, render_frames)
 
-ALL_CONDITIONS = CONDITIONS + LOOKALIKE_CONDITIONS
 REAL_PHOTOS = ROOT.parent / "shared" / "data" / "real_photos"
 
 
@@ -52,13 +50,9 @@ def bench_conditions(recognizer, seed: int, frames: int, size, conditions, failu
     digits, labels = load_digits("test")
     rows, all_edits, all_len = [], 0, 0
     for condition in conditions:
-        # seeded by the condition's place in the full list, so that a row run alone
-        # (--condition) reads the same frames as in the full run
-        rng = np.random.default_rng([seed, ALL_CONDITIONS.index(condition)])
         edits = length = false = sure = 0
         times = []
-        for frame_index in range(frames):
-            scene = render_scene(condition, rng, digits, labels, size)
+        for frame_index, scene in enumerate(render_frames(condition, seed, digits, labels, size, frames)):
             start = time.perf_counter()
             found = read_digits(scene.frame, recognizer)
             times.append((time.perf_counter() - start) * 1000)

@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from recognizer.detection.sheet import find_sheet  # noqa: E402
-from recognizer.synth.scenes import CONDITIONS, NO_PAPER, load_digits, render_scene  # noqa: E402
+from recognizer.synth.scenes import CONDITIONS, NO_PAPER, load_digits, render_frames  # noqa: E402
 
 WITHOUT_SHEET = (*NO_PAPER, "page fills frame")
 WITH_SHEET = tuple(c for c in CONDITIONS if c not in WITHOUT_SHEET)
@@ -52,12 +52,9 @@ def bench_sheets(seeds, frames: int, size, conditions, threshold: float):
     digits, labels = load_digits("test")
     rows, ious, misses, seconds = [], [], [], 0.0
     for condition in conditions:
-        index = CONDITIONS.index(condition)
         good = total = 0
-        for seed in seeds:
-            rng = np.random.default_rng([seed, index])  # the frames bench_scenes.py reads
-            for frame_index in range(frames):
-                scene = render_scene(condition, rng, digits, labels, size)
+        for seed in seeds:  # the frames bench_scenes.py reads
+            for frame_index, scene in enumerate(render_frames(condition, seed, digits, labels, size, frames)):
                 start = time.perf_counter()
                 sheet = find_sheet(scene.frame)
                 seconds += time.perf_counter() - start

@@ -16,7 +16,7 @@ from recognizer.detection.annotate import draw_digits
 from recognizer.detection.detector import find_digits, read_digits
 from recognizer.detection.sheet import Sheet, find_sheet, order_corners, reduce_to_quads
 from recognizer.detection.sheet_tracking import SheetTrack, must_look, skip_look, update_sheet
-from recognizer.synth.scenes import CONDITIONS, load_digits, render_scene
+from recognizer.synth.scenes import load_digits, render_frames, render_scene
 
 sys.path.insert(0, str(config.PROJECT_ROOT / "benchmarks"))
 
@@ -359,7 +359,5 @@ def test_a_triangle_with_a_corner_cut_off_is_no_sheet(seed, condition, frame_no,
     about 125 degrees), but a side replaced by its neighbours' meeting point adds almost
     nothing (SHEET_TRIANGLE_AREA; 0.001-0.025 on these frames of the tuning seeds, at least
     1.11 for the sheets found there). Without that test an outline was found on each."""
-    rng = np.random.default_rng([seed, CONDITIONS.index(condition)])  # bench_sheet's frames
-    for _ in range(frame_no + 1):
-        scene = render_scene(condition, rng, *digits, (640, 480))
+    *_, scene = render_frames(condition, seed, *digits, (640, 480), frame_no + 1)  # bench_sheet's
     assert find_sheet(scene.frame) is None

@@ -389,3 +389,14 @@ def render_scene(condition: str, rng: np.random.Generator, digits: np.ndarray,
     image = _light(image, rng, f["gradient"], f["shadow"], f["glare"])
     frame = _camera(image, rng, f["motion"], f["defocus"], f["noise"], f["jpeg"])
     return Scene(frame, tuple(values), quads.astype(np.float32), corners, condition, tuple(rows))
+
+
+def render_frames(condition: str, seed: int, digits: np.ndarray, labels: np.ndarray,
+                  size: tuple[int, int] = (640, 480), count: int = 1):
+    """The first `count` frames of a condition for a seed, one at a time. Seeded by the seed
+    and the condition's place in CONDITIONS + LOOKALIKE_CONDITIONS, so that a condition run
+    alone gives the frames it gives in a full run, and every benchmark and test that names a
+    seed's frame means the same frame."""
+    rng = np.random.default_rng([seed, (CONDITIONS + LOOKALIKE_CONDITIONS).index(condition)])
+    for _ in range(count):
+        yield render_scene(condition, rng, digits, labels, size)
