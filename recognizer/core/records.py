@@ -40,6 +40,10 @@ class Digit:
     # The box's corners in the frame (float32 (4, 2), clockwise from the top left) when it
     # was found on a sheet's upright view (detection.sheet): a quadrilateral in perspective.
     quad: np.ndarray | None = None
+    # The candidates it may be instead: a digit with small pieces beside it merged in (a
+    # broken-off stroke, or a small digit beside a big one) is also cut into them, the digit
+    # as it was first, and the model decides (`detection.fragments.split_fragments`).
+    parts: tuple["Digit", ...] = ()
 
     @property
     def is_digit(self) -> bool:
@@ -70,8 +74,9 @@ class Digit:
             float("inf") if self.scribble or self.unexplained else min_confidence)
 
     def without_patch(self) -> "Digit":
-        """The same record without its pixels (cheap to pickle and to keep)."""
-        return replace(self, patch=None)
+        """The same record without its pixels (cheap to pickle and to keep), nor the
+        candidates it may be instead (decided once it is read)."""
+        return replace(self, patch=None, parts=())
 
     def to_dict(
         self, min_confidence: float = config.MIN_CONFIDENCE, probabilities: bool = False

@@ -7,7 +7,7 @@ of; stages filter, merge and split blobs, and only the detector turns the surviv
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 import cv2
 import numpy as np
@@ -28,6 +28,10 @@ class Blob:
     # The only digit of a close-up: its crop needs no mask against neighbours, so faint
     # strokes the threshold missed are still seen by to_mnist.
     alone: bool = False
+    # What it was before fragments beside it were merged in (`merging._merge_fragments`):
+    # itself as it was, then each fragment. A small digit beside a big one passes for a
+    # fragment, so the model decides which reading stands (`fragments.split_fragments`).
+    split_from: list["Blob"] = field(default_factory=list)
 
     @property
     def w(self) -> int:
@@ -45,11 +49,19 @@ class Blob:
     def cy(self) -> float:
         return (self.y0 + self.y1) / 2
 
+    def absorb_fragment(self, fragment: "Blob") -> None:
+        """Absorb a fragment beside it, remembering the blobs it was made of (split_from)."""
+        parts = self.split_from or [replace(self, labels=list(self.labels))]
+        self.absorb(fragment)
+        self.split_from = parts + [fragment]
+
     def absorb(self, other: "Blob") -> None:
+        """Take in another blob's box and ink (a plain merge: no other reading remains)."""
         self.x0, self.y0 = min(self.x0, other.x0), min(self.y0, other.y0)
         self.x1, self.y1 = max(self.x1, other.x1), max(self.y1, other.y1)
         self.labels = self.labels + other.labels
         self.area += other.area
+        self.split_from = []
 
 
 @dataclass(frozen=True, eq=False)

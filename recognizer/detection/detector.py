@@ -11,8 +11,10 @@ stroke, digits that touch. This detector:
    size relative to the frame and to the typical digit, aspect ratio and fill: the sheet's
    edge and a form's boxes (outlines that surround digits), ruled lines (erased where digits
    touch them), specks, blobs cut by the frame's border, the desk around the sheet;
-3. merges pieces of one digit (`merging`: a 5's detached bar, a stroke the threshold broke);
-   a wide blob of touching digits stays one candidate;
+3. merges pieces of one digit (`merging`: a 5's detached bar, a stroke the threshold broke;
+   a fragment merged beside a digit keeps its pieces, for the model to judge once read: it
+   may be a small digit beside a big one, `fragments`); a wide blob of touching digits
+   stays one candidate;
 4. groups digits into lines (chains of vertically overlapping neighbours, so slanted rows
    hold together) and numbers (side by side with small gaps), in reading order (`order`);
 5. crops every digit from the full-resolution frame with its own mask, so neighbours do not
@@ -45,6 +47,7 @@ from recognizer.detection.filters import (
     is_line_or_edge,
     is_vertical_stroke,
 )
+from recognizer.detection.fragments import split_fragments
 from recognizer.detection.ink import (
     fill_solid_holes,
     fitted_kernel_fraction,
@@ -110,15 +113,19 @@ def _back_to_frame(found: Detections, matrix: np.ndarray, shape) -> Detections:
     inverse homography (`quad`), its box their bounding box within the frame; the mask
     warped back."""
     height, width = shape
-    quads = quads_to_frame([d.box for d in found.digits], matrix)
-    digits = []
-    for digit, quad in zip(found.digits, quads):
-        x0, y0 = np.floor(quad.min(axis=0)).astype(int)
-        x1, y1 = np.ceil(quad.max(axis=0)).astype(int)
-        x0, y0 = max(0, x0), max(0, y0)
-        x1, y1 = min(width, x1), min(height, y1)
-        box = (int(x0), int(y0), max(1, int(x1 - x0)), max(1, int(y1 - y0)))
-        digits.append(replace(digit, box=box, quad=quad))
+
+    def mapped(digits) -> list[Digit]:
+        out = []
+        for digit, quad in zip(digits, quads_to_frame([d.box for d in digits], matrix)):
+            x0, y0 = np.floor(quad.min(axis=0)).astype(int)
+            x1, y1 = np.ceil(quad.max(axis=0)).astype(int)
+            x0, y0 = max(0, x0), max(0, y0)
+            x1, y1 = min(width, x1), min(height, y1)
+            box = (int(x0), int(y0), max(1, int(x1 - x0)), max(1, int(y1 - y0)))
+            out.append(replace(digit, box=box, quad=quad, parts=tuple(mapped(digit.parts))))
+        return out
+
+    digits = mapped(found.digits)
     mask = cv2.warpPerspective(found.mask, matrix, (width, height),
                                flags=cv2.INTER_NEAREST | cv2.WARP_INVERSE_MAP)
     return Detections(digits=tuple(digits), mask=mask, cropper=found.cropper)
@@ -181,7 +188,15 @@ def _find_in_view(
     def crop(index: int) -> np.ndarray | None:
         return _crop_patch(frame, labels, ordered[index][0], scale, light_on_dark)
 
-    digits = tuple(Digit(box=_frame_box(blob, scale), line=line, number=number)
+    def parts(blob: Blob) -> tuple[Digit, ...]:
+        """A blob merged with fragments: the blobs it was made of, each with its patch."""
+        found = [Digit(box=_frame_box(part, scale),
+                       patch=_crop_patch(frame, labels, part, scale, light_on_dark))
+                 for part in blob.split_from]
+        return () if any(part.patch is None for part in found) else tuple(found)
+
+    digits = tuple(Digit(box=_frame_box(blob, scale), line=line, number=number,
+                         parts=parts(blob))
                    for blob, line, number in ordered)
     if scale != 1.0:
         full = np.asarray(frame).shape[:2]
@@ -203,6 +218,8 @@ def read_digits(
     undo_blur: bool = True,
 ) -> Detections:
     """find_digits + ONE batched recognizer.predict_patches call; Detections with predictions.
+    A candidate merged with a fragment beside it is split again where its pieces read as a
+    small digit beside a big one (`fragments.split_fragments`: one more call, if any).
 
     Photo mode (whole_frame_fallback) with a sheet found reads both the sheet's upright view
     and the whole frame, and keeps the sheet's unless the whole frame has more digits the
@@ -236,6 +253,7 @@ def read_digits(
             return found
         read = found.with_predictions(
             recognizer.predict_patches([d.patch for d in found.digits]))
+        read = split_fragments(read, recognizer)
         read = reread_sharpened(read_touching(frame, read, recognizer), recognizer)
     if not undo_blur:
         return read

@@ -79,7 +79,7 @@ def _merge_fragments(blobs: list[Blob], typical: float) -> list[Blob]:
                     and height <= config.MERGE_MAX_HEIGHT * typical:
                 best, best_gap = big, gap
         if best is not None:
-            best.absorb(small)
+            best.absorb_fragment(small)
             blobs.remove(small)
     return blobs
 

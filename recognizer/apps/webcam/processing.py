@@ -19,6 +19,7 @@ from recognizer.core.errors import one_line_reason
 from recognizer.core.predict import Recognizer
 from recognizer.detection.deblur import read_deblurred
 from recognizer.detection.detector import find_digits, read_digits
+from recognizer.detection.fragments import split_fragments
 from recognizer.detection.sharpen import reread_sharpened
 from recognizer.detection.touching import read_touching
 from recognizer.detection.results import Detections
@@ -77,16 +78,19 @@ def process_frame(
         sheet_track = skip_look(sheet_track)
     found = find_digits(frame, sheet=sheet_track.shown, patches=all_patches)
     need = digits_to_read(tracker, [digit.box for digit in found.digits], reread_every)
+    # A candidate with parts is read every frame: split or not, it must look the same on
+    # every frame to its tracks (fragments.split_fragments decides only once it is read).
+    need = [read or bool(digit.parts) for digit, read in zip(found.digits, need)]
     if not all_patches:
         # Patches for the digits to read only (a blank one is dropped); the rest keep None.
         found = found.with_patches(need)
         need = [digit.patch is not None for digit in found.digits]
     predictions = recognizer.predict_patches(
         [digit.patch if read else None for digit, read in zip(found.digits, need)])
-    # Touching digits first (the string readers), then one blurred digit (sharpened): see
-    # detector.read_digits.
-    raw = reread_sharpened(read_touching(frame, found.with_predictions(predictions), recognizer),
-                           recognizer)
+    # A small digit merged into a big one first (fragments), then touching digits (the
+    # string readers), then one blurred digit (sharpened): see detector.read_digits.
+    raw = split_fragments(found.with_predictions(predictions), recognizer)
+    raw = reread_sharpened(read_touching(frame, raw, recognizer), recognizer)
     # A moving sheet's smear: the frame read again deblurred when many candidates are in
     # doubt (deblur.read_deblurred), every candidate read then.
     raw = read_deblurred(frame, raw, lambda sharp: read_digits(
