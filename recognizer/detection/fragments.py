@@ -44,9 +44,4 @@ def split_fragments(detections: Detections, recognizer,
             parts = [replace(part, prediction=p, line=digit.line, number=digit.number)
                      for part, p in zip(digit.parts, found)]
             replaced[index] = sorted(parts, key=lambda part: part.box[0])
-    if not replaced:
-        return detections
-    digits = []
-    for index, digit in enumerate(detections.digits):
-        digits.extend(replaced.get(index, [digit]))
-    return Detections(digits=tuple(digits), mask=detections.mask)
+    return detections.with_split(replaced)

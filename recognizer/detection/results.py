@@ -50,6 +50,16 @@ class Detections:
         digits = tuple(replace(d, prediction=p) for d, p, k in pairs if k)
         return Detections(digits=digits, mask=self.mask)
 
+    def with_split(self, replaced: dict[int, Sequence[Digit]]) -> "Detections":
+        """The detections with candidate i replaced by the digits replaced[i] (a candidate
+        read as several digits, in their place in reading order); itself if none is."""
+        if not replaced:
+            return self
+        digits = []
+        for index, digit in enumerate(self.digits):
+            digits.extend(replaced.get(index, [digit]))
+        return Detections(digits=tuple(digits), mask=self.mask)
+
     def scaled(self, factor: int) -> "Detections":
         """The same detections with every box multiplied by an integer factor (for drawing
         them on an enlarged copy of the image)."""

@@ -154,9 +154,4 @@ def read_touching(frame: np.ndarray, detections: Detections, recognizer,
             max(1, int(round((piece.right - piece.left) / factor)))))
         if split is not None:
             replaced[index] = split
-    if not replaced:
-        return detections
-    digits = []
-    for index, digit in enumerate(detections.digits):
-        digits.extend(replaced.get(index, [digit]))
-    return Detections(digits=tuple(digits), mask=detections.mask)
+    return detections.with_split(replaced)
