@@ -24,6 +24,22 @@ REAL_PHOTOS = SHARED_DIR / "data" / "real_photos"
 # --- Helpers --------------------------------------------------------------------------------
 
 
+def small_beside_big(mnist_test):
+    """A page of a big 0, 5 and 6 (ink about 60 px high) with a small 2 (a third as high)
+    written against the 0's foot, 3 px off it: reads "0256"."""
+    zero, five, six, two = pick(mnist_test, [0, 5, 6, 2])
+    frame = paste_digits([zero, five, six], [(100, 150), (250, 150), (380, 150)], digit_px=84)
+    big = cv2.resize(zero.astype(np.float32), (84, 84))
+    right = 100 + np.flatnonzero(big.max(axis=0) > 40)[-1]
+    bottom = 150 + np.flatnonzero(big.max(axis=1) > 40)[-1]
+    ink = cv2.resize(two.astype(np.float32) / 255.0, (28, 28))
+    x = right + 3 - np.flatnonzero(ink.max(axis=0) > 0.15)[0]
+    y = bottom - np.flatnonzero(ink.max(axis=1) > 0.15)[-1]
+    gray = frame[:, :, 0].astype(np.float32)
+    gray[y : y + 28, x : x + 28] *= 1.0 - 0.85 * ink
+    return cv2.cvtColor(np.clip(gray, 0, 255).astype(np.uint8), cv2.COLOR_GRAY2BGR)
+
+
 def paste_digits(digits, places, size=(480, 640), digit_px=60, light=None):
     """A light paper frame (BGR uint8) with each 28x28 MNIST digit drawn dark at (x, y)."""
     height, width = size

@@ -10,7 +10,7 @@ from recognizer.core import config
 from recognizer.detection.annotate import draw_digits
 from recognizer.detection.detector import Detections, find_digits, read_digits
 from recognizer.detection.sheet import Sheet
-from tests.conftest import paste_digits, pick
+from tests.conftest import paste_digits, pick, small_beside_big
 
 
 def test_blank_paper_has_no_digits():
@@ -83,17 +83,7 @@ def test_a_small_digit_beside_a_big_one_is_read_apart(mnist_test, recognizer):
     """A small 2 written against a big 0's foot (a third of its height, 3 px off it) is
     merged in as a fragment of the 0, as a broken-off stroke would be; read, both pieces
     are sure digits (a stroke piece reads as a 1), so they are kept apart. Before: "056"."""
-    zero, five, six, two = pick(mnist_test, [0, 5, 6, 2])
-    frame = paste_digits([zero, five, six], [(100, 150), (250, 150), (380, 150)], digit_px=84)
-    big = cv2.resize(zero.astype(np.float32), (84, 84))
-    right = 100 + np.flatnonzero(big.max(axis=0) > 40)[-1]
-    bottom = 150 + np.flatnonzero(big.max(axis=1) > 40)[-1]
-    ink = cv2.resize(two.astype(np.float32) / 255.0, (28, 28))
-    x = right + 3 - np.flatnonzero(ink.max(axis=0) > 0.15)[0]
-    y = bottom - np.flatnonzero(ink.max(axis=1) > 0.15)[-1]
-    gray = frame[:, :, 0].astype(np.float32)
-    gray[y : y + 28, x : x + 28] *= 1.0 - 0.85 * ink
-    frame = cv2.cvtColor(np.clip(gray, 0, 255).astype(np.uint8), cv2.COLOR_GRAY2BGR)
+    frame = small_beside_big(mnist_test)
     assert len(find_digits(frame).digits[0].parts) == 2  # merged, with its two readings
     result = read_digits(frame, recognizer)
     assert "".join(d.text() for d in result.digits) == "0256"

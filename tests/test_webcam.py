@@ -25,6 +25,7 @@ from recognizer.apps.cli import WEBCAM_KEYS, main
 from recognizer.apps.webcam.sources import FrameSource, list_source, open_video
 from recognizer.detection.tracking import box_iou, count_flips
 from recognizer.detection.results import Detections, Digit
+from tests.conftest import small_beside_big
 
 # What the generated page says: two lines, three numbers.
 LAYOUT = (((60, 70), "12"), ((330, 70), "345"), ((60, 250), "67890"))
@@ -95,6 +96,20 @@ def test_process_frame_finds_places_and_reads_every_digit(clean_digits, recogniz
     assert result.numbers() == ["12", "345", "67890"]
     assert result.latency_ms > 0
     assert result.detections.mask.shape == frame.shape[:2]
+
+
+def test_a_small_digit_split_from_a_big_one_stays_shown_between_rereadings(mnist_test, recognizer):
+    """A small 2 against a big 0's foot is merged in as a fragment and split again once
+    read (detection.fragments). Settled digits are read only every third frame; the merged
+    candidate is read on every frame, so its two tracks see the same two boxes throughout
+    and "0256" is shown on every frame once confirmed."""
+    frame = small_beside_big(mnist_test)
+    tracker, shown = None, []
+    for _ in range(3 * config.TRACK_REREAD_EVERY + config.TRACK_CONFIRM_FRAMES):
+        result = processing.process_frame(frame, recognizer, tracker, reread_every=3)
+        tracker = result.tracker
+        shown.append("".join(result.numbers()))
+    assert shown[config.TRACK_CONFIRM_FRAMES:] == ["0256"] * (3 * config.TRACK_REREAD_EVERY)
 
 
 def test_process_frame_on_an_empty_page(recognizer):
