@@ -8,7 +8,9 @@ import pytest
 
 from recognizer.core import config
 from recognizer.detection.annotate import draw_digits
+from recognizer.detection.blobs import Blob
 from recognizer.detection.detector import Detections, find_digits, read_digits
+from recognizer.detection.order import reading_order
 from recognizer.detection.sheet import Sheet
 from tests.conftest import paste_digits, pick, small_beside_big
 
@@ -37,6 +39,19 @@ def test_two_lines_found_in_reading_order_with_numbers(mnist_test, recognizer):
         assert digit.patch.shape == (28, 28) and digit.patch.dtype == np.float32
     assert [d.prediction.digit for d in result.digits] == labels
     assert result.numbers() == ["31", "4", "729"]
+
+
+def test_a_small_digit_low_at_a_big_ones_foot_stays_in_its_line():
+    """A big 6, a small 2 low at its foot and a small 0 beyond, a little higher (a page of
+    mixed sizes, tuning scene seed 101): the 6's nearest right neighbour is the 0 and the 2
+    overlaps the 0 too little to link to it, so the 2 made a line of its own and was read
+    after the 0. It links to its nearest left neighbour, the 6, as well: one line, 6 2 0."""
+    six = Blob(0, 0, 60, 57, [1], 900)
+    two = Blob(63, 47, 81, 63, [2], 120)
+    zero = Blob(86, 29, 106, 51, [3], 150)
+    ordered = reading_order([zero, six, two])
+    assert [blob for blob, _, _ in ordered] == [six, two, zero]
+    assert len({line for _, line, _ in ordered}) == 1
 
 
 def test_find_digits_leaves_predictions_empty(mnist_test):
