@@ -97,7 +97,8 @@ def test_broken_digit_is_merged(mnist_test, recognizer):
 def test_a_small_digit_beside_a_big_one_is_read_apart(mnist_test, recognizer):
     """A small 2 written against a big 0's foot (a third of its height, 3 px off it) is
     merged in as a fragment of the 0, as a broken-off stroke would be; read, both pieces
-    are sure digits (a stroke piece reads as a 1), so they are kept apart. Before: "056"."""
+    are sure digits (a stroke piece reads as a 1), so they are kept apart. Before: "?56"
+    (the pair read whole, unsure)."""
     frame = small_beside_big(mnist_test)
     assert len(find_digits(frame).digits[0].parts) == 2  # merged, with its two readings
     result = read_digits(frame, recognizer)

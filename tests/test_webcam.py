@@ -103,13 +103,13 @@ def test_a_small_digit_split_from_a_big_one_stays_shown_between_rereadings(mnist
     read (detection.fragments). Settled digits are read only every third frame; the merged
     candidate is read on every frame, so its two tracks see the same two boxes throughout
     and "0256" is shown on every frame once confirmed."""
-    frame = small_beside_big(mnist_test)
+    frame, every = small_beside_big(mnist_test), 3
     tracker, shown = None, []
-    for _ in range(3 * config.TRACK_REREAD_EVERY + config.TRACK_CONFIRM_FRAMES):
-        result = processing.process_frame(frame, recognizer, tracker, reread_every=3)
+    for _ in range(config.TRACK_CONFIRM_FRAMES + 3 * every):
+        result = processing.process_frame(frame, recognizer, tracker, reread_every=every)
         tracker = result.tracker
         shown.append("".join(result.numbers()))
-    assert shown[config.TRACK_CONFIRM_FRAMES:] == ["0256"] * (3 * config.TRACK_REREAD_EVERY)
+    assert shown[config.TRACK_CONFIRM_FRAMES:] == ["0256"] * (3 * every)
 
 
 def test_process_frame_on_an_empty_page(recognizer):

@@ -73,7 +73,6 @@ def renumber(digits: list[Digit]) -> list[Digit]:
     return [replace(d, line=line_ids[d.line], number=number_ids[d.number]) for d in digits]
 
 
-
 def _nearest(blobs: list[Blob], i: int, candidates: list[int], side: int) -> int | None:
     """The neighbour of blobs[i] on its right (side 1; candidates sorted by their left edge)
     or left (side -1; sorted by their right edge, right to left) that overlaps it
