@@ -24,10 +24,12 @@ REAL_PHOTOS = SHARED_DIR / "data" / "real_photos"
 # --- Helpers --------------------------------------------------------------------------------
 
 
-def small_beside_big(mnist_test):
-    """A page of a big 0, 5 and 6 (ink about 60 px high) with a small 2 (a third as high)
-    written against the 0's foot, 3 px off it: reads "0256"."""
-    zero, five, six, two = pick(mnist_test, [0, 5, 6, 2])
+def small_beside_big(mnist_test, first: int = 0, small: np.ndarray | None = None):
+    """A page of a big digit `first` (default 0), 5 and 6 (ink about 60 px high) with a small
+    2 (a third as high; `small`, another 28x28 image) written against the first digit's
+    foot, 3 px off it: reads "0256"."""
+    zero, five, six, two = pick(mnist_test, [first, 5, 6, 2])
+    two = two if small is None else small
     frame = paste_digits([zero, five, six], [(100, 150), (250, 150), (380, 150)], digit_px=84)
     big = cv2.resize(zero.astype(np.float32), (84, 84))
     right = 100 + np.flatnonzero(big.max(axis=0) > 40)[-1]

@@ -10,6 +10,7 @@ from recognizer.core import config
 from recognizer.detection.annotate import draw_digits
 from recognizer.detection.blobs import Blob
 from recognizer.detection.detector import Detections, find_digits, read_digits
+from recognizer.detection.fragments import split_fragments
 from recognizer.detection.order import reading_order
 from recognizer.detection.sheet import Sheet
 from tests.conftest import paste_digits, pick, small_beside_big
@@ -105,6 +106,21 @@ def test_a_small_digit_beside_a_big_one_is_read_apart(mnist_test, recognizer):
     assert "".join(d.text() for d in result.digits) == "0256"
     small = result.digits[1].box
     assert small[3] < 0.5 * result.digits[0].box[3]  # the 2's own box, not the merged one
+
+
+def test_a_split_made_on_earlier_frames_holds_while_its_parts_read_as_digits(mnist_test, recognizer):
+    """A small 4 against a big 0's foot reads as a 4 but unsure (0.54): on its own that is
+    no split. A candidate read apart on earlier frames (the live loop's tracks follow its
+    parts) stays apart while each part is still a digit, so it does not come and go."""
+    x_test, y_test = mnist_test
+    four = x_test[np.flatnonzero(y_test == 4)[5]]
+    found = find_digits(small_beside_big(mnist_test, small=four))
+    read = found.with_predictions(recognizer.predict_patches([d.patch for d in found.digits]))
+    assert len(read.digits[0].parts) == 2
+    assert len(split_fragments(read, recognizer).digits) == 3  # kept whole: the 4 is unsure
+    held = split_fragments(read, recognizer, split_before=lambda digit: True)
+    assert [d.prediction.digit for d in held.digits] == [0, 4, 5, 6]
+    assert not held.digits[1].is_confident()
 
 
 def test_ruled_line_and_speck_are_ignored(mnist_test):

@@ -41,10 +41,12 @@ def test_an_unread_unsure_or_scribbled_digit_is_not_confident():
 
 
 def test_without_patch_keeps_everything_but_the_pixels():
+    """... and the pieces it might have been read as (Digit.parts), decided once read."""
+    piece = Digit(box=(1, 2, 2, 4), patch=np.ones((28, 28), np.float32))
     digit = Digit(box=(1, 2, 3, 4), patch=np.ones((28, 28), np.float32),
-                  prediction=prediction(3, 0.9), line=2, number=5)
+                  prediction=prediction(3, 0.9), line=2, number=5, parts=(piece, piece))
     light = digit.without_patch()
-    assert light.patch is None
+    assert light.patch is None and light.parts == ()
     assert light.to_dict() == digit.to_dict()
 
 

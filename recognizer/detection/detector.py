@@ -88,6 +88,8 @@ def find_digits(
     found is read whole too.
     patches=False leaves the 28x28 patches to be made later, for the digits that need one
     (`Detections.with_patches`): the live loop reads a settled digit only every few frames.
+    (The patches of a candidate's parts, `Digit.parts`, are made at once: it is read on
+    every frame.)
     """
     frame = check_image(frame)
     if isinstance(sheet, str):

@@ -133,6 +133,18 @@ def iou_matrix(a: Sequence[Box], b: Sequence[Box]) -> np.ndarray:
         return np.where(inter > 0, inter / np.where(union > 0, union, 1.0), 0.0)
 
 
+def follows_tracks(state: TrackerState | None, boxes: Sequence[Box],
+                   min_iou: float = config.TRACK_MIN_IOU) -> bool:
+    """Whether each box continues a confirmed track of its own (the pieces of a candidate
+    that earlier frames read apart: see fragments.split_fragments)."""
+    if state is None or not len(boxes):
+        return False
+    boxes = [tuple(int(v) for v in box) for box in boxes]
+    matched = _match(state.tracks, boxes, min_iou)
+    return len(matched) == len(boxes) and all(
+        state.tracks[track].confirmed() for track in matched.values())
+
+
 def _match(tracks: Sequence[Track], boxes: Sequence[Box], min_iou: float) -> dict[int, int]:
     """Greedy matching, best overlap first (ties: the later detection, then the later
     track): detection index -> track index."""

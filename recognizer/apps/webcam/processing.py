@@ -29,6 +29,7 @@ from recognizer.detection.tracking import (
     TrackedReading,
     TrackerState,
     digits_to_read,
+    follows_tracks,
     update_tracks,
 )
 
@@ -63,8 +64,9 @@ def process_frame(
 
     Digits of settled tracks are read only every `reread_every` frames (their vote stands
     in between; `raw` then holds None for them, and no patch unless `all_patches`: the
-    inset and snapshots show every patch); 1 reads every digit in every frame. A frame read
-    again deblurred (`deblur.read_deblurred`) has every digit read and patched.
+    inset and snapshots show every patch); 1 reads every digit in every frame. A candidate
+    merged with a fragment (`Digit.parts`) is read on every frame. A frame read again
+    deblurred (`deblur.read_deblurred`) has every digit read and patched.
     """
     start = clock()
     if tracker is not None:  # boxes of another resolution must not match this frame's
@@ -78,8 +80,9 @@ def process_frame(
         sheet_track = skip_look(sheet_track)
     found = find_digits(frame, sheet=sheet_track.shown, patches=all_patches)
     need = digits_to_read(tracker, [digit.box for digit in found.digits], reread_every)
-    # A candidate with parts is read every frame: split or not, it must look the same on
-    # every frame to its tracks (fragments.split_fragments decides only once it is read).
+    # A candidate with parts is read every frame (fragments.split_fragments decides only
+    # once it is read; unread, it would come and go as one box and as two), and once read
+    # apart it stays apart while its parts' tracks go on.
     need = [read or bool(digit.parts) for digit, read in zip(found.digits, need)]
     if not all_patches:
         # Patches for the digits to read only (a blank one is dropped); the rest keep None.
@@ -89,7 +92,8 @@ def process_frame(
         [digit.patch if read else None for digit, read in zip(found.digits, need)])
     # A small digit merged into a big one first (fragments), then touching digits (the
     # string readers), then one blurred digit (sharpened): see detector.read_digits.
-    raw = split_fragments(found.with_predictions(predictions), recognizer)
+    raw = split_fragments(found.with_predictions(predictions), recognizer, split_before=lambda digit:
+                          follows_tracks(tracker, [part.box for part in digit.parts]))
     raw = reread_sharpened(read_touching(frame, raw, recognizer), recognizer)
     # A moving sheet's smear: the frame read again deblurred when many candidates are in
     # doubt (deblur.read_deblurred), every candidate read then.

@@ -176,7 +176,7 @@ def open_camera(
     capture = _quietly(capture_factory, index)
     hint = (
         "try another camera with --camera N (0, 1, 2 ...), or read a video file with "
-        f"--source FILE (e.g. --source samples/demo.mp4)"
+        "--source FILE (e.g. --source samples/demo.mp4)"
     )
     if capture is None or not capture.isOpened():
         if capture is not None:
