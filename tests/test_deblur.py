@@ -131,8 +131,10 @@ def test_the_deblurred_reading_is_kept_only_when_it_is_surer():
     assert len(seen) == 1 and np.array_equal(seen[0], deblur(frame, estimate_motion(frame)))
     assert read_deblurred(frame, first, lambda sharp: _detections(SURE, REJECTED)) is first
     # more confident digits and fewer doubts, but a third of its candidates still in doubt
+    # and one still rejected (a frame of letters)
     first = _detections(SURE, UNSURE, UNSURE, REJECTED, REJECTED)
-    assert read_deblurred(frame, first, lambda sharp: _detections(SURE, SURE, UNSURE)) is first
+    assert read_deblurred(frame, first,
+                          lambda sharp: _detections(SURE, SURE, UNSURE, REJECTED)) is first
 
 
 def test_a_short_smear_is_undone_as_defocus():
@@ -143,8 +145,38 @@ def test_a_short_smear_is_undone_as_defocus():
     seen = []
     read_deblurred(frame, _detections(UNSURE, REJECTED, REJECTED),
                    lambda sharp: seen.append(sharp) or _detections(UNSURE))
-    assert len(seen) == 1
     assert np.array_equal(seen[0], deblur(frame, Defocus(config.DEFOCUS_SIGMA)))
+
+
+def test_a_frame_further_out_of_focus_is_read_as_a_wider_defocus():
+    """When the first deblurred reading is not sure enough, the frame is read once more as
+    a wider defocus (DEFOCUS_WIDE_SIGMA), kept when the model rejects none of its
+    candidates, doubts no more and is sure of no fewer of them, and believes its digits
+    DEBLUR_MIN_BELIEF_GAIN more; a reading that still rejects a candidate (a frame of
+    letters) is not kept."""
+    frame = _smeared(4.0)
+    first = _detections(SURE, UNSURE, UNSURE, UNSURE)
+    wide = _detections(SURE, SURE, UNSURE, UNSURE)  # half sure: short of the first test
+    seen = []
+
+    def read(sharp):
+        seen.append(sharp)
+        return wide if len(seen) == 2 else _detections(SURE, UNSURE, UNSURE, UNSURE)
+
+    assert read_deblurred(frame, first, read) is wide
+    assert len(seen) == 2
+    assert np.array_equal(seen[1], deblur(frame, Defocus(config.DEFOCUS_WIDE_SIGMA)))
+    still_rejects = _detections(SURE, SURE, UNSURE, REJECTED)
+    assert read_deblurred(frame, first, lambda sharp: still_rejects) is first
+    # a first reading that rejected all it found (letters): no wider defocus tried
+    seen.clear()
+    read_deblurred(frame, _detections(REJECTED, REJECTED, REJECTED),
+                   lambda sharp: seen.append(sharp) or _detections(SURE, UNSURE, UNSURE))
+    assert len(seen) == 1
+    # fewer doubts and nothing rejected, but the model believes its digits less
+    faint = Prediction.from_probabilities([0.2] + [0.09] * 9 + [0.0])
+    first = _detections(SURE, UNSURE, UNSURE)
+    assert read_deblurred(frame, first, lambda sharp: _detections(SURE, faint)) is first
 
 
 def test_unread_candidates_of_settled_tracks_are_not_in_doubt():
@@ -176,6 +208,22 @@ def test_motion_blurred_sheets_read_more_digits(mnist_test, recognizer):
             else:
                 before += edits
     assert before - after >= 20
+
+
+def test_defocused_sheets_read_more_digits(mnist_test, recognizer):
+    """Seed 3 (not tuned on), twelve frames out of focus, digits read confidently: measured
+    28 edits in 119 digits read as they are, 26 deblurred as a defocus of DEFOCUS_SIGMA
+    alone, 13 with the wider defocus tried too."""
+    rng = np.random.default_rng(3)
+    edits = {False: 0, True: 0}
+    for _ in range(12):
+        scene = render_scene("defocus", rng, *mnist_test)
+        for undo in (False, True):
+            found = read_digits(scene.frame, recognizer, undo_blur=undo)
+            text = "".join(str(d.prediction.digit) for d in found.digits_only().digits
+                           if d.is_confident())
+            edits[undo] += min(len(scene.text), edit_distance(text, scene.text))
+    assert edits[False] - edits[True] >= 10
 
 
 def test_the_webcam_loop_deblurs_too(mnist_test, recognizer, monkeypatch):

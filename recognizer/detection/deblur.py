@@ -163,6 +163,20 @@ def _tally(detections: Detections) -> tuple[int, int, int]:
     return confident, doubtful, unread
 
 
+def _belief(detections: Detections) -> float:
+    """How much the model believes a reading's digits: the mean top probability of its
+    candidates read as digits (an unread candidate, whose track stands for it, as 1); 0 when
+    it reads none."""
+    tops = [1.0 if d.prediction is None else d.prediction.confidence
+            for d in detections.digits if d.is_digit]
+    return sum(tops) / len(tops) if tops else 0.0
+
+
+def _rejects(detections: Detections) -> int:
+    """How many of a reading's candidates the model reads as "not a digit"."""
+    return sum(not d.is_digit for d in detections.digits)
+
+
 def can_deblur(frame: np.ndarray) -> bool:
     """Whether `deblur` takes the frame as it is: 8-bit grey or BGR, at most
     DEBLUR_MAX_SIDE px a side (a large photo's smear is longer than the cepstrum is searched
@@ -201,4 +215,19 @@ def read_deblurred(
     sharp_confident += sharp_unread
     better = sharp_confident > confident + unread and sharp_doubtful < doubtful
     sure = sharp_confident >= config.DEBLUR_MIN_SURE_SHARE * (sharp_confident + sharp_doubtful)
-    return second if better and sure else first
+    if better and sure:
+        return second
+    # A camera further out of focus (or one whose cepstrum shows a smear it does not have):
+    # deconvolved as a wider defocus, its digits may come out right but still short of the
+    # share above. Kept when the model rejects none of its candidates (on a frame of
+    # letters it still rejects some), doubts no more and is sure of no fewer, and believes
+    # its digits DEBLUR_MIN_BELIEF_GAIN more; not when the first reading rejected all it
+    # found (letters, which deconvolution sharpens into digit-like strokes).
+    if _rejects(first) == len(first.digits):
+        return first
+    third = read(deblur(frame, Defocus(config.DEFOCUS_WIDE_SIGMA)))
+    wide_confident, wide_doubtful, wide_unread = _tally(third)
+    clearer = (_rejects(third) == 0 and wide_confident + wide_unread >= confident + unread
+               and wide_doubtful <= doubtful
+               and _belief(third) >= _belief(first) + config.DEBLUR_MIN_BELIEF_GAIN)
+    return third if clearer else first
