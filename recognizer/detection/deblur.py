@@ -8,7 +8,8 @@ repeat every 1/length along its direction, so the spectrum's logarithm carries a
 whose inverse transform (the cepstrum) has a deep negative peak at the smear's offset
 (`estimate_motion`). Wiener deconvolution with that kernel undoes it (`deblur`). A frame
 whose cepstrum shows no smear long enough to matter is deconvolved as a camera out of
-focus (`Defocus`, a Gaussian) instead.
+focus (`Defocus`, a Gaussian) instead, and one that neither reading helps, as a camera
+further out of focus.
 
 Every frame's cepstrum has minima of its own (texture, JPEG's 8-pixel blocks), and no
 measure of the peak alone told them from a smear on our frames; so the model decides
@@ -198,8 +199,9 @@ def read_deblurred(
     reading is kept when it has more confident digits, fewer doubtful candidates, and reads
     at least DEBLUR_MIN_SURE_SHARE of its candidates as confident digits: a sharp frame of
     letters deconvolved along a smear it does not have rings, and its strokes break into
-    pieces some of which read as digits among many the model still doubts. Frames
-    `can_deblur` refuses are read once."""
+    pieces some of which read as digits among many the model still doubts. When it is not
+    kept, the frame is read a third time as a wider defocus (DEFOCUS_WIDE_SIGMA), kept on
+    stricter terms (see below). Frames `can_deblur` refuses are read once."""
     confident, doubtful, unread = _tally(first)
     if (doubtful < config.DEBLUR_MIN_DOUBTFUL
             or doubtful < config.DEBLUR_MIN_DOUBTFUL_SHARE * (confident + doubtful)
