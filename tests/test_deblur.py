@@ -137,6 +137,17 @@ def test_the_deblurred_reading_is_kept_only_when_it_is_surer():
                           lambda sharp: _detections(SURE, SURE, UNSURE, REJECTED)) is first
 
 
+def test_a_deblurred_reading_with_fewer_candidates_is_not_kept():
+    """Deconvolution's ringing can join two digits into one candidate, which the model may
+    read confidently (seen on scene seed 101: a 66 and a 14 each read as one digit); undoing
+    a blur takes no strokes away, so a reading with fewer candidates than the first is not
+    kept, however sure."""
+    first = _detections(SURE, UNSURE, UNSURE, UNSURE)
+    assert read_deblurred(_smeared(), first, lambda sharp: _detections(SURE, SURE, SURE)) is first
+    four = _detections(SURE, SURE, SURE, SURE)
+    assert read_deblurred(_smeared(), first, lambda sharp: four) is four
+
+
 def test_a_short_smear_is_undone_as_defocus():
     """Under DEBLUR_MIN_SMEAR px the cepstrum's minimum is no smear worth following: the
     frame is deconvolved as a camera out of focus instead."""

@@ -178,6 +178,13 @@ def _rejects(detections: Detections) -> int:
     return sum(not d.is_digit for d in detections.digits)
 
 
+def _kept_apart(sharp: Detections, first: Detections) -> bool:
+    """Whether a deblurred reading has at least as many candidates as the first: undoing
+    a blur sharpens strokes, it takes none away, but its ringing can join neighbouring
+    digits into one candidate, which the model may then read confidently as one digit."""
+    return len(sharp.digits) >= len(first.digits)
+
+
 def can_deblur(frame: np.ndarray) -> bool:
     """Whether `deblur` takes the frame as it is: 8-bit grey or BGR, at most
     DEBLUR_MAX_SIDE px a side (a large photo's smear is longer than the cepstrum is searched
@@ -217,7 +224,7 @@ def read_deblurred(
     sharp_confident += sharp_unread
     better = sharp_confident > confident + unread and sharp_doubtful < doubtful
     sure = sharp_confident >= config.DEBLUR_MIN_SURE_SHARE * (sharp_confident + sharp_doubtful)
-    if better and sure:
+    if better and sure and _kept_apart(second, first):
         return second
     # A camera further out of focus (or one whose cepstrum shows a smear it does not have):
     # deconvolved as a wider defocus, its digits may come out right but still short of the
@@ -230,6 +237,6 @@ def read_deblurred(
     third = read(deblur(frame, Defocus(config.DEFOCUS_WIDE_SIGMA)))
     wide_confident, wide_doubtful, wide_unread = _tally(third)
     clearer = (_rejects(third) == 0 and wide_confident + wide_unread >= confident + unread
-               and wide_doubtful <= doubtful
+               and wide_doubtful <= doubtful and _kept_apart(third, first)
                and _belief(third) >= _belief(first) + config.DEBLUR_MIN_BELIEF_GAIN)
     return third if clearer else first
