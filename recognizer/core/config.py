@@ -57,7 +57,9 @@ SHARPEN_SIGMA = 2.0
 # Wiener-deconvolved (noise-to-signal DEBLUR_NOISE): along the smear its cepstrum shows
 # (looked for from DEBLUR_MIN_LENGTH to DEBLUR_MAX_LENGTH px) when that is DEBLUR_MIN_SMEAR px
 # or more, else as a Gaussian defocus of DEFOCUS_SIGMA px; the second reading is kept if it
-# is surer and the model is sure of DEBLUR_MIN_SURE_SHARE of its candidates. Frames over
+# is surer, the model is sure of DEBLUR_MIN_SURE_SHARE of its candidates, and it has no
+# fewer candidates than the first (ringing joined a 66 and a 14 into one confident candidate
+# each on seed 101; the only such kept reading of 43 on seeds 21, 13 and 101). Frames over
 # DEBLUR_MAX_SIDE px (large photos: the detector reads them reduced) are read once.
 # Chosen on tuning scene seeds 7, 101, 13 and 21. Motion blur frames (15 a seed) deblurred
 # always along the estimated smear, K = 0.001 / 0.003 / 0.01: 91.3 / 92.2 / 87.0% of digits
@@ -78,10 +80,12 @@ DEBLUR_NOISE = 0.003
 DEBLUR_MIN_LENGTH = 3.5
 DEBLUR_MAX_LENGTH = 24.0
 DEFOCUS_SIGMA = 1.5
+DEBLUR_MAX_SIDE = 1280
 # A frame the rule above leaves as it was is read once more deconvolved as a defocus of
 # DEFOCUS_WIDE_SIGMA px, and that reading kept when the model rejects none of its
 # candidates, is sure of no fewer and doubts no more, and its mean confidence in the digits
-# rises by DEBLUR_MIN_BELIEF_GAIN (not when the first reading rejected every candidate).
+# rises by DEBLUR_MIN_BELIEF_GAIN, and it has no fewer candidates (not when the first reading
+# rejected every candidate).
 # Chosen on tuning scene seeds 21, 13 and 101 (20, 20 and 15 frames of defocus, motion blur,
 # both letters-and-shapes rows, JPEG and others; each frame read deblurred every way): the
 # smear or 1.5 px alone missed frames out of focus by 1.5-2.5 px (the generator's range)
@@ -93,7 +97,6 @@ DEFOCUS_SIGMA = 1.5
 # frame 0.05): any gain from 0.05 to 0.15 gives the same totals.
 DEFOCUS_WIDE_SIGMA = 2.0
 DEBLUR_MIN_BELIEF_GAIN = 0.1
-DEBLUR_MAX_SIDE = 1280
 # LiteRT threads: both cores of a small machine roughly halve a batch's time.
 LITERT_THREADS = 2
 

@@ -8,15 +8,17 @@ repeat every 1/length along its direction, so the spectrum's logarithm carries a
 whose inverse transform (the cepstrum) has a deep negative peak at the smear's offset
 (`estimate_motion`). Wiener deconvolution with that kernel undoes it (`deblur`). A frame
 whose cepstrum shows no smear long enough to matter is deconvolved as a camera out of
-focus (`Defocus`, a Gaussian) instead, and one that neither reading helps, as a camera
-further out of focus.
+focus (`Defocus`, a Gaussian) instead; one that this reading leaves in doubt is tried once
+more as a camera further out of focus.
 
 Every frame's cepstrum has minima of its own (texture, JPEG's 8-pixel blocks), and no
 measure of the peak alone told them from a smear on our frames; so the model decides
 (`read_deblurred`): a frame whose reading leaves several candidates unsure or rejected is
 read again deblurred, and the second reading is kept only when the model reads more of its
-digits confidently, doubts fewer of its candidates, and is sure of most of them. A frame
-read well the first time costs nothing more.
+digits confidently, doubts fewer of its candidates, is sure of most of them, and it has no
+fewer candidates (deconvolution's ringing can join two digits into one). Else a third
+reading, as a wider defocus, is kept on stricter terms (`read_deblurred`). A frame read
+well the first time costs nothing more.
 """
 
 from __future__ import annotations
@@ -173,12 +175,12 @@ def _belief(detections: Detections) -> float:
     return sum(tops) / len(tops) if tops else 0.0
 
 
-def _rejects(detections: Detections) -> int:
+def _count_rejected(detections: Detections) -> int:
     """How many of a reading's candidates the model reads as "not a digit"."""
     return sum(not d.is_digit for d in detections.digits)
 
 
-def _kept_apart(sharp: Detections, first: Detections) -> bool:
+def _keeps_apart(sharp: Detections, first: Detections) -> bool:
     """Whether a deblurred reading has at least as many candidates as the first: undoing
     a blur sharpens strokes, it takes none away, but its ringing can join neighbouring
     digits into one candidate, which the model may then read confidently as one digit."""
@@ -197,18 +199,22 @@ def can_deblur(frame: np.ndarray) -> bool:
 def read_deblurred(
     frame: np.ndarray, first: Detections, read: Callable[[np.ndarray], Detections]
 ) -> Detections:
-    """The better of a frame's reading and its reading deblurred.
+    """The best of a frame's reading and its readings deblurred.
 
     `read` is called again on the deblurred frame when at least DEBLUR_MIN_DOUBTFUL
     candidates of the first reading, and DEBLUR_MIN_DOUBTFUL_SHARE of those it read, are
     not confident digits: along the frame's smear when its cepstrum shows one of
     DEBLUR_MIN_SMEAR px or more, else as a camera out of focus (DEFOCUS_SIGMA). The second
     reading is kept when it has more confident digits, fewer doubtful candidates, and reads
-    at least DEBLUR_MIN_SURE_SHARE of its candidates as confident digits: a sharp frame of
+    at least DEBLUR_MIN_SURE_SHARE of its candidates as confident digits (a sharp frame of
     letters deconvolved along a smear it does not have rings, and its strokes break into
-    pieces some of which read as digits among many the model still doubts. When it is not
-    kept, the frame is read a third time as a wider defocus (DEFOCUS_WIDE_SIGMA), kept on
-    stricter terms (see below). Frames `can_deblur` refuses are read once."""
+    pieces some of which read as digits among many the model still doubts), and has no
+    fewer candidates than the first (`_keeps_apart`). When it is not kept, and the first
+    reading read some candidate as a digit, the frame is read a third time as a wider
+    defocus (DEFOCUS_WIDE_SIGMA), kept when the model rejects none of its candidates, is
+    sure of no fewer and doubts no more, it has no fewer candidates, and the model's mean
+    confidence in its digits (`_belief`) rises by DEBLUR_MIN_BELIEF_GAIN. Frames
+    `can_deblur` refuses are read once."""
     confident, doubtful, unread = _tally(first)
     if (doubtful < config.DEBLUR_MIN_DOUBTFUL
             or doubtful < config.DEBLUR_MIN_DOUBTFUL_SHARE * (confident + doubtful)
@@ -224,19 +230,20 @@ def read_deblurred(
     sharp_confident += sharp_unread
     better = sharp_confident > confident + unread and sharp_doubtful < doubtful
     sure = sharp_confident >= config.DEBLUR_MIN_SURE_SHARE * (sharp_confident + sharp_doubtful)
-    if better and sure and _kept_apart(second, first):
+    if better and sure and _keeps_apart(second, first):
         return second
     # A camera further out of focus (or one whose cepstrum shows a smear it does not have):
     # deconvolved as a wider defocus, its digits may come out right but still short of the
-    # share above. Kept when the model rejects none of its candidates (on a frame of
-    # letters it still rejects some), doubts no more and is sure of no fewer, and believes
-    # its digits DEBLUR_MIN_BELIEF_GAIN more; not when the first reading rejected all it
-    # found (letters, which deconvolution sharpens into digit-like strokes).
-    if _rejects(first) == len(first.digits):
+    # share above. On a frame of letters the model still rejects some; and a first reading
+    # that rejected all it found is letters, which deconvolution sharpens into digit-like
+    # strokes. (In the live loop a settled track's unread candidate counts 1 in the first
+    # reading's belief and its real confidence in the third: the gain is harder to reach
+    # there, which errs towards the reading shown so far.)
+    if _count_rejected(first) == len(first.digits):
         return first
     third = read(deblur(frame, Defocus(config.DEFOCUS_WIDE_SIGMA)))
     wide_confident, wide_doubtful, wide_unread = _tally(third)
-    clearer = (_rejects(third) == 0 and wide_confident + wide_unread >= confident + unread
-               and wide_doubtful <= doubtful and _kept_apart(third, first)
+    clearer = (_count_rejected(third) == 0 and wide_confident + wide_unread >= confident + unread
+               and wide_doubtful <= doubtful and _keeps_apart(third, first)
                and _belief(third) >= _belief(first) + config.DEBLUR_MIN_BELIEF_GAIN)
     return third if clearer else first
