@@ -171,13 +171,8 @@ def _belief(detections: Detections) -> float:
     candidates read as digits (an unread candidate, whose track stands for it, as 1); 0 when
     it reads none."""
     tops = [1.0 if d.prediction is None else d.prediction.confidence
-            for d in detections.digits if d.is_digit]
+            for d in detections.digits_only().digits]
     return sum(tops) / len(tops) if tops else 0.0
-
-
-def _count_rejected(detections: Detections) -> int:
-    """How many of a reading's candidates the model reads as "not a digit"."""
-    return sum(not d.is_digit for d in detections.digits)
 
 
 def _keeps_apart(sharp: Detections, first: Detections) -> bool:
@@ -239,11 +234,12 @@ def read_deblurred(
     # strokes. (In the live loop a settled track's unread candidate counts 1 in the first
     # reading's belief and its real confidence in the third: the gain is harder to reach
     # there, which errs towards the reading shown so far.)
-    if _count_rejected(first) == len(first.digits):
+    if not first.digits_only().digits:
         return first
     third = read(deblur(frame, Defocus(config.DEFOCUS_WIDE_SIGMA)))
     wide_confident, wide_doubtful, wide_unread = _tally(third)
-    clearer = (_count_rejected(third) == 0 and wide_confident + wide_unread >= confident + unread
+    none_rejected = len(third.digits_only().digits) == len(third.digits)
+    clearer = (none_rejected and wide_confident + wide_unread >= confident + unread
                and wide_doubtful <= doubtful and _keeps_apart(third, first)
                and _belief(third) >= _belief(first) + config.DEBLUR_MIN_BELIEF_GAIN)
     return third if clearer else first
