@@ -15,10 +15,11 @@ Every frame's cepstrum has minima of its own (texture, JPEG's 8-pixel blocks), a
 measure of the peak alone told them from a smear on our frames; so the model decides
 (`read_deblurred`): a frame whose reading leaves several candidates unsure or rejected is
 read again deblurred, and the second reading is kept only when the model reads more of its
-digits confidently, doubts fewer of its candidates, is sure of most of them, and it has no
-fewer candidates (deconvolution's ringing can join two digits into one). Else a third
-reading, as a wider defocus, is kept on stricter terms (`read_deblurred`). A frame read
-well the first time costs nothing more.
+digits confidently, doubts fewer of its candidates, and it has no fewer candidates
+(deconvolution's ringing can join two digits into one), and it is sure of most of them or
+the first reading rejected none (no letters whose strokes deconvolution breaks into
+digit-like pieces). Else a third reading, as a wider defocus, is kept on stricter terms
+(`read_deblurred`). A frame read well the first time costs nothing more.
 """
 
 from __future__ import annotations
@@ -175,6 +176,13 @@ def _belief(detections: Detections) -> float:
     return sum(tops) / len(tops) if tops else 0.0
 
 
+def _rejects_none(detections: Detections) -> bool:
+    """Whether the model read every candidate of a reading as a digit (sure or not): a
+    blurred sheet of digits reads so; letters, shapes and scribbles leave some "not a
+    digit"."""
+    return len(detections.digits_only().digits) == len(detections.digits)
+
+
 def _keeps_apart(sharp: Detections, first: Detections) -> bool:
     """Whether a deblurred reading has at least as many candidates as the first: undoing
     a blur sharpens strokes, it takes none away, but its ringing can join neighbouring
@@ -200,16 +208,17 @@ def read_deblurred(
     candidates of the first reading, and DEBLUR_MIN_DOUBTFUL_SHARE of those it read, are
     not confident digits: along the frame's smear when its cepstrum shows one of
     DEBLUR_MIN_SMEAR px or more, else as a camera out of focus (DEFOCUS_SIGMA). The second
-    reading is kept when it has more confident digits, fewer doubtful candidates, and reads
-    at least DEBLUR_MIN_SURE_SHARE of its candidates as confident digits (a sharp frame of
-    letters deconvolved along a smear it does not have rings, and its strokes break into
-    pieces some of which read as digits among many the model still doubts), and has no
-    fewer candidates than the first (`_keeps_apart`). When it is not kept, and the first
-    reading read some candidate as a digit, the frame is read a third time as a wider
-    defocus (DEFOCUS_WIDE_SIGMA), kept when the model rejects none of its candidates, is
-    sure of no fewer and doubts no more, it has no fewer candidates, and the model's mean
-    confidence in its digits (`_belief`) rises by DEBLUR_MIN_BELIEF_GAIN. Frames
-    `can_deblur` refuses are read once."""
+    reading is kept when it has more confident digits, fewer doubtful candidates, and has no
+    fewer candidates than the first (`_keeps_apart`), and either reads at least
+    DEBLUR_MIN_SURE_SHARE of its candidates as confident digits (a sharp frame of letters
+    deconvolved along a smear it does not have rings, and its strokes break into pieces
+    some of which read as digits among many the model still doubts) or the first reading
+    rejected none of its candidates (`_rejects_none`: no letters to guard against). When it
+    is not kept, and the first reading read some candidate as a digit, the frame is read a
+    third time as a wider defocus (DEFOCUS_WIDE_SIGMA), kept when the model rejects none of
+    its candidates, is sure of no fewer and doubts no more, it has no fewer candidates, and
+    the model's mean confidence in its digits (`_belief`) rises by DEBLUR_MIN_BELIEF_GAIN.
+    Frames `can_deblur` refuses are read once."""
     confident, doubtful, unread = _tally(first)
     if (doubtful < config.DEBLUR_MIN_DOUBTFUL
             or doubtful < config.DEBLUR_MIN_DOUBTFUL_SHARE * (confident + doubtful)
@@ -224,7 +233,10 @@ def read_deblurred(
     # an unread candidate counts as confident on either side: its track stands for it
     sharp_confident += sharp_unread
     better = sharp_confident > confident + unread and sharp_doubtful < doubtful
-    sure = sharp_confident >= config.DEBLUR_MIN_SURE_SHARE * (sharp_confident + sharp_doubtful)
+    # The sure share guards frames with letters, whose deconvolved strokes break into
+    # digit-like pieces; a first reading that rejected nothing has none to guard.
+    sure = (sharp_confident >= config.DEBLUR_MIN_SURE_SHARE * (sharp_confident + sharp_doubtful)
+            or _rejects_none(first))
     if better and sure and _keeps_apart(second, first):
         return second
     # A camera further out of focus (or one whose cepstrum shows a smear it does not have):
@@ -238,8 +250,7 @@ def read_deblurred(
         return first
     third = read(deblur(frame, Defocus(config.DEFOCUS_WIDE_SIGMA)))
     wide_confident, wide_doubtful, wide_unread = _tally(third)
-    none_rejected = len(third.digits_only().digits) == len(third.digits)
-    clearer = (none_rejected and wide_confident + wide_unread >= confident + unread
+    clearer = (_rejects_none(third) and wide_confident + wide_unread >= confident + unread
                and wide_doubtful <= doubtful and _keeps_apart(third, first)
                and _belief(third) >= _belief(first) + config.DEBLUR_MIN_BELIEF_GAIN)
     return third if clearer else first
