@@ -290,7 +290,8 @@ def _read_ink(
         if fitted < config.BACKGROUND_KERNEL_FRACTION * config.REFINE_MAX_KERNEL:
             fraction = fitted
     strong = config.SHEET_STRONG_INK if scale_free else config.STRONG_INK
-    mask = threshold_ink(gray, light_on_dark, fraction, strong)
+    share = config.WEAK_INK_DEPTH_SHARE if scale_free else 0.0
+    mask = threshold_ink(gray, light_on_dark, fraction, strong, share)
     labels, pieces = components(mask)
     net = scale_free and _has_lines(pieces, labels, frame_shape)
     if net or (scale_free and len(pieces) >= config.NET_MIN_PIECES):
@@ -303,7 +304,7 @@ def _read_ink(
         kernel = np.ones((config.NET_LINE_WIDTH, config.NET_LINE_WIDTH), np.uint8)
         operation = cv2.MORPH_OPEN if light_on_dark else cv2.MORPH_CLOSE
         cleaned = threshold_ink(cv2.morphologyEx(gray, operation, kernel), light_on_dark,
-                                fraction, strong)
+                                fraction, strong, share)
         cleaned_labels, cleaned_pieces = components(cleaned)
         if net or len(cleaned_pieces) <= config.NET_MAX_KEPT * len(pieces):
             mask, labels, pieces = cleaned, cleaned_labels, cleaned_pieces

@@ -71,6 +71,7 @@ def threshold_ink(
     light_on_dark: bool = False,
     kernel_fraction: float = config.BACKGROUND_KERNEL_FRACTION,
     strong_ink: float = config.STRONG_INK,
+    weak_share: float = 0.0,
 ) -> np.ndarray:
     """uint8 gray (any polarity) -> uint8 mask, 255 where there is ink.
 
@@ -81,6 +82,10 @@ def threshold_ink(
     every pixel WEAK darker than the paper that is connected to a pixel STRONG darker, so a
     thin or light stroke is kept whole while grain and specks, which never reach STRONG, drop.
     strong_ink: STRONG's floor as a fraction of white (lower on a sheet, for pencil).
+    weak_share: WEAK is also at least this share of the ink's depth (the paper's level less
+    the median of the pixels past STRONG; on a sheet, WEAK_INK_DEPTH_SHARE): compression
+    rings around dark strokes a few levels under the paper, and those blotches must not
+    join neighbouring digits. Shallow ink (pencil) keeps the floor WEAK_INK.
     """
     if light_on_dark:
         gray = 255 - gray
@@ -88,8 +93,14 @@ def threshold_ink(
     step = 4 if min(flat.shape) >= 256 else 1
     paper, spread = _median_and_mad(flat[::step, ::step])
     sigma = 1.4826 * spread
-    weak = paper - max(config.WEAK_INK * 255, config.WEAK_SIGMAS * sigma)
     strong = paper - max(strong_ink * 255, config.STRONG_SIGMAS * sigma)
+    gap = max(config.WEAK_INK * 255, config.WEAK_SIGMAS * sigma)
+    if weak_share:
+        sample = flat[::step, ::step]
+        inked = sample[sample < strong]
+        if inked.size:
+            gap = max(gap, weak_share * (paper - float(np.median(inked))))
+    weak = paper - gap
     weak_mask = (flat < weak).astype(np.uint8)
     count, labels = cv2.connectedComponents(weak_mask, connectivity=8)
     if count <= 1:
