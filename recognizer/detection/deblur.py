@@ -200,7 +200,7 @@ def can_deblur(frame: np.ndarray) -> bool:
 
 
 def read_deblurred(
-    frame: np.ndarray, first: Detections, read: Callable[[np.ndarray], Detections]
+    frame: np.ndarray, first: Detections, read: Callable[..., Detections]
 ) -> Detections:
     """The best of a frame's reading and its readings deblurred.
 
@@ -209,7 +209,9 @@ def read_deblurred(
     not confident digits: along the frame's smear when its cepstrum shows one of
     DEBLUR_MIN_SMEAR px or more, else as a camera out of focus (DEFOCUS_SIGMA). The second
     reading is kept when it has more confident digits, fewer doubtful candidates, and has no
-    fewer candidates than the first (`_keeps_apart`), and either reads at least
+    fewer candidates than the first (`_keeps_apart`; a reading with fewer is made again
+    with the ink's weak level at DEBLUR_APART_WEAK_SHARE of its depth, `read(sharp, share)`,
+    as the deconvolution's ringing can join neighbouring digits), and either reads at least
     DEBLUR_MIN_SURE_SHARE of its candidates as confident digits (a sharp frame of letters
     deconvolved along a smear it does not have rings, and its strokes break into pieces
     some of which read as digits among many the model still doubts) or the first reading
@@ -228,7 +230,11 @@ def read_deblurred(
     if motion is None:
         return first
     blur = motion if motion.length >= config.DEBLUR_MIN_SMEAR else Defocus(config.DEFOCUS_SIGMA)
-    second = read(deblur(frame, blur))
+    sharp = deblur(frame, blur)
+    second = read(sharp)
+    if not _keeps_apart(second, first):
+        # the deconvolution's ringing joined digits: its ink read at a higher weak level
+        second = read(sharp, config.DEBLUR_APART_WEAK_SHARE)
     sharp_confident, sharp_doubtful, sharp_unread = _tally(second)
     # an unread candidate counts as confident on either side: its track stands for it
     sharp_confident += sharp_unread

@@ -77,6 +77,7 @@ def find_digits(
     refine: bool = False,
     sheet: Sheet | None | str = "find",
     patches: bool = True,
+    weak_share: float | None = None,
 ) -> Detections:
     """Find digit candidates (no model): boxes, patches, lines, numbers; predictions None.
 
@@ -90,6 +91,9 @@ def find_digits(
     (`Detections.with_patches`): the live loop reads a settled digit only every few frames.
     (The patches of a candidate's parts, `Digit.parts`, are made at once: it is read on
     every frame.)
+    weak_share: the ink's weak level as a share of its depth (`ink.threshold_ink`) instead
+    of the default (WEAK_INK_DEPTH_SHARE on a sheet, none on a whole frame): a deconvolved
+    frame rings around its strokes, which can join neighbouring digits (`deblur`).
     """
     frame = check_image(frame)
     if isinstance(sheet, str):
@@ -99,7 +103,7 @@ def find_digits(
     if sheet is not None:
         upright, matrix = warp_sheet(frame, sheet)
         found = _find_in_view(upright, whole_frame_fallback=False, refine=refine,
-                              scale_free=True, patches=patches)
+                              scale_free=True, patches=patches, weak_share=weak_share)
         if found.digits or not whole_frame_fallback:
             return _back_to_frame(found, matrix, frame.shape[:2])
     elif not whole_frame_fallback and not paper_in_view(frame):
@@ -107,7 +111,7 @@ def find_digits(
         # a coloured wall): no digits to read. Photo mode reads any image.
         return Detections(digits=(), mask=np.zeros(frame.shape[:2], dtype=np.uint8))
     return _find_in_view(frame, whole_frame_fallback=whole_frame_fallback, refine=refine,
-                         patches=patches)
+                         patches=patches, weak_share=weak_share)
 
 
 def _back_to_frame(found: Detections, matrix: np.ndarray, shape) -> Detections:
@@ -136,6 +140,7 @@ def _back_to_frame(found: Detections, matrix: np.ndarray, shape) -> Detections:
 def _find_in_view(
     frame: np.ndarray, *, whole_frame_fallback: bool = False, refine: bool = False,
     scale_free: bool = False, patches: bool = True,
+    weak_share: float | None = None,
 ) -> Detections:
     """Find digit candidates in one view (the frame, or the sheet's upright view; on the
     sheet, candidates are scale-free: see `_read_ink`).
@@ -156,7 +161,7 @@ def _find_in_view(
     gray, scale = working_gray(frame)
     if min(gray.shape) < config.MIN_DIGIT_PIXELS:  # 1:2000 and longer: too thin once reduced
         return Detections(digits=(), mask=np.zeros(frame.shape[:2], dtype=np.uint8))
-    reading = _read_ink(gray, False, refine, scale_free)
+    reading = _read_ink(gray, False, refine, scale_free, weak_share)
     light_on_dark = False
     if maybe_light_on_dark(gray):
         # Mostly dark: light ink on a dark ground (MNIST style, chalk), or a dim photo of
@@ -164,17 +169,19 @@ def _find_in_view(
         # tried on a copy at most POLARITY_MAX_SIDE px: its count is mostly enough.
         factor = min(1.0, config.POLARITY_MAX_SIDE / max(gray.shape))
         trial_gray = gray if factor >= 1.0 else resize_by(gray, factor, cv2.INTER_AREA)
-        trial = _read_ink(trial_gray, True, False, scale_free)
+        trial = _read_ink(trial_gray, True, False, scale_free, weak_share)
         light = None
         if len(trial.digits) == len(reading.digits) and reading.digits:
-            light = trial if factor >= 1.0 else _read_ink(gray, True, refine, scale_free)
+            light = trial if factor >= 1.0 else _read_ink(
+                gray, True, refine, scale_free, weak_share)
             choose_light = reads_light_on_dark_tie(gray, light, reading)
         else:
             choose_light = reads_light_on_dark(trial, reading)
         if choose_light or not (trial.digits or reading.digits):
             light_on_dark = True
             if light is None:
-                light = trial if factor >= 1.0 else _read_ink(gray, True, refine, scale_free)
+                light = trial if factor >= 1.0 else _read_ink(
+                gray, True, refine, scale_free, weak_share)
             reading = light
     mask, labels = reading.mask, reading.labels
     digits_found = drop_off_sheet(frame, gray, scale, mask, reading.digits)
@@ -218,6 +225,7 @@ def read_digits(
     refine: bool = False,
     sheet: Sheet | None | str = "find",
     undo_blur: bool = True,
+    weak_share: float | None = None,
 ) -> Detections:
     """find_digits + ONE batched recognizer.predict_patches call; Detections with predictions.
     A candidate merged with a fragment beside it is split again where its pieces read as a
@@ -234,7 +242,7 @@ def read_digits(
     touching digits read as an unsure digit and no longer reached the string readers.
     With undo_blur, a frame read with several doubtful candidates is read again deblurred
     (`deblur.read_deblurred`: a moving sheet's smear, a camera out of focus), the better
-    reading kept.
+    reading kept (`weak_share`: see `find_digits`).
     """
     read = None
     if whole_frame_fallback and isinstance(sheet, str):
@@ -250,7 +258,7 @@ def read_digits(
             read, sheet = (whole, None) if confident[1] > confident[0] else (on_sheet, sheet)
     if read is None:
         found = find_digits(frame, whole_frame_fallback=whole_frame_fallback, refine=refine,
-                            sheet=sheet)
+                            sheet=sheet, weak_share=weak_share)
         if not found.digits:
             return found
         read = found.with_predictions(
@@ -260,13 +268,14 @@ def read_digits(
     if not undo_blur:
         return read
     # read again the same way (the sheet chosen, or none), on the deblurred frame
-    return read_deblurred(frame, read, lambda sharp: read_digits(
+    return read_deblurred(frame, read, lambda sharp, share=None: read_digits(
         sharp, recognizer, whole_frame_fallback=whole_frame_fallback, refine=refine,
-        sheet=sheet, undo_blur=False))
+        sheet=sheet, undo_blur=False, weak_share=share))
 
 
 def _read_ink(
-    gray: np.ndarray, light_on_dark: bool, refine: bool = False, scale_free: bool = False
+    gray: np.ndarray, light_on_dark: bool, refine: bool = False, scale_free: bool = False,
+    weak_share: float | None = None,
 ) -> InkReading:
     """Threshold, filter, merge and split for one reading of the ink's polarity.
 
@@ -290,7 +299,8 @@ def _read_ink(
         if fitted < config.BACKGROUND_KERNEL_FRACTION * config.REFINE_MAX_KERNEL:
             fraction = fitted
     strong = config.SHEET_STRONG_INK if scale_free else config.STRONG_INK
-    share = config.WEAK_INK_DEPTH_SHARE if scale_free else 0.0
+    share = weak_share if weak_share is not None else (
+        config.WEAK_INK_DEPTH_SHARE if scale_free else 0.0)  # (see threshold_ink)
     mask = threshold_ink(gray, light_on_dark, fraction, strong, share)
     labels, pieces = components(mask)
     net = scale_free and _has_lines(pieces, labels, frame_shape)

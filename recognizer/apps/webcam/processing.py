@@ -97,8 +97,8 @@ def process_frame(
     raw = reread_sharpened(read_touching(frame, raw, recognizer), recognizer)
     # A moving sheet's smear: the frame read again deblurred when many candidates are in
     # doubt (deblur.read_deblurred), every candidate read then.
-    raw = read_deblurred(frame, raw, lambda sharp: read_digits(
-        sharp, recognizer, sheet=sheet_track.shown, undo_blur=False))
+    raw = read_deblurred(frame, raw, lambda sharp, share=None: read_digits(
+        sharp, recognizer, sheet=sheet_track.shown, undo_blur=False, weak_share=share))
     tracker, tracks = update_tracks(tracker or TrackerState(frame_key=frame_key(frame)), raw.digits)
     tracker = replace(tracker, sheet=sheet_track)
     # Shown: confirmed tracks whose vote is a digit ("not a digit" candidates are not shown).
