@@ -168,7 +168,7 @@ def test_a_deblurred_reading_with_fewer_candidates_is_not_kept():
 
 def test_a_deblurred_reading_with_fewer_candidates_is_made_again_with_its_ink_apart():
     """The ringing that joins digits is faint beside the strokes: the deblurred frame is
-    read once more with the ink's weak level at DEBLUR_APART_WEAK_SHARE of its depth (seen
+    read once more with the ink's weak level at DEBLUR_WEAK_INK_DEPTH_SHARE of its depth (seen
     on scene seed 13: 19 candidates as the frame was, 10 deblurred, 19 all sure with the
     ink apart), and that reading is kept on the usual terms."""
     frame = _smeared()
@@ -176,7 +176,7 @@ def test_a_deblurred_reading_with_fewer_candidates_is_made_again_with_its_ink_ap
     apart = _detections(SURE, SURE, SURE, SURE)
     read = _in_turn(_detections(SURE, SURE, SURE), apart)
     assert read_deblurred(frame, first, read) is apart
-    assert read.shares == [None, config.DEBLUR_APART_WEAK_SHARE]
+    assert read.shares == [None, config.DEBLUR_WEAK_INK_DEPTH_SHARE]
     assert np.array_equal(read.seen[0], read.seen[1])  # the same deblurred frame
     # no second try when the first deblurred reading keeps the candidates apart
     read = _in_turn(apart)
@@ -195,8 +195,9 @@ def test_a_short_smear_is_undone_as_defocus():
 
 
 def _in_turn(*readings):
-    """A `read` that returns the readings one call after another, and the frames it was
-    given in its `seen` list."""
+    """A `read` that returns the readings one call after another, with the frames it was
+    given in its `seen` list and the weak shares asked for in `shares` (None: the
+    default)."""
     def read(sharp, share=None):
         read.seen.append(sharp)
         read.shares.append(share)
@@ -252,7 +253,8 @@ def test_unread_candidates_of_settled_tracks_are_not_in_doubt():
 
 
 def test_motion_blurred_sheets_read_more_digits(mnist_test, recognizer):
-    """Seed 3 (not tuned on), twelve motion-blurred frames: measured 70 edits in 132 digits
+    """Seed 3 (a test seed: no constant was chosen on it, though the twelfth session checked
+    a rejected alternative on it), twelve motion-blurred frames: measured 70 edits in 132 digits
     read as they are, 35 deblurred (32 once the sure share was waived for a first reading
     that rejected nothing, 26 once a reading that lost candidates was made again with the
     ink apart)."""
@@ -269,11 +271,11 @@ def test_motion_blurred_sheets_read_more_digits(mnist_test, recognizer):
                 after += edits
             else:
                 before += edits
-    assert before - after >= 20
+    assert before - after >= 38
 
 
 def test_defocused_sheets_read_more_digits(mnist_test, recognizer):
-    """Seed 3 (not tuned on), twelve frames out of focus, digits read confidently: measured
+    """Seed 3 (a test seed), twelve frames out of focus, digits read confidently: measured
     28 edits in 119 digits read as they are, 26 deblurred by the code before the wider
     defocus (be7c7dc), 13 with it (and with the fewer-candidates rule)."""
     rng = np.random.default_rng(3)
@@ -290,7 +292,8 @@ def test_defocused_sheets_read_more_digits(mnist_test, recognizer):
 
 def test_the_webcam_loop_deblurs_too(mnist_test, recognizer, monkeypatch):
     """The live loop reads smeared frames' digits that it misses without deblurring (seed
-    3's first six frames: measured 46 confident digits of 63 deblurred, 35 without)."""
+    3's first six frames: measured 46 confident digits of 63 deblurred, 35 without; 57 since
+    the twelfth session's changes to the blur step)."""
     from recognizer.apps.webcam import processing
 
     rng = np.random.default_rng(3)
@@ -302,4 +305,4 @@ def test_the_webcam_loop_deblurs_too(mnist_test, recognizer, monkeypatch):
 
     with_deblur = confident()
     monkeypatch.setattr(config, "DEBLUR_MIN_DOUBTFUL", 10**9)
-    assert with_deblur >= confident() + 6
+    assert with_deblur >= confident() + 15

@@ -6,13 +6,17 @@ import cv2
 import numpy as np
 import pytest
 
+from recognizer.apps.score import edit_distance
 from recognizer.core import config
+from recognizer.detection import detector
 from recognizer.detection.annotate import draw_digits
 from recognizer.detection.blobs import Blob
 from recognizer.detection.detector import Detections, find_digits, read_digits
 from recognizer.detection.fragments import split_fragments
+from recognizer.detection.ink import threshold_ink
 from recognizer.detection.order import reading_order
 from recognizer.detection.sheet import Sheet
+from recognizer.synth.scenes import render_scene
 from tests.conftest import paste_digits, pick, small_beside_big
 
 
@@ -280,8 +284,6 @@ def test_faint_ringing_between_dark_strokes_does_not_join_them():
     level must not take it for ink, or it joins neighbouring digits into one piece. With
     the weak level at a share of the ink's depth (WEAK_INK_DEPTH_SHARE) the two rings stay
     apart; without it, a band 22 levels under the paper joins them."""
-    from recognizer.detection.ink import threshold_ink
-
     frame = np.full((120, 200), 230, np.uint8)
     cv2.line(frame, (60, 60), (140, 60), 208, 6)  # the ringing between two dark rings
     cv2.circle(frame, (60, 60), 14, 60, 4)
@@ -294,19 +296,18 @@ def test_faint_ringing_between_dark_strokes_does_not_join_them():
     pencil = np.full((120, 200), 230, np.uint8)
     cv2.line(pencil, (40, 60), (160, 60), 175, 3)
     masks = [threshold_ink(pencil, False, config.BACKGROUND_KERNEL_FRACTION,
-                           config.SHEET_STRONG_INK, share) for share in (0.0, config.WEAK_INK_DEPTH_SHARE)]
+                           config.SHEET_STRONG_INK, share)
+             for share in (0.0, config.WEAK_INK_DEPTH_SHARE)]
     assert np.array_equal(masks[0], masks[1]) and masks[0].any()
 
 
 def test_small_digits_on_a_heavily_compressed_sheet_are_read_apart(mnist_test, recognizer,
                                                                    monkeypatch):
-    """Scene seed 3 (not tuned on), twelve frames JPEG-compressed at quality 25-45: the
-    ringing around small digits joined them into one candidate, read as "not a digit".
+    """Scene seed 3 (a test seed: no constant chosen on it), twelve frames JPEG-compressed at
+    quality 25-45: the ringing around small digits joined them into one candidate, read as
+    "not a digit".
     Measured (digits read confidently): 17 edits in 149 digits without the ink-depth share,
     8 with it (7 with a share of 0.25)."""
-    from recognizer.apps.score import edit_distance
-    from recognizer.synth.scenes import render_scene
-
     rng = np.random.default_rng(3)
     scenes = [render_scene("jpeg", rng, *mnist_test) for _ in range(12)]
 
@@ -322,3 +323,32 @@ def test_small_digits_on_a_heavily_compressed_sheet_are_read_apart(mnist_test, r
     with_share = edits()
     monkeypatch.setattr(config, "WEAK_INK_DEPTH_SHARE", 0.0)
     assert edits() - with_share >= 8
+
+
+def test_the_weak_share_reaches_every_reading_of_the_ink(monkeypatch):
+    """The ink-depth share is WEAK_INK_DEPTH_SHARE on a sheet's upright view, none on a
+    whole frame, and an explicit `weak_share` (a deblurred frame read with its ink apart)
+    reaches every threshold of the reading, the light-on-dark ones included."""
+    shares = []
+    real = detector.threshold_ink
+
+    def recording(gray, light_on_dark=False, fraction=config.BACKGROUND_KERNEL_FRACTION,
+                  strong=config.STRONG_INK, share=0.0):
+        shares.append((light_on_dark, share))
+        return real(gray, light_on_dark, fraction, strong, share)
+
+    monkeypatch.setattr(detector, "threshold_ink", recording)
+    desk = np.full((480, 640, 3), 40, np.uint8)  # a dark desk: both polarities are tried
+    desk[100:400, 200:450] = 215  # a sheet
+    cv2.circle(desk, (320, 250), 30, (30, 30, 30), 5)
+    sheet = Sheet(np.float32([[200, 100], [449, 100], [449, 399], [200, 399]]))
+    find_digits(desk, sheet=sheet)
+    assert shares and {share for _, share in shares} == {config.WEAK_INK_DEPTH_SHARE}
+    shares.clear()
+    find_digits(desk, sheet=None, whole_frame_fallback=True)
+    assert {light for light, _ in shares} == {False, True}  # both polarities were read
+    assert {share for _, share in shares} == {0.0}
+    shares.clear()
+    find_digits(desk, sheet=None, whole_frame_fallback=True, weak_share=0.4)
+    assert {light for light, _ in shares} == {False, True}
+    assert {share for _, share in shares} == {0.4}

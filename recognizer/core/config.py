@@ -60,8 +60,8 @@ SHARPEN_SIGMA = 2.0
 # is surer, the model is sure of DEBLUR_MIN_SURE_SHARE of its candidates (or the first
 # reading rejected none of its candidates), and it has no fewer candidates than the first
 # (ringing joined a 66 and a 14 into one confident candidate each on seed 101; the only such
-# kept reading of 43 on seeds 21, 13 and 101). Frames over
-# DEBLUR_MAX_SIDE px (large photos: the detector reads them reduced) are read once.
+# kept reading of 43 on seeds 21, 13 and 101). Frames over DEBLUR_MAX_SIDE px (large
+# photos: the detector reads them reduced) are read once.
 # Chosen on tuning scene seeds 7, 101, 13 and 21. Motion blur frames (15 a seed) deblurred
 # always along the estimated smear, K = 0.001 / 0.003 / 0.01: 91.3 / 92.2 / 87.0% of digits
 # read right and confident (mean of the seeds; 66.9% as they are). 10 frames a seed of
@@ -78,7 +78,8 @@ SHARPEN_SIGMA = 2.0
 # the share refused though the deblurred reading was surer, 30 held letters and each of
 # those had 2 or more candidates rejected at first; the 5 with none rejected all read
 # better deblurred (motion blur 10 -> 2 edits on one frame; 13 -> 5 on seed 101, 22 -> 20 on
-# 13), and no other row changed.
+# 13's 20 frames, its first 15 unchanged), and no other row changed; the other 2 (motion
+# blur, seed 13) had 8 and 2 rejected and read no better deblurred.
 DEBLUR_MIN_DOUBTFUL = 2
 DEBLUR_MIN_DOUBTFUL_SHARE = 0.1
 DEBLUR_MIN_SMEAR = 6.0
@@ -106,13 +107,13 @@ DEFOCUS_WIDE_SIGMA = 2.0
 DEBLUR_MIN_BELIEF_GAIN = 0.1
 # A deblurred reading with fewer candidates than the first (the deconvolution's ringing joined
 # digits, seen as blotches beside the strokes) is made again with the ink's weak level at
-# DEBLUR_APART_WEAK_SHARE of its depth (twelfth session). Tuning seeds 13 / 101 / 1729, 15
+# DEBLUR_WEAK_INK_DEPTH_SHARE of its depth (twelfth session). Tuning seeds 13 / 101 / 1729, 15
 # frames: with every deblurred reading at that level instead, 0.15 / 0.25 / 0.35 / 0.45:
 # motion blur 92.2 / 93.1 / 98.0 / 98.0% on 13, 97.5 / 97.0 / 96.5 / 96.0 on 101, 93.1 /
 # 93.1 / 98.3 / 98.3 on 1729 (a higher level thins strokes, and the model is less sure of
 # them: test seed 3 lost a frame); only where candidates were lost, 0.4: 96.6 / 97.5 / 98.3%,
 # defocus and both letters rows unchanged.
-DEBLUR_APART_WEAK_SHARE = 0.4
+DEBLUR_WEAK_INK_DEPTH_SHARE = 0.4
 # LiteRT threads: both cores of a small machine roughly halve a batch's time.
 LITERT_THREADS = 2
 
@@ -252,13 +253,15 @@ SHEET_STRONG_INK = 0.12
 # (M)JPEG compression rings around dark strokes in blotches a few levels under the paper,
 # which the weak level took for ink, joining small digits into one piece read "not a digit"
 # (twelfth session). Tuning seeds 1729 / 13 / 21, 20 frames of JPEG at quality 25-45:
-# 0: 95.7 / 95.9 / 93.5%; 0.15: 98.7 / 96.3 / 97.8; 0.25: 98.7 / 99.5 / 100.0 (0.2 and 0.3
-# alike). But 0.25 also cut the faint joins of digits' own strokes (an open 4 read as two
-# 1s; seed 1729 off-white 99.1 -> 97.2%, letters among digits on seed 101 80.6 -> 78.3%), and
-# on whole photos too it lost two digits of the real photo dev set (hence the sheet only).
+# 0: 95.7 / 95.9 / 93.5%; 0.15: 98.7 / 96.3 / 97.8; 0.2: 98.7 / 98.6 / 100.0; 0.25: 98.7 /
+# 99.5 / 100.0; 0.3: 98.7 / 99.5 / 99.6. But 0.25 also cut the faint joins of digits' own
+# strokes (an open 4 read as two 1s; seed 1729 off-white 99.1 -> 97.2%), and on whole photos
+# too it lost two digits of the real photo dev set (hence the sheet only); 0.2's cost on
+# every row was not measured.
 # 0.15 on every row, 15 / 15 / 24 frames a condition, seeds 101 / 13 / 1729: all with paper
 # 98.7 -> 98.8 / 98.1 -> 98.2 / 98.3 -> 98.4%; JPEG +2.3 / +0.6 / +4.0; no row lost more
-# than two digits (dark, desk, off-white, fingers on edges); letters and shapes among digits
+# than two digits (dark, desk; glare; off-white, sticky, black, fingers on edges: one or
+# two each); letters and shapes among digits
 # 80.6 -> 78.3 / 76.1 -> 79.7 / 72.6 -> 73.7%, alone 5.40 -> 6.00 / 7.47 -> 7.27 / 4.79 ->
 # 5.00 false digits a frame; real photo dev set and demo video unchanged.
 WEAK_INK_DEPTH_SHARE = 0.15

@@ -18,8 +18,10 @@ read again deblurred, and the second reading is kept only when the model reads m
 digits confidently, doubts fewer of its candidates, and it has no fewer candidates
 (deconvolution's ringing can join two digits into one), and it is sure of most of them or
 the first reading rejected none (no letters whose strokes deconvolution breaks into
-digit-like pieces). Else a third reading, as a wider defocus, is kept on stricter terms
-(`read_deblurred`). A frame read well the first time costs nothing more.
+digit-like pieces); a deblurred reading that lost candidates is made again with the ink's
+weak level raised, where the faint ringing falls away. Else a third reading, as a wider
+defocus, is kept on stricter terms (`read_deblurred`). A frame read well the first time
+costs nothing more.
 """
 
 from __future__ import annotations
@@ -210,7 +212,7 @@ def read_deblurred(
     DEBLUR_MIN_SMEAR px or more, else as a camera out of focus (DEFOCUS_SIGMA). The second
     reading is kept when it has more confident digits, fewer doubtful candidates, and has no
     fewer candidates than the first (`_keeps_apart`; a reading with fewer is made again
-    with the ink's weak level at DEBLUR_APART_WEAK_SHARE of its depth, `read(sharp, share)`,
+    with the ink's weak level at DEBLUR_WEAK_INK_DEPTH_SHARE of its depth, `read(sharp, share)`,
     as the deconvolution's ringing can join neighbouring digits), and either reads at least
     DEBLUR_MIN_SURE_SHARE of its candidates as confident digits (a sharp frame of letters
     deconvolved along a smear it does not have rings, and its strokes break into pieces
@@ -234,7 +236,7 @@ def read_deblurred(
     second = read(sharp)
     if not _keeps_apart(second, first):
         # the deconvolution's ringing joined digits: its ink read at a higher weak level
-        second = read(sharp, config.DEBLUR_APART_WEAK_SHARE)
+        second = read(sharp, config.DEBLUR_WEAK_INK_DEPTH_SHARE)
     sharp_confident, sharp_doubtful, sharp_unread = _tally(second)
     # an unread candidate counts as confident on either side: its track stands for it
     sharp_confident += sharp_unread

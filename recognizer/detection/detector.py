@@ -153,6 +153,7 @@ def _find_in_view(
     photo mode sets it; a live camera does not, so an empty frame stays empty.
     refine: when strokes are fine, threshold a second time against a paper estimate fitted
     to them (sharper around shadow edges; costs a few ms, so the photo mode sets it).
+    weak_share: see `find_digits` (None: its default for the view).
     """
     frame = check_image(frame)
     if min(frame.shape[:2], default=0) < config.MIN_DIGIT_PIXELS:
@@ -181,7 +182,7 @@ def _find_in_view(
             light_on_dark = True
             if light is None:
                 light = trial if factor >= 1.0 else _read_ink(
-                gray, True, refine, scale_free, weak_share)
+                    gray, True, refine, scale_free, weak_share)
             reading = light
     mask, labels = reading.mask, reading.labels
     digits_found = drop_off_sheet(frame, gray, scale, mask, reading.digits)
@@ -250,9 +251,9 @@ def read_digits(
         sheet = find_sheet(frame)
         if sheet is not None:
             on_sheet = read_digits(frame, recognizer, whole_frame_fallback=True, refine=refine,
-                                   sheet=sheet, undo_blur=False)
+                                   sheet=sheet, undo_blur=False, weak_share=weak_share)
             whole = read_digits(frame, recognizer, whole_frame_fallback=True, refine=refine,
-                                sheet=None, undo_blur=False)
+                                sheet=None, undo_blur=False, weak_share=weak_share)
             confident = [sum(d.is_confident() for d in r.digits_only().digits)
                          for r in (on_sheet, whole)]
             read, sheet = (whole, None) if confident[1] > confident[0] else (on_sheet, sheet)
@@ -284,7 +285,9 @@ def _read_ink(
     desk's texture and a page's print may show) blobs much lower or emptier than the typical
     digit are dropped first (MIN_RELATIVE_HEIGHT, MIN_RELATIVE_AREA).
     refine (photo mode) also fits the paper estimate to fine strokes and keeps digits that
-    the frame's border cuts (see `find_digits`)."""
+    the frame's border cuts (see `find_digits`).
+    weak_share: the ink's weak level as a share of its depth (`ink.threshold_ink`); None:
+    WEAK_INK_DEPTH_SHARE on a sheet's view (scale_free), none on a whole frame."""
     cut_digits = refine
     frame_shape = gray.shape
     fraction = config.BACKGROUND_KERNEL_FRACTION

@@ -85,7 +85,9 @@ def threshold_ink(
     weak_share: WEAK is also at least this share of the ink's depth (the paper's level less
     the median of the pixels past STRONG; on a sheet, WEAK_INK_DEPTH_SHARE): compression
     rings around dark strokes a few levels under the paper, and those blotches must not
-    join neighbouring digits. Shallow ink (pencil) keeps the floor WEAK_INK.
+    join neighbouring digits. Shallow ink (pencil) keeps the floor WEAK_INK and the
+    hysteresis; for dark ink the share can put WEAK at or past STRONG (a depth of 220 x 0.15
+    is 33 levels, STRONG on a sheet 31), and its mask is then one threshold at WEAK.
     """
     if light_on_dark:
         gray = 255 - gray
