@@ -256,8 +256,8 @@ SHEET_STRONG_INK = 0.12
 # 0: 95.7 / 95.9 / 93.5%; 0.15: 98.7 / 96.3 / 97.8; 0.2: 98.7 / 98.6 / 100.0; 0.25: 98.7 /
 # 99.5 / 100.0; 0.3: 98.7 / 99.5 / 99.6. But 0.25 also cut the faint joins of digits' own
 # strokes (an open 4 read as two 1s; seed 1729 off-white 99.1 -> 97.2%), and on whole photos
-# too it lost two digits of the real photo dev set (hence the sheet only); 0.2's cost on
-# every row was not measured.
+# too it lost two digits of the real photo dev set (hence the sheet only); 0.2 on every row
+# (seeds 101, 13) gained JPEG but lost as much on ruled paper, clothes, marker and glare.
 # 0.15 on every row, 15 / 15 / 24 frames a condition, seeds 101 / 13 / 1729: all with paper
 # 98.7 -> 98.8 / 98.1 -> 98.2 / 98.3 -> 98.4%; JPEG +2.3 / +0.6 / +4.0; no row lost more
 # than two digits (dark, desk; glare; off-white, sticky, black, fingers on edges: one or
