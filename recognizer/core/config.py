@@ -261,9 +261,9 @@ SHEET_STRONG_INK = 0.12
 # 0.15 on every row, 15 / 15 / 24 frames a condition, seeds 101 / 13 / 1729: all with paper
 # 98.7 -> 98.8 / 98.1 -> 98.2 / 98.3 -> 98.4%; JPEG +2.3 / +0.6 / +4.0; no row lost more
 # than two digits (dark, desk; glare; off-white, sticky, black, fingers on edges: one or
-# two each); letters and shapes among digits
-# 80.6 -> 78.3 / 76.1 -> 79.7 / 72.6 -> 73.7%, alone 5.40 -> 6.00 / 7.47 -> 7.27 / 4.79 ->
-# 5.00 false digits a frame; real photo dev set and demo video unchanged.
+# two each); letters and shapes among digits 80.6 -> 78.3 / 76.1 -> 79.7 / 72.6 -> 73.7%,
+# alone 5.40 -> 6.00 / 7.47 -> 7.27 / 4.79 -> 5.00 false digits a frame; real photo dev set
+# and demo video unchanged.
 WEAK_INK_DEPTH_SHARE = 0.15
 # Ink pieces smaller than this many pixels (at working scale) are specks.
 MIN_PIECE_PIXELS = 6

@@ -212,11 +212,12 @@ def read_deblurred(
     DEBLUR_MIN_SMEAR px or more, else as a camera out of focus (DEFOCUS_SIGMA). The second
     reading is kept when it has more confident digits, fewer doubtful candidates, and has no
     fewer candidates than the first (`_keeps_apart`; a reading with fewer is made again
-    with the ink's weak level at DEBLUR_WEAK_INK_DEPTH_SHARE of its depth, `read(sharp, share)`,
-    as the deconvolution's ringing can join neighbouring digits), and either reads at least
-    DEBLUR_MIN_SURE_SHARE of its candidates as confident digits (a sharp frame of letters
-    deconvolved along a smear it does not have rings, and its strokes break into pieces
-    some of which read as digits among many the model still doubts) or the first reading
+    with the ink's weak level at DEBLUR_WEAK_INK_DEPTH_SHARE of its depth,
+    `read(sharp, share)`, as the deconvolution's ringing can join neighbouring digits), and
+    either reads at least DEBLUR_MIN_SURE_SHARE of its candidates as confident digits (a
+    sharp frame of letters deconvolved along a smear it does not have rings, and its
+    strokes break into pieces some of which read as digits among many the model still
+    doubts) or the first reading
     rejected none of its candidates (`_rejects_none`: no letters to guard against). When it
     is not kept, and the first reading read some candidate as a digit, the frame is read a
     third time as a wider defocus (DEFOCUS_WIDE_SIGMA), kept when the model rejects none of
