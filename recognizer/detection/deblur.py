@@ -219,11 +219,11 @@ def read_deblurred(
     strokes break into pieces some of which read as digits among many the model still
     doubts) or the first reading rejected none of its candidates (`_rejects_none`: no
     letters to guard against). When it is not kept, and the first reading read some
-    candidate as a digit, the frame is read a
-    third time as a wider defocus (DEFOCUS_WIDE_SIGMA), kept when the model rejects none of
-    its candidates, is sure of no fewer and doubts no more, it has no fewer candidates, and
-    the model's mean confidence in its digits (`_belief`) rises by DEBLUR_MIN_BELIEF_GAIN.
-    Frames `can_deblur` refuses are read once."""
+    candidate as a digit, the frame is read a third time as a wider defocus
+    (DEFOCUS_WIDE_SIGMA), kept when the model rejects none of its candidates, is sure of no
+    fewer and doubts no more, it has no fewer candidates, and the model's mean confidence
+    in its digits (`_belief`) rises by DEBLUR_MIN_BELIEF_GAIN. Frames `can_deblur` refuses
+    are read once."""
     confident, doubtful, unread = _tally(first)
     if (doubtful < config.DEBLUR_MIN_DOUBTFUL
             or doubtful < config.DEBLUR_MIN_DOUBTFUL_SHARE * (confident + doubtful)
