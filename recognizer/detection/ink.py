@@ -93,12 +93,12 @@ def threshold_ink(
         gray = 255 - gray
     flat = normalise_paper(gray, kernel_fraction)
     step = 4 if min(flat.shape) >= 256 else 1
-    paper, spread = _median_and_mad(flat[::step, ::step])
+    sample = flat[::step, ::step]
+    paper, spread = _median_and_mad(sample)
     sigma = 1.4826 * spread
     strong = paper - max(strong_ink * 255, config.STRONG_SIGMAS * sigma)
     gap = max(config.WEAK_INK * 255, config.WEAK_SIGMAS * sigma)
     if weak_share:
-        sample = flat[::step, ::step]
         inked = sample[sample < strong]
         if inked.size:
             gap = max(gap, weak_share * (paper - float(np.median(inked))))
