@@ -36,6 +36,7 @@ from recognizer.core.config import (
     BATCH_SIZE,
     CALIBRATION_DIGITS,
     CALIBRATION_NEGATIVES,
+    DISTILL_WEIGHT,
     EPOCHS,
     IMAGE_SIZE,
     MODEL_CARD_SUFFIX,
@@ -147,6 +148,32 @@ def make_augmenter(seed: int):
         return x, y
 
     return augment
+
+
+def make_distiller(teacher_path: Path, classes: int, weight: float):
+    """Soft targets from a teacher model for the digits of each batch (--teacher).
+
+    Learning without forgetting (Li and Hoiem, 2016; Hinton et al., 2015): a digit's target
+    becomes `weight` of the teacher's softmax and the rest its one-hot label, so the
+    student keeps the teacher's answers on digits (and its doubts on ambiguous ones) while
+    "not a digit" is learnt from the negatives, whose hard targets are left as they are.
+    Applied after augmentation: the teacher sees the very image the student sees.
+    """
+    import keras
+    import tensorflow as tf
+
+    teacher = keras.saving.load_model(teacher_path, compile=False)
+    teacher.trainable = False
+    if teacher.output_shape[-1] != classes:
+        raise ValueError(f"the teacher has {teacher.output_shape[-1]} outputs, the model "
+                         f"{classes}: give a --reject model as the teacher of a --reject run")
+
+    def distil(x, y):
+        soft = tf.cast(tf.nn.softmax(teacher(x, training=False), axis=-1), y.dtype)
+        negative = y[:, REJECT_CLASS:REJECT_CLASS + 1] > 0.5
+        return x, tf.where(negative, y, (1.0 - weight) * y + weight * soft)
+
+    return distil
 
 
 def pen_style(x: np.ndarray, seed: int) -> np.ndarray:
@@ -296,6 +323,12 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--init", type=Path, default=None,
                         help="start from this .keras model's weights (fine-tuning) instead of "
                              "random ones")
+    parser.add_argument("--teacher", type=Path, default=None,
+                        help="with --reject: a .keras model whose answers on digits the new "
+                             "model keeps (distillation), so that learning 'not a digit' "
+                             "does not change how it reads digits")
+    parser.add_argument("--distill-weight", type=float, default=DISTILL_WEIGHT,
+                        help="with --teacher: the teacher's share of a digit's target")
     parser.add_argument("--out", type=Path, default=MODELS_DIR, help="output folder")
     parser.add_argument("--seed", type=int, default=1, help="random seed")
     args = parser.parse_args(argv)
@@ -303,6 +336,8 @@ def parse_args(argv=None) -> argparse.Namespace:
         value = getattr(args, name)
         if value is not None and value < 1:
             parser.error(f"--{name.replace('_', '-')} must be at least 1")
+    if not 0.0 <= args.distill_weight <= 1.0:
+        parser.error("--distill-weight must be between 0 and 1")
     return args
 
 
@@ -319,8 +354,12 @@ def main(argv=None) -> int:
         return 1
     if args.limit:
         x_train, y_train = x_train[: args.limit], y_train[: args.limit]
-    if args.init is not None and not args.init.is_file():
-        print(f"train_mnist.py: error: --init model not found: {args.init}", file=sys.stderr)
+    for option, path in (("--init", args.init), ("--teacher", args.teacher)):
+        if path is not None and not path.is_file():
+            print(f"train_mnist.py: error: {option} model not found: {path}", file=sys.stderr)
+            return 1
+    if args.teacher is not None and not args.reject:
+        print("train_mnist.py: error: --teacher needs --reject", file=sys.stderr)
         return 1
     if args.pen or args.reject:
         try:
@@ -376,6 +415,12 @@ def main(argv=None) -> int:
     train = train.batch(args.batch_size)
     if args.augment:
         train = train.map(make_augmenter(args.seed), num_parallel_calls=tf.data.AUTOTUNE)
+    if args.teacher is not None:
+        try:
+            train = train.map(make_distiller(args.teacher, classes, args.distill_weight))
+        except (ValueError, OSError) as exc:
+            print(f"train_mnist.py: error: --teacher {args.teacher}: {exc}", file=sys.stderr)
+            return 1
     train = train.prefetch(tf.data.AUTOTUNE)
     history = model.fit(
         train,
@@ -449,6 +494,8 @@ def main(argv=None) -> int:
             "pen": args.pen,
             "reject": args.reject,
             "init": str(args.init) if args.init else None,
+            "teacher": str(args.teacher) if args.teacher else None,
+            "distill_weight": args.distill_weight if args.teacher else None,
             "seed": args.seed,
             "optimizer": f"Adadelta(learning_rate={args.learning_rate})",
         },

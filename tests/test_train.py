@@ -80,6 +80,7 @@ def test_the_default_run_is_the_tutorial_recipe():
     args = train_mnist.parse_args([])
     assert (args.epochs, args.batch_size, args.learning_rate) == (10, 128, 1.0)
     assert not (args.augment or args.pen or args.reject) and args.init is None
+    assert args.teacher is None
     from recognizer.core.model import build_model
 
     model = build_model()
@@ -178,3 +179,65 @@ def test_init_model_of_another_architecture_is_one_error_line(tmp_path):
     assert result.returncode == 1, result.stderr[-1000:]
     assert "is not a model of this architecture" in result.stderr
     assert "Traceback" not in result.stderr and not (tmp_path / "out").exists()
+
+
+def test_the_teacher_softens_the_digits_targets_and_leaves_the_negatives_hard(tmp_path):
+    """--teacher: a digit's target is DISTILL_WEIGHT of the teacher's softmax plus the rest of
+    its one-hot label; a "not a digit" target stays one-hot."""
+    import keras
+    import tensorflow as tf
+
+    import train_mnist
+
+    # A teacher whose logits are its input's mean times a fixed vector: known softmaxes.
+    inputs = keras.Input((28, 28, 1))
+    mean = keras.layers.GlobalAveragePooling2D()(inputs)
+    logits = keras.layers.Dense(11, use_bias=False, kernel_initializer=keras.initializers.Constant(
+        np.arange(11, dtype=np.float32)[None, :]))(mean)
+    keras.Model(inputs, logits).save(tmp_path / "teacher.keras")
+    x = np.stack([np.full((28, 28, 1), v, np.float32) for v in (0.0, 1.0, 1.0)])
+    y = keras.utils.to_categorical([3, 7, config.REJECT_CLASS], 11)
+    distil = train_mnist.make_distiller(tmp_path / "teacher.keras", 11, 0.8)
+    _, soft = distil(tf.constant(x), tf.constant(y))
+    soft = soft.numpy()
+    uniform = np.full(11, 1 / 11)
+    ramp = np.exp(np.arange(11)) / np.exp(np.arange(11)).sum()
+    assert np.allclose(soft[0], 0.2 * y[0] + 0.8 * uniform, atol=1e-5)
+    assert np.allclose(soft[1], 0.2 * y[1] + 0.8 * ramp, atol=1e-5)
+    assert np.array_equal(soft[2], y[2])  # the negative keeps its hard target
+    assert np.allclose(soft.sum(axis=1), 1.0, atol=1e-5)
+    with pytest.raises(ValueError, match="outputs"):
+        train_mnist.make_distiller(tmp_path / "teacher.keras", 10, 0.5)
+
+
+@pytest.mark.parametrize(
+    "extra,expected",
+    [
+        (["--reject", "--teacher", "none.keras"], "--teacher model not found"),
+        (["--teacher", "models/mnist_cnn.keras"], "--teacher needs --reject"),
+        (["--reject", "--teacher", "models/mnist_cnn.keras", "--distill-weight", "1.5"],
+         "--distill-weight must be between 0 and 1"),
+    ],
+)
+def test_teacher_errors_are_one_line(tmp_path, extra, expected):
+    path = write_npz(tmp_path / "data.npz", **good_arrays())
+    result = run_script("--data", path, *extra, "--out", tmp_path / "out", timeout=120)
+    assert result.returncode != 0 and expected in result.stderr, result.stderr[-1000:]
+    assert "Traceback" not in result.stderr and not (tmp_path / "out").exists()
+
+
+@pytest.mark.slow
+def test_a_distilled_run_keeps_the_teachers_digits(tmp_path):
+    from tests.conftest import MNIST_NPZ
+
+    if not MNIST_NPZ.is_file():
+        pytest.skip(f"needs the MNIST data set at {MNIST_NPZ} (present in CI, not in clones)")
+    out = tmp_path / "distilled"
+    result = run_script("--data", MNIST_NPZ, "--limit", 300, "--epochs", 1, "--reject",
+                        "--learning-rate", 0.3, "--init", config.KERAS_MODEL,
+                        "--teacher", config.KERAS_MODEL, "--out", out)
+    assert result.returncode == 0, result.stderr[-2000:]
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["options"]["teacher"] == str(config.KERAS_MODEL)
+    assert metrics["options"]["distill_weight"] == config.DISTILL_WEIGHT
+    assert metrics["test_accuracy"] > 0.97

@@ -143,6 +143,9 @@ PHOTO_DEFOCUS_SHARE = 0.2
 PHOTO_DEFOCUS_SIGMA = (0.015, 0.05)
 CALIBRATION_DIGITS = 5_000
 CALIBRATION_NEGATIVES = 2_000
+# --teacher: a digit's training target is this share of the teacher's softmax, the rest its
+# label (Hinton et al. mix the two; half and half, not tuned).
+DISTILL_WEIGHT = 0.5
 # --reject also trains on the detector's own candidates in this many generated scenes
 # (recognizer.synth.scene_crops: digits blurred, tilted, in coloured ink, as it crops them, and
 # background it takes for ink), on seeds SCENE_SEED_BASE + 10 * seed + k, far from the scene
