@@ -17,7 +17,7 @@ measure of the peak alone told them from a smear on our frames; so the model dec
 read again deblurred, and the second reading is kept only when the model reads more of its
 digits confidently, doubts fewer of its candidates, and it has no fewer candidates
 (deconvolution's ringing can join two digits into one), and it is sure of most of them or
-the first reading rejected none (no letters whose strokes deconvolution breaks into
+the first reading rejected at most one (no letters whose strokes deconvolution breaks into
 digit-like pieces); a deblurred reading that lost candidates is made again with the ink's
 weak level raised, where the faint ringing falls away. Else a third reading, as a wider
 defocus, is kept on stricter terms (`read_deblurred`). A frame read well the first time
@@ -178,11 +178,16 @@ def _belief(detections: Detections) -> float:
     return sum(tops) / len(tops) if tops else 0.0
 
 
+def _rejected(detections: Detections) -> int:
+    """How many candidates of a reading the model called "not a digit": a blurred sheet of
+    digits leaves none or one (a smudge, a digit smeared past reading); letters, shapes
+    and scribbles leave several."""
+    return len(detections.digits) - len(detections.digits_only().digits)
+
+
 def _rejects_none(detections: Detections) -> bool:
-    """Whether the model read every candidate of a reading as a digit (sure or not): a
-    blurred sheet of digits reads so; letters, shapes and scribbles leave some "not a
-    digit"."""
-    return len(detections.digits_only().digits) == len(detections.digits)
+    """Whether the model read every candidate of a reading as a digit (sure or not)."""
+    return _rejected(detections) == 0
 
 
 def _keeps_apart(sharp: Detections, first: Detections) -> bool:
@@ -217,8 +222,8 @@ def read_deblurred(
     either reads at least DEBLUR_MIN_SURE_SHARE of its candidates as confident digits (a
     sharp frame of letters deconvolved along a smear it does not have rings, and its
     strokes break into pieces some of which read as digits among many the model still
-    doubts) or the first reading rejected none of its candidates (`_rejects_none`: no
-    letters to guard against). When it is not kept, and the first reading read some
+    doubts) or the first reading rejected at most DEBLUR_WAIVER_MAX_REJECTED of its
+    candidates (`_rejected`: no letters to guard against). When it is not kept, and the first reading read some
     candidate as a digit, the frame is read a third time as a wider defocus
     (DEFOCUS_WIDE_SIGMA), kept when the model rejects none of its candidates, is sure of no
     fewer and doubts no more, it has no fewer candidates, and the model's mean confidence
@@ -243,9 +248,9 @@ def read_deblurred(
     sharp_confident += sharp_unread
     better = sharp_confident > confident + unread and sharp_doubtful < doubtful
     # The sure share guards frames with letters, whose deconvolved strokes break into
-    # digit-like pieces; a first reading that rejected nothing has none to guard.
+    # digit-like pieces; a first reading that rejected at most one has none to guard.
     sure = (sharp_confident >= config.DEBLUR_MIN_SURE_SHARE * (sharp_confident + sharp_doubtful)
-            or _rejects_none(first))
+            or _rejected(first) <= config.DEBLUR_WAIVER_MAX_REJECTED)
     if better and sure and _keeps_apart(second, first):
         return second
     # A camera further out of focus (or one whose cepstrum shows a smear it does not have):
