@@ -46,6 +46,17 @@ def test_a_drawn_letter_a_smiley_and_a_background_crop_are_rejected(shipped):
         assert not prediction.is_digit and prediction.not_digit >= config.REJECT_THRESHOLD
 
 
+def test_filled_blots_are_not_read_as_digits(shipped):
+    """A disc, a blob or a polygon filled with ink (a spot of an animal print, a terrazzo
+    chip, a sticker) is no digit: the shipped model (run 16) reads none of these 100 as a
+    digit at all; run 4, before it, read 32 of them as confident digits."""
+    rng = np.random.default_rng(20261207)
+    patches = [to_mnist(negatives.blot_image(rng)) for _ in range(100)]
+    predictions = shipped.predict_patches(patches)
+    confident = sum(p.is_confident() for p in predictions if p is not None)
+    assert confident <= 2, confident
+
+
 def test_digits_of_every_class_are_accepted(shipped, sample_digits):
     patches, labels = sample_digits
     assert sorted(labels) == list(range(10))
