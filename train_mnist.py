@@ -150,7 +150,19 @@ def make_augmenter(seed: int):
     return augment
 
 
-def make_distiller(teacher_path: Path, classes: int, weight: float):
+def load_teacher(teacher_path: Path, classes: int):
+    """The --teacher model, frozen; ValueError (or OSError) when it cannot teach this run."""
+    import keras
+
+    teacher = keras.saving.load_model(teacher_path, compile=False)
+    teacher.trainable = False
+    if teacher.output_shape[-1] != classes:
+        raise ValueError(f"the teacher has {teacher.output_shape[-1]} outputs, the model "
+                         f"{classes}: give a --reject model as the teacher of a --reject run")
+    return teacher
+
+
+def make_distiller(teacher, weight: float):
     """Soft targets from a teacher model for the digits of each batch (--teacher).
 
     Learning without forgetting (Li and Hoiem, 2016; Hinton et al., 2015): a digit's target
@@ -159,14 +171,7 @@ def make_distiller(teacher_path: Path, classes: int, weight: float):
     "not a digit" is learnt from the negatives, whose hard targets are left as they are.
     Applied after augmentation: the teacher sees the very image the student sees.
     """
-    import keras
     import tensorflow as tf
-
-    teacher = keras.saving.load_model(teacher_path, compile=False)
-    teacher.trainable = False
-    if teacher.output_shape[-1] != classes:
-        raise ValueError(f"the teacher has {teacher.output_shape[-1]} outputs, the model "
-                         f"{classes}: give a --reject model as the teacher of a --reject run")
 
     def distil(x, y):
         soft = tf.cast(tf.nn.softmax(teacher(x, training=False), axis=-1), y.dtype)
@@ -327,8 +332,9 @@ def parse_args(argv=None) -> argparse.Namespace:
                         help="with --reject: a .keras model whose answers on digits the new "
                              "model keeps (distillation), so that learning 'not a digit' "
                              "does not change how it reads digits")
-    parser.add_argument("--distill-weight", type=float, default=DISTILL_WEIGHT,
-                        help="with --teacher: the teacher's share of a digit's target")
+    parser.add_argument("--distill-weight", type=float, default=None,
+                        help="with --teacher: the teacher's share of a digit's target "
+                             f"(default {DISTILL_WEIGHT})")
     parser.add_argument("--out", type=Path, default=MODELS_DIR, help="output folder")
     parser.add_argument("--seed", type=int, default=1, help="random seed")
     args = parser.parse_args(argv)
@@ -336,6 +342,10 @@ def parse_args(argv=None) -> argparse.Namespace:
         value = getattr(args, name)
         if value is not None and value < 1:
             parser.error(f"--{name.replace('_', '-')} must be at least 1")
+    if args.distill_weight is not None and args.teacher is None:
+        parser.error("--distill-weight needs --teacher")
+    if args.distill_weight is None:
+        args.distill_weight = DISTILL_WEIGHT
     if not 0.0 <= args.distill_weight <= 1.0:
         parser.error("--distill-weight must be between 0 and 1")
     return args
@@ -361,6 +371,13 @@ def main(argv=None) -> int:
     if args.teacher is not None and not args.reject:
         print("train_mnist.py: error: --teacher needs --reject", file=sys.stderr)
         return 1
+    teacher = None
+    if args.teacher is not None:  # checked before minutes of data are made
+        try:
+            teacher = load_teacher(args.teacher, NUM_CLASSES + 1)
+        except (ValueError, OSError) as exc:
+            print(f"train_mnist.py: error: --teacher {args.teacher}: {exc}", file=sys.stderr)
+            return 1
     if args.pen or args.reject:
         try:
             import skimage  # noqa: F401  (skeletons: pen_style's, and tracing --reject's letters)
@@ -415,12 +432,8 @@ def main(argv=None) -> int:
     train = train.batch(args.batch_size)
     if args.augment:
         train = train.map(make_augmenter(args.seed), num_parallel_calls=tf.data.AUTOTUNE)
-    if args.teacher is not None:
-        try:
-            train = train.map(make_distiller(args.teacher, classes, args.distill_weight))
-        except (ValueError, OSError) as exc:
-            print(f"train_mnist.py: error: --teacher {args.teacher}: {exc}", file=sys.stderr)
-            return 1
+    if teacher is not None:
+        train = train.map(make_distiller(teacher, args.distill_weight))
     train = train.prefetch(tf.data.AUTOTUNE)
     history = model.fit(
         train,

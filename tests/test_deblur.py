@@ -147,15 +147,15 @@ def test_a_surer_reading_short_of_the_sure_share_is_kept_when_at_most_one_was_re
     frame = _smeared()
     surer = _detections(SURE, SURE, SURE, UNSURE, UNSURE)  # 3 of 5 sure: under the share
     assert 3 < config.DEBLUR_MIN_SURE_SHARE * 5
-    assert config.DEBLUR_WAIVER_MAX_REJECTED == 1
+    waived = config.DEBLUR_WAIVER_MAX_REJECTED  # 1
     read = _in_turn(surer)
     assert read_deblurred(frame, _detections(SURE, UNSURE, UNSURE, UNSURE, UNSURE), read) is surer
     read = _in_turn(surer)
-    assert read_deblurred(frame, _detections(SURE, UNSURE, UNSURE, UNSURE, REJECTED),
-                          read) is surer
-    # two candidates of the first reading rejected: the share stands (the third reading,
-    # a wider defocus, is not kept either)
-    first = _detections(SURE, UNSURE, UNSURE, REJECTED, REJECTED)
+    first = _detections(SURE, *[UNSURE] * (4 - waived), *[REJECTED] * waived)
+    assert read_deblurred(frame, first, read) is surer
+    # one more candidate of the first reading rejected: the share stands (the third
+    # reading, a wider defocus, is not kept either)
+    first = _detections(SURE, *[UNSURE] * (3 - waived), *[REJECTED] * (waived + 1))
     read = _in_turn(surer, _detections(UNSURE))
     assert read_deblurred(frame, first, read) is first
     assert len(read.seen) == 2

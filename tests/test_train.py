@@ -197,7 +197,8 @@ def test_the_teacher_softens_the_digits_targets_and_leaves_the_negatives_hard(tm
     keras.Model(inputs, logits).save(tmp_path / "teacher.keras")
     x = np.stack([np.full((28, 28, 1), v, np.float32) for v in (0.0, 1.0, 1.0)])
     y = keras.utils.to_categorical([3, 7, config.REJECT_CLASS], 11)
-    distil = train_mnist.make_distiller(tmp_path / "teacher.keras", 11, 0.8)
+    distil = train_mnist.make_distiller(train_mnist.load_teacher(tmp_path / "teacher.keras", 11),
+                                        0.8)
     _, soft = distil(tf.constant(x), tf.constant(y))
     soft = soft.numpy()
     uniform = np.full(11, 1 / 11)
@@ -207,7 +208,7 @@ def test_the_teacher_softens_the_digits_targets_and_leaves_the_negatives_hard(tm
     assert np.array_equal(soft[2], y[2])  # the negative keeps its hard target
     assert np.allclose(soft.sum(axis=1), 1.0, atol=1e-5)
     with pytest.raises(ValueError, match="outputs"):
-        train_mnist.make_distiller(tmp_path / "teacher.keras", 10, 0.5)
+        train_mnist.load_teacher(tmp_path / "teacher.keras", 10)
 
 
 @pytest.mark.parametrize(
@@ -217,9 +218,18 @@ def test_the_teacher_softens_the_digits_targets_and_leaves_the_negatives_hard(tm
         (["--teacher", "models/mnist_cnn.keras"], "--teacher needs --reject"),
         (["--reject", "--teacher", "models/mnist_cnn.keras", "--distill-weight", "1.5"],
          "--distill-weight must be between 0 and 1"),
+        (["--reject", "--distill-weight", "0.5"], "--distill-weight needs --teacher"),
+        (["--reject", "--teacher", "TEN_CLASSES"], "the teacher has 10 outputs"),
     ],
 )
 def test_teacher_errors_are_one_line(tmp_path, extra, expected):
+    """A teacher that cannot teach the run fails at once, before the data is made."""
+    import keras
+
+    ten = keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Flatten(),
+                            keras.layers.Dense(10)])
+    ten.save(tmp_path / "ten.keras")
+    extra = [str(tmp_path / "ten.keras") if e == "TEN_CLASSES" else e for e in extra]
     path = write_npz(tmp_path / "data.npz", **good_arrays())
     result = run_script("--data", path, *extra, "--out", tmp_path / "out", timeout=120)
     assert result.returncode != 0 and expected in result.stderr, result.stderr[-1000:]
@@ -227,7 +237,10 @@ def test_teacher_errors_are_one_line(tmp_path, extra, expected):
 
 
 @pytest.mark.slow
-def test_a_distilled_run_keeps_the_teachers_digits(tmp_path):
+def test_a_distilled_run_trains_and_records_its_teacher(tmp_path):
+    """--teacher end to end on a short run from the shipped model: it trains through the
+    distilling map, reads MNIST as well as it started, and the metrics name the teacher
+    and its weight."""
     from tests.conftest import MNIST_NPZ
 
     if not MNIST_NPZ.is_file():

@@ -17,8 +17,8 @@ measure of the peak alone told them from a smear on our frames; so the model dec
 read again deblurred, and the second reading is kept only when the model reads more of its
 digits confidently, doubts fewer of its candidates, and it has no fewer candidates
 (deconvolution's ringing can join two digits into one), and it is sure of most of them or
-the first reading rejected at most one (no letters whose strokes deconvolution breaks into
-digit-like pieces); a deblurred reading that lost candidates is made again with the ink's
+the first reading rejected at most DEBLUR_WAIVER_MAX_REJECTED (no letters whose strokes
+deconvolution breaks into digit-like pieces); a deblurred reading that lost candidates is made again with the ink's
 weak level raised, where the faint ringing falls away. Else a third reading, as a wider
 defocus, is kept on stricter terms (`read_deblurred`). A frame read well the first time
 costs nothing more.
@@ -223,12 +223,12 @@ def read_deblurred(
     sharp frame of letters deconvolved along a smear it does not have rings, and its
     strokes break into pieces some of which read as digits among many the model still
     doubts) or the first reading rejected at most DEBLUR_WAIVER_MAX_REJECTED of its
-    candidates (`_rejected`: no letters to guard against). When it is not kept, and the first reading read some
-    candidate as a digit, the frame is read a third time as a wider defocus
-    (DEFOCUS_WIDE_SIGMA), kept when the model rejects none of its candidates, is sure of no
-    fewer and doubts no more, it has no fewer candidates, and the model's mean confidence
-    in its digits (`_belief`) rises by DEBLUR_MIN_BELIEF_GAIN. Frames `can_deblur` refuses
-    are read once."""
+    candidates (`_rejected`: a sheet of digits leaves at most one; letters leave several).
+    When it is not kept, and the first reading read some candidate as a digit, the frame
+    is read a third time as a wider defocus (DEFOCUS_WIDE_SIGMA), kept when the model
+    rejects none of its candidates, is sure of no fewer and doubts no more, it has no fewer
+    candidates, and the model's mean confidence in its digits (`_belief`) rises by
+    DEBLUR_MIN_BELIEF_GAIN. Frames `can_deblur` refuses are read once."""
     confident, doubtful, unread = _tally(first)
     if (doubtful < config.DEBLUR_MIN_DOUBTFUL
             or doubtful < config.DEBLUR_MIN_DOUBTFUL_SHARE * (confident + doubtful)
