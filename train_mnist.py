@@ -9,6 +9,8 @@ Reads top to bottom: load the data, build the model, train, evaluate, save.
         --epochs 3                                                # ... fine-tuned
     python train_mnist.py --data mnist.npz --augment --pen --reject \
         --init models/mnist_cnn.keras --epochs 4                  # ... with "not a digit"
+    python train_mnist.py --data mnist.npz --augment --pen --reject --init run4.keras \
+        --teacher run4.keras --learning-rate 0.3 --epochs 3      # ... keeping run4's digits
 
 By default it reproduces the tutorial exactly (10 epochs, batch 128, Adadelta). With
 --reject the model learns an eleventh answer, "not a digit", from negatives the project

@@ -192,8 +192,8 @@ def test_the_teacher_softens_the_digits_targets_and_leaves_the_negatives_hard(tm
     # A teacher whose logits are its input's mean times a fixed vector: known softmaxes.
     inputs = keras.Input((28, 28, 1))
     mean = keras.layers.GlobalAveragePooling2D()(inputs)
-    logits = keras.layers.Dense(11, use_bias=False, kernel_initializer=keras.initializers.Constant(
-        np.arange(11, dtype=np.float32)[None, :]))(mean)
+    ramp_weights = keras.initializers.Constant(np.arange(11, dtype=np.float32)[None, :])
+    logits = keras.layers.Dense(11, use_bias=False, kernel_initializer=ramp_weights)(mean)
     keras.Model(inputs, logits).save(tmp_path / "teacher.keras")
     x = np.stack([np.full((28, 28, 1), v, np.float32) for v in (0.0, 1.0, 1.0)])
     y = keras.utils.to_categorical([3, 7, config.REJECT_CLASS], 11)

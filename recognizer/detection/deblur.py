@@ -18,10 +18,10 @@ read again deblurred, and the second reading is kept only when the model reads m
 digits confidently, doubts fewer of its candidates, and it has no fewer candidates
 (deconvolution's ringing can join two digits into one), and it is sure of most of them or
 the first reading rejected at most DEBLUR_WAIVER_MAX_REJECTED (no letters whose strokes
-deconvolution breaks into digit-like pieces); a deblurred reading that lost candidates is made again with the ink's
-weak level raised, where the faint ringing falls away. Else a third reading, as a wider
-defocus, is kept on stricter terms (`read_deblurred`). A frame read well the first time
-costs nothing more.
+deconvolution breaks into digit-like pieces); a deblurred reading that lost candidates is
+made again with the ink's weak level raised, where the faint ringing falls away. Else a
+third reading, as a wider defocus, is kept on stricter terms (`read_deblurred`). A frame
+read well the first time costs nothing more.
 """
 
 from __future__ import annotations
