@@ -185,11 +185,6 @@ def _rejected(detections: Detections) -> int:
     return len(detections.digits) - len(detections.digits_only().digits)
 
 
-def _rejects_none(detections: Detections) -> bool:
-    """Whether the model read every candidate of a reading as a digit (sure or not)."""
-    return _rejected(detections) == 0
-
-
 def _keeps_apart(sharp: Detections, first: Detections) -> bool:
     """Whether a deblurred reading has at least as many candidates as the first: undoing
     a blur sharpens strokes, it takes none away, but its ringing can join neighbouring
@@ -264,7 +259,7 @@ def read_deblurred(
         return first
     third = read(deblur(frame, Defocus(config.DEFOCUS_WIDE_SIGMA)))
     wide_confident, wide_doubtful, wide_unread = _tally(third)
-    clearer = (_rejects_none(third) and wide_confident + wide_unread >= confident + unread
+    clearer = (_rejected(third) == 0 and wide_confident + wide_unread >= confident + unread
                and wide_doubtful <= doubtful and _keeps_apart(third, first)
                and _belief(third) >= _belief(first) + config.DEBLUR_MIN_BELIEF_GAIN)
     return third if clearer else first
