@@ -62,6 +62,16 @@ def pick(mnist_test, wanted):
     return [x_test[int(np.flatnonzero(y_test == label)[0])] for label in wanted]
 
 
+def confident_edits(found, truth: str) -> int:
+    """Edits between a reading's confidently read digits (in reading order) and the truth,
+    capped at the truth's length, as `recognizer score` counts them."""
+    from recognizer.apps.score import edit_distance
+
+    text = "".join(str(d.prediction.digit) for d in found.digits_only().digits
+                   if d.is_confident())
+    return min(len(truth), edit_distance(text, truth))
+
+
 def arc(cx, cy, rx, ry, start=0.0, stop=2 * np.pi, count=40):
     """Points on an ellipse from angle start to stop (radians, y down): a whole one by default."""
     angles = np.linspace(start, stop, count)

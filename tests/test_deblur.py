@@ -7,7 +7,6 @@ import cv2
 import numpy as np
 import pytest
 
-from recognizer.apps.score import edit_distance
 from recognizer.core import config
 from recognizer.core.predict import Prediction
 from recognizer.core.records import Digit
@@ -17,6 +16,7 @@ from recognizer.detection.detector import read_digits
 from recognizer.detection.results import Detections
 from recognizer.synth.pen import motion_blur
 from recognizer.synth.scenes import render_scene
+from tests.conftest import confident_edits
 
 SURE = Prediction.from_probabilities([0.9] + [0.0] * 9 + [0.1])
 UNSURE = Prediction.from_probabilities([0.4, 0.3] + [0.0] * 8 + [0.3])
@@ -269,10 +269,8 @@ def test_motion_blurred_sheets_read_more_digits(mnist_test, recognizer):
     for _ in range(12):
         scene = render_scene("motion blur", rng, *mnist_test)
         for undo, count in ((False, "before"), (True, "after")):
-            found = read_digits(scene.frame, recognizer, undo_blur=undo)
-            text = "".join(str(d.prediction.digit) for d in found.digits_only().digits
-                           if d.is_confident())
-            edits = min(len(scene.text), edit_distance(text, scene.text))
+            edits = confident_edits(read_digits(scene.frame, recognizer, undo_blur=undo),
+                                    scene.text)
             if undo:
                 after += edits
             else:
@@ -289,10 +287,8 @@ def test_defocused_sheets_read_more_digits(mnist_test, recognizer):
     for _ in range(12):
         scene = render_scene("defocus", rng, *mnist_test)
         for undo in (False, True):
-            found = read_digits(scene.frame, recognizer, undo_blur=undo)
-            text = "".join(str(d.prediction.digit) for d in found.digits_only().digits
-                           if d.is_confident())
-            edits[undo] += min(len(scene.text), edit_distance(text, scene.text))
+            edits[undo] += confident_edits(
+                read_digits(scene.frame, recognizer, undo_blur=undo), scene.text)
     assert edits[False] - edits[True] >= 10
 
 

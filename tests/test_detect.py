@@ -6,7 +6,6 @@ import cv2
 import numpy as np
 import pytest
 
-from recognizer.apps.score import edit_distance
 from recognizer.core import config
 from recognizer.detection import detector
 from recognizer.detection.annotate import draw_digits
@@ -17,7 +16,7 @@ from recognizer.detection.ink import threshold_ink
 from recognizer.detection.order import reading_order
 from recognizer.detection.sheet import Sheet
 from recognizer.synth.scenes import render_scene
-from tests.conftest import paste_digits, pick, small_beside_big
+from tests.conftest import confident_edits, paste_digits, pick, small_beside_big
 
 
 def test_blank_paper_has_no_digits():
@@ -312,13 +311,8 @@ def test_small_digits_on_a_heavily_compressed_sheet_are_read_apart(mnist_test, r
     scenes = [render_scene("jpeg", rng, *mnist_test) for _ in range(12)]
 
     def edits() -> int:
-        total = 0
-        for scene in scenes:
-            found = read_digits(scene.frame, recognizer)
-            text = "".join(str(d.prediction.digit) for d in found.digits_only().digits
-                           if d.is_confident())
-            total += min(len(scene.text), edit_distance(text, scene.text))
-        return total
+        return sum(confident_edits(read_digits(scene.frame, recognizer), scene.text)
+                   for scene in scenes)
 
     with_share = edits()
     monkeypatch.setattr(config, "WEAK_INK_DEPTH_SHARE", 0.0)
