@@ -346,3 +346,20 @@ def test_the_weak_share_reaches_every_reading_of_the_ink(monkeypatch):
     find_digits(desk, sheet=None, whole_frame_fallback=True, weak_share=0.4)
     assert {light for light, _ in shares} == {False, True}
     assert {share for _, share in shares} == {0.4}
+
+
+def test_a_tie_with_a_full_size_reading_that_found_nothing_reads_dark_ink():
+    """The light-on-dark trial (on a reduced copy) found as many candidates as the dark
+    reading, the full-size light reading none (a scene frame of training seed 18 did so and
+    raised ValueError on a NaN height): the dark reading wins, no error."""
+    from recognizer.detection.blobs import InkReading, components
+    from recognizer.detection.polarity import reads_light_on_dark_tie
+
+    gray = np.full((120, 160), 40, np.uint8)
+    cv2.putText(gray, "7", (60, 90), cv2.FONT_HERSHEY_SIMPLEX, 2.0, 10, 6)  # darker ink
+    mask = (gray < 25).astype(np.uint8) * 255
+    labels, pieces = components(mask)
+    dark = InkReading(mask, labels, pieces, pieces)
+    empty = np.zeros_like(mask)
+    light = InkReading(empty, np.zeros_like(labels), [], [])
+    assert pieces and reads_light_on_dark_tie(gray, light, dark) is False

@@ -40,7 +40,10 @@ def reads_light_on_dark_tie(gray: np.ndarray, light: InkReading, dark: InkReadin
 
 
 def _local_contrast(gray: np.ndarray, labels: np.ndarray, blobs: list[Blob]) -> float:
-    """Mean grey-level difference between the blobs' pixels and a thin ring around them."""
+    """Mean grey-level difference between the blobs' pixels and a thin ring around them (0
+    for no blobs: the full-size reading can find none where the reduced trial found some)."""
+    if not blobs:
+        return 0.0
     ids = [label for blob in blobs for label in blob.labels]
     region = np.isin(labels, ids).astype(np.uint8)
     height = float(np.median([b.h for b in blobs]))
@@ -53,5 +56,7 @@ def _local_contrast(gray: np.ndarray, labels: np.ndarray, blobs: list[Blob]) -> 
 
 
 def _mean_fill(blobs: list[Blob]) -> float:
-    """How much of their boxes the blobs' ink fills, on average."""
+    """How much of their boxes the blobs' ink fills, on average (1 for no blobs)."""
+    if not blobs:
+        return 1.0
     return float(np.mean([b.area / float(max(1, b.w * b.h)) for b in blobs]))
