@@ -153,30 +153,47 @@ def make_augmenter(seed: int):
 
 
 def load_teacher(teacher_path: Path, classes: int):
-    """The --teacher model, frozen; ValueError (or OSError) when it cannot teach this run."""
+    """The --teacher model, frozen; ValueError (or OSError) when it cannot teach this run.
+
+    A --reject model (classes outputs) or a digits-only model (one fewer: the tutorial's
+    ten digits, such as the models shipped before "not a digit"), whose targets then give
+    "not a digit" nothing.
+    """
     import keras
 
     teacher = keras.saving.load_model(teacher_path, compile=False)
     teacher.trainable = False
-    if teacher.output_shape[-1] != classes:
+    if teacher.output_shape[-1] not in (classes, classes - 1):
         raise ValueError(f"the teacher has {teacher.output_shape[-1]} outputs, the model "
-                         f"{classes}: give a --reject model as the teacher of a --reject run")
+                         f"{classes}: give a --reject model or a model of the "
+                         f"{classes - 1} digits as the teacher")
     return teacher
 
 
-def make_distiller(teacher, weight: float):
-    """Soft targets from a teacher model for the digits of each batch (--teacher).
+def make_distiller(teachers, weight: float):
+    """Soft targets from teacher models for the digits of each batch (--teacher).
 
     Learning without forgetting (Li and Hoiem, 2016; Hinton et al., 2015): a digit's target
-    becomes `weight` of the teacher's softmax and the rest its one-hot label, so the
-    student keeps the teacher's answers on digits (and its doubts on ambiguous ones) while
-    "not a digit" is learnt from the negatives, whose hard targets are left as they are.
-    Applied after augmentation: the teacher sees the very image the student sees.
+    becomes `weight` of the teachers' mean softmax and the rest its one-hot label, so the
+    student keeps the teachers' answers on digits (and their doubts on ambiguous ones)
+    while "not a digit" is learnt from the negatives, whose hard targets are left as they
+    are. Applied after augmentation: the teachers see the very image the student sees. A
+    digits-only teacher gives "not a digit" no share of a digit's target.
     """
     import tensorflow as tf
 
+    teachers = list(teachers) if isinstance(teachers, (list, tuple)) else [teachers]
+
+    def softmax_of(teacher, x):
+        out = teacher(x, training=False)
+        # The tutorial's models end in a softmax, the --reject ones in logits.
+        if teacher.layers[-1].get_config().get("activation") != "softmax":
+            out = tf.nn.softmax(out, axis=-1)
+        missing = REJECT_CLASS + 1 - teacher.output_shape[-1]  # 1 for a digits-only teacher
+        return tf.pad(out, [[0, 0], [0, missing]])
+
     def distil(x, y):
-        soft = tf.cast(tf.nn.softmax(teacher(x, training=False), axis=-1), y.dtype)
+        soft = tf.cast(tf.add_n([softmax_of(t, x) for t in teachers]) / len(teachers), y.dtype)
         negative = y[:, REJECT_CLASS:REJECT_CLASS + 1] > 0.5
         return x, tf.where(negative, y, (1.0 - weight) * y + weight * soft)
 
@@ -330,10 +347,11 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--init", type=Path, default=None,
                         help="start from this .keras model's weights (fine-tuning) instead of "
                              "random ones")
-    parser.add_argument("--teacher", type=Path, default=None,
+    parser.add_argument("--teacher", type=Path, action="append", default=None,
                         help="with --reject: a .keras model whose answers on digits the new "
                              "model keeps (distillation), so that learning 'not a digit' "
-                             "does not change how it reads digits")
+                             "does not change how it reads digits; a --reject model or one of "
+                             "the ten digits; repeated: their mean")
     parser.add_argument("--distill-weight", type=float, default=None,
                         help="with --teacher: the teacher's share of a digit's target "
                              f"(default {DISTILL_WEIGHT})")
@@ -366,19 +384,19 @@ def main(argv=None) -> int:
         return 1
     if args.limit:
         x_train, y_train = x_train[: args.limit], y_train[: args.limit]
-    for option, path in (("--init", args.init), ("--teacher", args.teacher)):
+    for option, path in [("--init", args.init)] + [("--teacher", t) for t in args.teacher or []]:
         if path is not None and not path.is_file():
             print(f"train_mnist.py: error: {option} model not found: {path}", file=sys.stderr)
             return 1
     if args.teacher is not None and not args.reject:
         print("train_mnist.py: error: --teacher needs --reject", file=sys.stderr)
         return 1
-    teacher = None
-    if args.teacher is not None:  # checked before minutes of data are made
+    teachers = []
+    for path in args.teacher or []:  # checked before minutes of data are made
         try:
-            teacher = load_teacher(args.teacher, NUM_CLASSES + 1)
+            teachers.append(load_teacher(path, NUM_CLASSES + 1))
         except (ValueError, OSError) as exc:
-            print(f"train_mnist.py: error: --teacher {args.teacher}: {exc}", file=sys.stderr)
+            print(f"train_mnist.py: error: --teacher {path}: {exc}", file=sys.stderr)
             return 1
     if args.pen or args.reject:
         try:
@@ -434,8 +452,8 @@ def main(argv=None) -> int:
     train = train.batch(args.batch_size)
     if args.augment:
         train = train.map(make_augmenter(args.seed), num_parallel_calls=tf.data.AUTOTUNE)
-    if teacher is not None:
-        train = train.map(make_distiller(teacher, args.distill_weight))
+    if teachers:
+        train = train.map(make_distiller(teachers, args.distill_weight))
     train = train.prefetch(tf.data.AUTOTUNE)
     history = model.fit(
         train,
@@ -509,7 +527,7 @@ def main(argv=None) -> int:
             "pen": args.pen,
             "reject": args.reject,
             "init": str(args.init) if args.init else None,
-            "teacher": str(args.teacher) if args.teacher else None,
+            "teacher": [str(t) for t in args.teacher] if args.teacher else None,
             "distill_weight": args.distill_weight if args.teacher else None,
             "seed": args.seed,
             "optimizer": f"Adadelta(learning_rate={args.learning_rate})",

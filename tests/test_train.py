@@ -208,7 +208,39 @@ def test_the_teacher_softens_the_digits_targets_and_leaves_the_negatives_hard(tm
     assert np.array_equal(soft[2], y[2])  # the negative keeps its hard target
     assert np.allclose(soft.sum(axis=1), 1.0, atol=1e-5)
     with pytest.raises(ValueError, match="outputs"):
-        train_mnist.load_teacher(tmp_path / "teacher.keras", 10)
+        train_mnist.load_teacher(tmp_path / "teacher.keras", 13)
+
+
+def test_a_digits_only_teacher_gives_not_a_digit_no_share(tmp_path):
+    """A teacher of the ten digits ending in a softmax (the models shipped before "not a
+    digit"): its probabilities are taken as they are, and "not a digit" gets none of a
+    digit's target; beside another teacher, the target takes their mean."""
+    import keras
+    import tensorflow as tf
+
+    import train_mnist
+
+    inputs = keras.Input((28, 28, 1))
+    mean = keras.layers.GlobalAveragePooling2D()(inputs)
+    ramp_weights = keras.initializers.Constant(np.arange(10, dtype=np.float32)[None, :])
+    probs = keras.layers.Dense(10, use_bias=False, activation="softmax",
+                               kernel_initializer=ramp_weights)(mean)
+    keras.Model(inputs, probs).save(tmp_path / "digits.keras")
+    x = np.ones((2, 28, 28, 1), np.float32)
+    y = keras.utils.to_categorical([7, config.REJECT_CLASS], 11)
+    teacher = train_mnist.load_teacher(tmp_path / "digits.keras", 11)
+    _, soft = train_mnist.make_distiller(teacher, 0.8)(tf.constant(x), tf.constant(y))
+    soft = soft.numpy()
+    ramp = np.exp(np.arange(10)) / np.exp(np.arange(10)).sum()  # softmax once, not twice
+    assert np.allclose(soft[0], 0.2 * y[0] + 0.8 * np.append(ramp, 0.0), atol=1e-5)
+    assert np.array_equal(soft[1], y[1])
+    # with a second teacher (uniform over eleven: all-zero weights), their mean
+    zero = keras.layers.Dense(11, use_bias=False, kernel_initializer="zeros")(mean)
+    keras.Model(inputs, zero).save(tmp_path / "uniform.keras")
+    uniform = train_mnist.load_teacher(tmp_path / "uniform.keras", 11)
+    _, soft = train_mnist.make_distiller([teacher, uniform], 0.8)(tf.constant(x), tf.constant(y))
+    mean_soft = (np.append(ramp, 0.0) + np.full(11, 1 / 11)) / 2
+    assert np.allclose(soft.numpy()[0], 0.2 * y[0] + 0.8 * mean_soft, atol=1e-5)
 
 
 @pytest.mark.parametrize(
@@ -219,17 +251,17 @@ def test_the_teacher_softens_the_digits_targets_and_leaves_the_negatives_hard(tm
         (["--reject", "--teacher", "models/mnist_cnn.keras", "--distill-weight", "1.5"],
          "--distill-weight must be between 0 and 1"),
         (["--reject", "--distill-weight", "0.5"], "--distill-weight needs --teacher"),
-        (["--reject", "--teacher", "TEN_CLASSES"], "the teacher has 10 outputs"),
+        (["--reject", "--teacher", "NINE_CLASSES"], "the teacher has 9 outputs"),
     ],
 )
 def test_teacher_errors_are_one_line(tmp_path, extra, expected):
     """A teacher that cannot teach the run fails at once, before the data is made."""
     import keras
 
-    ten = keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Flatten(),
-                            keras.layers.Dense(10)])
-    ten.save(tmp_path / "ten.keras")
-    extra = [str(tmp_path / "ten.keras") if e == "TEN_CLASSES" else e for e in extra]
+    nine = keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Flatten(),
+                             keras.layers.Dense(9)])
+    nine.save(tmp_path / "nine.keras")
+    extra = [str(tmp_path / "nine.keras") if e == "NINE_CLASSES" else e for e in extra]
     path = write_npz(tmp_path / "data.npz", **good_arrays())
     result = run_script("--data", path, *extra, "--out", tmp_path / "out", timeout=120)
     assert result.returncode != 0 and expected in result.stderr, result.stderr[-1000:]
@@ -251,6 +283,6 @@ def test_a_distilled_run_trains_and_records_its_teacher(tmp_path):
                         "--teacher", config.KERAS_MODEL, "--out", out)
     assert result.returncode == 0, result.stderr[-2000:]
     metrics = json.loads((out / "metrics.json").read_text())
-    assert metrics["options"]["teacher"] == str(config.KERAS_MODEL)
+    assert metrics["options"]["teacher"] == [str(config.KERAS_MODEL)]
     assert metrics["options"]["distill_weight"] == config.DISTILL_WEIGHT
     assert metrics["test_accuracy"] > 0.97
