@@ -361,3 +361,26 @@ def test_a_triangle_with_a_corner_cut_off_is_no_sheet(seed, condition, frame_no,
     1.11 for the sheets found there). Without that test an outline was found on each."""
     *_, scene = render_frames(condition, seed, *digits, (640, 480), frame_no + 1)  # bench_sheet's
     assert find_sheet(scene.frame) is None
+
+
+def test_a_sheet_out_of_focus_is_found_at_the_coarser_size(monkeypatch):
+    """A sheet before a pale yellow wall, out of focus (Gaussian sigma 7 px at 640x480): its
+    edges are too soft for the masks at SHEET_MAX_SIDE px, sharp enough at
+    SHEET_COARSE_SIDE, where the sheet is looked for when not found first (before: the whole
+    frame read, and in the live loop, a saturated frame, nothing at all)."""
+    frame = np.full((480, 640, 3), (150, 225, 240), np.uint8)  # pale yellow
+    cv2.fillConvexPoly(frame, np.int32([[40, 20], [300, 60], [60, 200]]), (170, 180, 240))
+    cv2.fillConvexPoly(frame, np.int32([[500, 60], [620, 80], [600, 330]]), (60, 30, 150))
+    sheet = np.float32([[95, 80], [500, 75], [492, 380], [104, 366]])
+    cv2.fillConvexPoly(frame, np.round(sheet).astype(np.int32), (228, 236, 232))
+    for k, (x, y) in enumerate([(160, 110), (240, 110), (320, 115), (170, 230), (260, 240)]):
+        cv2.putText(frame, "16673"[k], (x, y + 60), cv2.FONT_HERSHEY_SIMPLEX, 2.2,
+                    (60, 40, 40), 5, cv2.LINE_AA)
+    frame = cv2.GaussianBlur(frame.astype(np.float32), (0, 0), 7)
+    frame = np.clip(frame + np.random.default_rng(0).normal(0, 2, frame.shape), 0, 255)
+    frame = frame.astype(np.uint8)
+    found = find_sheet(frame)
+    assert found is not None
+    assert quad_iou(found.corners, sheet) > 0.9  # (measured 0.96)
+    monkeypatch.setattr(config, "SHEET_COARSE_SIDE", config.SHEET_MAX_SIDE)
+    assert find_sheet(frame) is None  # not at the first size alone

@@ -63,6 +63,7 @@ from recognizer.detection.merging import (
     whole_frame_blob,
 )
 from recognizer.detection.order import reading_order, renumber
+from recognizer.detection.page import find_page
 from recognizer.detection.polarity import reads_light_on_dark, reads_light_on_dark_tie
 from recognizer.detection.results import Detections, Digit
 from recognizer.detection.sharpen import reread_sharpened
@@ -85,8 +86,9 @@ def find_digits(
     (`sheet.find_sheet`) and reads its upright view (`sheet.warp_sheet`): digits come back
     with their box (the bounding box in the frame) and `quad` (the box's corners in the
     frame). A `Sheet` (the live loop's tracked outline) is used as given; None, or no sheet
-    found, reads the whole frame. With whole_frame_fallback, a sheet on which nothing is
-    found is read whole too.
+    found, reads the whole frame, leaving out the candidates off a page that fills it
+    (`page.find_page`: the background showing at its corners). With whole_frame_fallback,
+    a sheet on which nothing is found is read whole too.
     patches=False leaves the 28x28 patches to be made later, for the digits that need one
     (`Detections.with_patches`): the live loop reads a settled digit only every few frames.
     (The patches of a candidate's parts, `Digit.parts`, are made at once: it is read on
@@ -111,7 +113,7 @@ def find_digits(
         # a coloured wall): no digits to read. Photo mode reads any image.
         return Detections(digits=(), mask=np.zeros(frame.shape[:2], dtype=np.uint8))
     return _find_in_view(frame, whole_frame_fallback=whole_frame_fallback, refine=refine,
-                         patches=patches, weak_share=weak_share)
+                         patches=patches, weak_share=weak_share, page=True)
 
 
 def _back_to_frame(found: Detections, matrix: np.ndarray, shape) -> Detections:
@@ -140,7 +142,7 @@ def _back_to_frame(found: Detections, matrix: np.ndarray, shape) -> Detections:
 def _find_in_view(
     frame: np.ndarray, *, whole_frame_fallback: bool = False, refine: bool = False,
     scale_free: bool = False, patches: bool = True,
-    weak_share: float | None = None,
+    weak_share: float | None = None, page: bool = False,
 ) -> Detections:
     """Find digit candidates in one view (the frame, or the sheet's upright view; on the
     sheet, candidates are scale-free: see `_read_ink`).
@@ -154,6 +156,8 @@ def _find_in_view(
     refine: when strokes are fine, threshold a second time against a paper estimate fitted
     to them (sharper around shadow edges; costs a few ms, so the photo mode sets it).
     weak_share: see `find_digits` (None: its default for the view).
+    page: a whole frame: leave out the candidates off the page that fills it, if one does
+    (`page.find_page`: the background at its corners).
     """
     frame = check_image(frame)
     if min(frame.shape[:2], default=0) < config.MIN_DIGIT_PIXELS:
@@ -186,6 +190,10 @@ def _find_in_view(
             reading = light
     mask, labels = reading.mask, reading.labels
     digits_found = drop_off_sheet(frame, gray, scale, mask, reading.digits)
+    found_page = find_page(frame) if page and digits_found else None
+    if found_page is not None:
+        centres = np.float64([(b.cx, b.cy) for b in digits_found])
+        digits_found = [b for b, on in zip(digits_found, found_page.holds(centres / scale)) if on]
     if whole_frame_fallback:
         digits_found = merge_close_up(digits_found, reading.pieces, gray.shape)
     if not digits_found and whole_frame_fallback:

@@ -49,7 +49,8 @@ def _steps(log_image: np.ndarray, points: np.ndarray, normals: np.ndarray,
 
 
 def _inward_normals(quad: np.ndarray) -> np.ndarray:
-    """Each side's (i to i + 1) unit normal pointing into the quadrilateral."""
+    """Each side's (i to i + 1) unit normal pointing into the quadrilateral (or any convex
+    polygon)."""
     sides = np.roll(quad, -1, axis=0) - quad
     normals = np.stack([-sides[:, 1], sides[:, 0]], axis=1)
     normals /= np.linalg.norm(normals, axis=1, keepdims=True) + 1e-9
@@ -58,14 +59,14 @@ def _inward_normals(quad: np.ndarray) -> np.ndarray:
 
 
 def _edge_counts(log_image: np.ndarray, quad: np.ndarray, floor: float = -np.inf,
-                 sides=range(4)) -> tuple[int, int]:
-    """Along the quadrilateral's sides (one sample a px): how many samples are an edge (the
-    paper inside at least SHEET_MIN_RATIO brighter, in log, than just outside), and how
-    many can be told (both samples within the image)."""
+                 sides=None) -> tuple[int, int]:
+    """Along the quadrilateral's sides (or a convex polygon's; one sample a px): how many
+    samples are an edge (the paper inside at least SHEET_MIN_RATIO brighter, in log, than
+    just outside), and how many can be told (both samples within the image)."""
     normals = _inward_normals(quad)
     points, towards = [], []
-    for i in sides:
-        a, b = quad[i], quad[(i + 1) % 4]
+    for i in range(len(quad)) if sides is None else sides:
+        a, b = quad[i], quad[(i + 1) % len(quad)]
         count = max(1, int(np.linalg.norm(b - a)))
         points.append(a + ((np.arange(count) + 0.5) / count)[:, None] * (b - a))
         towards.append(np.broadcast_to(normals[i], (count, 2)))
@@ -81,8 +82,8 @@ def shadow_floor(paper: float | np.ndarray) -> float | np.ndarray:
 
 
 def outline_coverage(log_image: np.ndarray, quad: np.ndarray, floor: float = -np.inf) -> float:
-    """How much of the quadrilateral's outline (where it can be told within the image) is
-    an edge (`_edge_counts`)."""
+    """How much of the quadrilateral's (or a convex polygon's) outline, where it can be told
+    within the image, is an edge (`_edge_counts`)."""
     hits, total = _edge_counts(log_image, np.asarray(quad, np.float64), floor)
     return hits / total if total else 0.0
 

@@ -14,7 +14,9 @@ second mask on brightness alone is tried too), with a quadrilateral outline. `fi
    note before a colour field as bright and as saturated as it differs only in colour;
    such a region must be brighter than what surrounds it in some channel, all round, and
    lie clear of the frame's border, where a wall cut off by a shadow's edge is one too);
-   the colour one only when no outline found before it is an edge all round;
+   the colour one only when no outline found before it is an edge all round. When no sheet
+   is found, all of it is done again on a copy at most SHEET_COARSE_SIDE px: a sheet out of
+   focus or moving has edges too soft at the first size, sharp at half of it;
 2. takes the large connected regions, their convex hull (fingers over an edge make notches
    that the hull bridges) and reduces the hull to four corners by repeatedly replacing the
    edge whose removal adds the least area with the meeting point of its neighbours (so a
@@ -25,7 +27,7 @@ second mask on brightness alone is tried too), with a quadrilateral outline. `fi
    and no triangle with a corner cut off (`_is_cut_triangle`: a shape on a colour field).
    A page that fills the frame, a close-up or no paper at all give None: the caller reads
    the whole frame, if `paper_in_view` says paper may fill it (else a live frame holds no
-   digits);
+   digits), leaving out what lies off a page that fills it (`page.find_page`);
 4. light falling unevenly: a shadow across the sheet (or a strong gradient) leaves only its
    lit part bright. The paper in the shadow is still brighter than what lies beside it,
    in ratio: the sides are an edge all round (`outline_coverage`, on the log image, where a
@@ -164,9 +166,8 @@ def _masks(small: np.ndarray, settled: Callable[[], bool] = lambda: False
     its image is the blurred colour frame, whose outline tests take the largest step of the
     channels). The last is made only when `settled()` is false: it is for sheets the others
     miss, and it costs about 1 ms a frame."""
-    hsv = cv2.cvtColor(small, cv2.COLOR_BGR2HSV)
-    value, saturation = hsv[:, :, 2], hsv[:, :, 1]
-    paperness = cv2.GaussianBlur(cv2.subtract(value, saturation), (5, 5), 0)
+    value = cv2.cvtColor(small, cv2.COLOR_BGR2HSV)[:, :, 2]
+    paperness = paperness_image(small)
     for image in (paperness, cv2.GaussianBlur(value, (5, 5), 0)):
         level, mask = cv2.threshold(image, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
         yield mask, image, False
@@ -183,6 +184,21 @@ def _masks(small: np.ndarray, settled: Callable[[], bool] = lambda: False
         yield _bounded(colours), colours, True
 
 
+def paperness_image(small: np.ndarray) -> np.ndarray:
+    """Brightness less saturation of a BGR image, blurred a little: high on paper (white or
+    off-white), low on ink, shadow and colour."""
+    hsv = cv2.cvtColor(small, cv2.COLOR_BGR2HSV)
+    return cv2.GaussianBlur(cv2.subtract(hsv[:, :, 2], hsv[:, :, 1]), (5, 5), 0)
+
+
+def paper_kernels(shape: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """The discs a paper mask of a reduced frame of this shape is closed (SHEET_CLOSE: the
+    digits' holes) and opened (SHEET_OPEN: fingers) with."""
+    side = min(shape[:2])
+    return tuple(cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (int(share * side) | 1,) * 2)
+                 for share in (config.SHEET_CLOSE, config.SHEET_OPEN))
+
+
 def _bounded(image: np.ndarray) -> np.ndarray:
     """The mask of what is no sharp edge of `image` (in any of its channels): where the log
     image changes by less than SHEET_MIN_RATIO over 2 px across and down. A soft shadow's
@@ -197,8 +213,8 @@ def _bounded(image: np.ndarray) -> np.ndarray:
     return (~edges).astype(np.uint8) * 255
 
 
-def _prepare(mask: np.ndarray, bounded: bool, close: np.ndarray, opening: np.ndarray,
-             largest_hole: float) -> np.ndarray:
+def prepare_mask(mask: np.ndarray, bounded: bool, close: np.ndarray, opening: np.ndarray,
+                 largest_hole: float) -> np.ndarray:
     """A paper mask made ready for its regions: the digits' holes filled (closed; in a mask
     bounded by edges, where closing would bridge the thin edges between regions, filled as
     holes up to largest_hole px), and what is thinner than `opening` opened off (fingers of
@@ -227,20 +243,38 @@ def find_sheet(frame: np.ndarray) -> Sheet | None:
         frame = cv2.cvtColor(frame, cv2.COLOR_GRAY2BGR)
     elif frame.shape[2] == 4:
         frame = cv2.cvtColor(frame, cv2.COLOR_BGRA2BGR)
-    height, width = frame.shape[:2]
-    scale = min(1.0, config.SHEET_MAX_SIDE / max(height, width))
-    small = frame if scale >= 1.0 else cv2.resize(frame, None, fx=scale, fy=scale,
-                                                  interpolation=cv2.INTER_AREA)
+    # A sheet's edges blurred by motion or defocus are soft at SHEET_MAX_SIDE px and sharp
+    # again at SHEET_COARSE_SIDE: looked for at the second size when not found at the first.
+    scale = min(1.0, config.SHEET_MAX_SIDE / max(frame.shape[:2]))
+    quad = _find_quad(reduce_frame(frame, scale))
+    if quad is not None:
+        return Sheet(order_corners(quad / scale))
+    coarse = min(1.0, config.SHEET_COARSE_SIDE / max(frame.shape[:2]))
+    if coarse < scale and min(frame.shape[:2]) * coarse >= config.SHEET_MIN_SIDE:
+        quad = _find_quad(reduce_frame(frame, coarse), whole_only=True)
+        if quad is not None:
+            return Sheet(order_corners(quad / coarse))
+    return None
+
+
+def reduce_frame(frame: np.ndarray, scale: float) -> np.ndarray:
+    """The frame resized by scale (at most 1), by area."""
+    return frame if scale >= 1.0 else cv2.resize(frame, None, fx=scale, fy=scale,
+                                                 interpolation=cv2.INTER_AREA)
+
+
+def _find_quad(small: np.ndarray, whole_only: bool = False) -> np.ndarray | None:
+    """The sheet's corners in a reduced BGR frame (see `find_sheet`), or None. whole_only
+    (the coarser copy): only a region clear of the frame's border whose quadrilateral is
+    an edge for SHEET_MIN_COVERAGE of its outline: at that size a rounded blob cut by the
+    border (a mottled surface close up) passed for a sheet."""
     sh, sw = small.shape[:2]
     frame_area = float(sh * sw)
-    close = cv2.getStructuringElement(
-        cv2.MORPH_ELLIPSE, (int(config.SHEET_CLOSE * min(sh, sw)) | 1,) * 2)
+    close, opening = paper_kernels(small.shape)
     best, best_score, saturation = None, 0.0, None
-    opening = cv2.getStructuringElement(
-        cv2.MORPH_ELLIPSE, (int(config.SHEET_OPEN * min(sh, sw)) | 1,) * 2)
     whole = False  # the best outline so far is an edge all round: no colour mask needed
     for mask, image, bounded in _masks(small, lambda: whole):
-        mask = _prepare(mask, bounded, close, opening, config.SHEET_MIN_AREA * frame_area)
+        mask = prepare_mask(mask, bounded, close, opening, config.SHEET_MIN_AREA * frame_area)
         count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=4)
         log_image = None
         for label in range(1, count):
@@ -252,7 +286,7 @@ def find_sheet(frame: np.ndarray) -> Sheet | None:
             x, y, w, h = stats[label, :4]
             # (ints: NumPy booleans add up as "or", so this never reached 3)
             sides = int(x <= 0) + int(y <= 0) + int(x + w >= sw) + int(y + h >= sh)
-            if sides >= 3 or (sides and image.ndim == 3):
+            if sides >= 3 or (sides and (image.ndim == 3 or whole_only)):
                 continue  # a bright field behind, not a sheet held before it; in colour,
                 # any region at the border (a wall cut off by a shadow's edge is bounded
                 # too: on the tuning seeds 11 outlines on frames without a sheet, not 8)
@@ -300,14 +334,14 @@ def find_sheet(frame: np.ndarray) -> Sheet | None:
                 # a region run into the bright background beside the sheet is larger than the
                 # sheet's, but its outline is no edge where it runs through the background
                 coverage = outline_coverage(log_image, quad) / config.SHEET_FULL_COVERAGE
+                if whole_only and coverage * config.SHEET_FULL_COVERAGE < config.SHEET_MIN_COVERAGE:
+                    continue
                 score = paper_area * min(1.0, coverage) ** config.SHEET_COVERAGE_POWER
                 if score > best_score:
                     best, best_score, whole = quad, score, coverage >= 1.0
                 if coverage >= 1.0:
                     break  # an outline that is an edge all round: no other reduction is better
-    if best is None:
-        return None
-    return Sheet(order_corners(best / scale))
+    return best
 
 
 def _is_cut_triangle(quad: np.ndarray) -> bool:

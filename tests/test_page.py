@@ -1,0 +1,93 @@
+"""The page that fills a frame (recognizer/detection/page.py): its background is not read."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+from recognizer.core import config
+from recognizer.core.predict import Recognizer
+from recognizer.detection.detector import find_digits, read_digits
+from recognizer.detection.page import Page, find_page
+from recognizer.detection.sheet import find_sheet
+from recognizer.synth import surfaces
+
+
+def _page_frame(background: str) -> tuple[np.ndarray, np.ndarray]:
+    """A page of five digits filling most of a 640x480 frame, turned a little, its top-left
+    and bottom-right corners off the frame, and its outline. background "fabric": the scene
+    generator's dotted fabric at the other two corners (seed 2: its dots read as 3s);
+    "gradient": none, the page lit from one side (its lit part is no region with an edge)."""
+    if background == "fabric":
+        frame = np.clip(surfaces.background("fabric", 480, 640, np.random.default_rng(2)),
+                        0, 255).astype(np.uint8)
+    else:
+        frame = np.full((480, 640, 3), (225, 230, 232), np.uint8)
+    page = np.float32([[-40, -30], [600, 30], [680, 520], [40, 440]])
+    cv2.fillConvexPoly(frame, np.round(page).astype(np.int32), (225, 230, 232))
+    for k, digit in enumerate("47102"):
+        cv2.putText(frame, digit, (120 + 80 * k, 220), cv2.FONT_HERSHEY_SIMPLEX, 2.2,
+                    (40, 40, 40), 5, cv2.LINE_AA)
+    frame = frame.astype(np.float32)
+    if background == "gradient":
+        frame *= np.linspace(1.0, 0.55, 640, dtype=np.float32)[None, :, None]
+    return cv2.GaussianBlur(frame, (0, 0), 1.0).astype(np.uint8), page
+
+
+def _on(page: np.ndarray, box) -> bool:
+    x, y, w, h = box
+    return cv2.pointPolygonTest(page, (x + w / 2, y + h / 2), False) > 0
+
+
+@pytest.fixture(scope="module")
+def recognizer():
+    return Recognizer()
+
+
+def test_the_background_beside_a_page_filling_the_frame_is_not_read(recognizer):
+    frame, page = _page_frame("fabric")
+    assert find_sheet(frame) is None  # the page fills the frame: it is read whole
+    found = find_page(frame)
+    assert found is not None
+    inside = np.float32([[320, 200], [100, 400], [600, 100]])
+    outside = np.float32([[5, 470], [630, 8]])
+    assert found.holds(inside).all() and not found.holds(outside).any()
+    read = read_digits(frame, recognizer)
+    assert "".join(str(d.prediction.digit) for d in read.digits_only().digits) == "47102"
+    assert all(_on(page, d.box) for d in read.digits)  # (before: "3347102333")
+
+
+def test_candidates_off_the_page_are_left_out(monkeypatch):
+    """The candidates themselves (no model): with no page found, as before, the fabric's
+    dots beside the page are candidates; with it, none is."""
+    import recognizer.detection.detector as detector
+
+    frame, page = _page_frame("fabric")
+    assert all(_on(page, d.box) for d in find_digits(frame).digits)
+    monkeypatch.setattr(detector, "find_page", lambda frame: None)
+    assert sum(not _on(page, d.box) for d in find_digits(frame).digits) >= 3
+
+
+def test_a_page_lit_unevenly_is_read_whole(recognizer):
+    """A page lit from one side fills the whole frame: the paper mask takes its lit part
+    only, whose outline is no edge, so no page is found and every digit is read."""
+    frame, _ = _page_frame("gradient")
+    assert find_page(frame) is None
+    read = read_digits(frame, recognizer).digits_only()
+    assert "".join(str(d.prediction.digit) for d in read.digits) == "47102"
+
+
+def test_page_holds_maps_frame_points_to_its_reduced_mask():
+    region = np.zeros((90, 120), np.uint8)
+    region[:, :60] = 255  # the left half
+    page = Page(region=region, scale=0.25)
+    assert page.holds(np.float32([[10, 10], [239, 359], [240, 10], [479, 359]])).tolist() == [
+        True, True, False, False]
+    assert page.holds(np.float32([[-5, -5], [900, 10]])).tolist() == [True, False]  # clipped
+
+
+def test_no_page_in_gray_or_tiny_frames():
+    assert find_page(np.full((480, 640), 200, np.uint8)) is None
+    assert find_page(np.full((20, 30, 3), 200, np.uint8)) is None
+    assert config.PAGE_MIN_AREA > 0
