@@ -384,3 +384,15 @@ def test_a_sheet_out_of_focus_is_found_at_the_coarser_size(monkeypatch):
     assert quad_iou(found.corners, sheet) > 0.9  # (measured 0.96)
     monkeypatch.setattr(config, "SHEET_COARSE_SIDE", config.SHEET_MAX_SIDE)
     assert find_sheet(frame) is None  # not at the first size alone
+
+
+def test_the_lit_part_of_a_page_filling_the_frame_is_no_sheet(digits, recognizer):
+    """A page filling the frame, lit unevenly (scene seed 2, "page fills frame", frame 7):
+    the bright mask's second threshold takes its lit right part, whose outline runs off the
+    frame and through the paper (an edge for 0.58 of it), under SHEET_MIN_OUTLINE. Taken for
+    the sheet, it cut the page's left half off and "052171901" read "71"."""
+    from recognizer.synth.scenes import render_frames
+
+    scene = list(render_frames("page fills frame", 2, *digits, (640, 480), 8))[7]
+    assert find_sheet(scene.frame) is None
+    assert _reading(read_digits(scene.frame, recognizer)) == scene.text

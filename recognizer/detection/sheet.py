@@ -334,8 +334,10 @@ def _find_quad(small: np.ndarray, whole_only: bool = False) -> np.ndarray | None
                 # a region run into the bright background beside the sheet is larger than the
                 # sheet's, but its outline is no edge where it runs through the background
                 coverage = outline_coverage(log_image, quad) / config.SHEET_FULL_COVERAGE
-                if whole_only and coverage * config.SHEET_FULL_COVERAGE < config.SHEET_MIN_COVERAGE:
-                    continue
+                least = config.SHEET_MIN_COVERAGE if whole_only else config.SHEET_MIN_OUTLINE
+                if coverage * config.SHEET_FULL_COVERAGE < least:
+                    continue  # (the lit part of a page lit unevenly: its outline runs
+                    # through the paper where the light falls off)
                 score = paper_area * min(1.0, coverage) ** config.SHEET_COVERAGE_POWER
                 if score > best_score:
                     best, best_score, whole = quad, score, coverage >= 1.0
