@@ -180,14 +180,18 @@ def make_distiller(teachers, weight: float):
     are. Applied after augmentation: the teachers see the very image the student sees. A
     digits-only teacher gives "not a digit" no share of a digit's target.
     """
+    import keras
     import tensorflow as tf
 
     teachers = list(teachers) if isinstance(teachers, (list, tuple)) else [teachers]
 
     def softmax_of(teacher, x):
         out = teacher(x, training=False)
-        # The tutorial's models end in a softmax, the --reject ones in logits.
-        if teacher.layers[-1].get_config().get("activation") != "softmax":
+        # The tutorial's models end in a softmax (a Dense's activation, or a Softmax layer),
+        # the --reject ones in logits.
+        last = teacher.layers[-1]
+        if not (isinstance(last, keras.layers.Softmax)
+                or last.get_config().get("activation") == "softmax"):
             out = tf.nn.softmax(out, axis=-1)
         missing = REJECT_CLASS + 1 - teacher.output_shape[-1]  # 1 for a digits-only teacher
         return tf.pad(out, [[0, 0], [0, missing]])

@@ -64,7 +64,8 @@ def test_candidates_off_the_page_are_left_out(monkeypatch):
     import recognizer.detection.detector as detector
 
     frame, page = _page_frame("fabric")
-    assert all(_on(page, d.box) for d in find_digits(frame).digits)
+    candidates = find_digits(frame).digits
+    assert len(candidates) == 5 and all(_on(page, d.box) for d in candidates)
     monkeypatch.setattr(detector, "find_page", lambda frame: None)
     assert sum(not _on(page, d.box) for d in find_digits(frame).digits) >= 3
 
@@ -87,7 +88,28 @@ def test_page_holds_maps_frame_points_to_its_reduced_mask():
     assert page.holds(np.float32([[-5, -5], [900, 10]])).tolist() == [True, False]  # clipped
 
 
-def test_no_page_in_gray_or_tiny_frames():
-    assert find_page(np.full((480, 640), 200, np.uint8)) is None
-    assert find_page(np.full((20, 30, 3), 200, np.uint8)) is None
-    assert config.PAGE_MIN_AREA > 0
+def test_a_page_parted_by_a_gutter_keeps_both_halves(recognizer):
+    """A notebook's dark gutter parts the page filling the frame in two: the larger half's
+    outline is an edge wherever it can be told (the gutter), so it passes for the page; both
+    halves are page (before: the other half's four digits were left out, "4710")."""
+    frame = np.full((480, 640, 3), (225, 230, 232), np.uint8)
+    frame[:, 312:330] = (70, 70, 80)
+    for k in range(4):
+        cv2.putText(frame, "4710"[k], (60 + 70 * k, 160), cv2.FONT_HERSHEY_SIMPLEX, 2.0,
+                    (40, 40, 40), 5, cv2.LINE_AA)
+        cv2.putText(frame, "2583"[k], (370 + 60 * k, 380), cv2.FONT_HERSHEY_SIMPLEX, 2.0,
+                    (40, 40, 40), 5, cv2.LINE_AA)
+    frame = cv2.GaussianBlur(frame, (0, 0), 1.0)
+    assert find_page(frame) is not None
+    read = read_digits(frame, recognizer).digits_only()
+    assert "".join(str(d.prediction.digit) for d in read.digits) == "47102583"
+
+
+def test_no_page_in_gray_deep_or_tiny_frames():
+    frame, _ = _page_frame("fabric")
+    assert find_page(frame) is not None
+    assert find_page(cv2.cvtColor(frame, cv2.COLOR_BGR2BGRA)) is not None
+    assert find_page(cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)) is None
+    assert find_page(frame.astype(np.float32)) is None
+    small = cv2.resize(frame, (40, 30), interpolation=cv2.INTER_AREA)  # under SHEET_MIN_SIDE
+    assert min(small.shape[:2]) < config.SHEET_MIN_SIDE and find_page(small) is None

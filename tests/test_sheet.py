@@ -396,3 +396,17 @@ def test_the_lit_part_of_a_page_filling_the_frame_is_no_sheet(digits, recognizer
     scene = list(render_frames("page fills frame", 2, *digits, (640, 480), 8))[7]
     assert find_sheet(scene.frame) is None
     assert _reading(read_digits(scene.frame, recognizer)) == scene.text
+
+
+def test_at_the_coarser_size_a_blob_cut_by_the_border_is_no_sheet(digits, monkeypatch):
+    """The second look (SHEET_COARSE_SIDE) takes only a region clear of the frame's border:
+    on this frame without paper (a mottled surface, a pale blob cut by the left border) the
+    coarse copy's masks give a quadrilateral otherwise, which the live loop then held as the
+    sheet."""
+    import recognizer.detection.sheet as sheet
+
+    frame = render_scene("no paper", np.random.default_rng(SEED), *digits).frame
+    assert find_sheet(frame) is None
+    loose = sheet._find_quad
+    monkeypatch.setattr(sheet, "_find_quad", lambda small, whole_only=False: loose(small))
+    assert find_sheet(frame) is not None

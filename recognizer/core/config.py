@@ -611,7 +611,8 @@ STRING_LINE_SHIFTS = (0,)
 # (the digits' holes), and a region of SHEET_MIN_AREA to SHEET_MAX_AREA of the frame whose
 # convex hull, reduced to four corners, it fills to at least SHEET_MIN_FILL, with interior
 # angles within SHEET_ANGLE_RANGE degrees and at least SHEET_MIN_INSIDE of it in the frame,
-# is the sheet. Above SHEET_MAX_AREA the page fills the frame: it is read whole.
+# is the sheet. Above SHEET_MAX_AREA the page fills the frame: it is read whole (less the
+# candidates off it: PAGE_MIN_AREA below).
 SHEET_MAX_SIDE = 240
 # ... and, when not found there, again on a copy at most SHEET_COARSE_SIDE px: a sheet's edges
 # blurred by motion or defocus are sharp again at half the size. There only a region clear of
@@ -672,9 +673,11 @@ SHEET_FULL_COVERAGE = 0.95
 # ... and an outline that is an edge for less than SHEET_MIN_OUTLINE of its length is none: the
 # lit part of a page filling the frame, lit unevenly, was taken for a sheet (its outline runs
 # off the frame, and through the paper where the light falls off: 0.58-0.63), and the digits
-# beyond it were lost. Sheets found on tuning seeds 101 and 13 (IoU >= 0.9, 592 frames): 0.9 or
-# more. Seeds 101, 13, 6174, 15 frames a condition (bench_sheet.py): page fills frame 43 -> 45
-# of 45 with no outline, no other row changed.
+# beyond it were lost. Sheets found within IoU 0.9 on tuning seeds 101 and 13 (15 frames a
+# condition, 920 frames): 0.82 or more on the paperness or brightness image (a sheet under a
+# light gradient of seeds 101/7 at 0.73: see SHEET_MIN_RATIO). Seeds 101, 13, 6174, 15 frames
+# a condition (bench_sheet.py): page fills frame 43 -> 45 of 45 with no outline (6174's frames
+# 13 and 14), no other row changed.
 SHEET_MIN_OUTLINE = 0.7
 # A sheet partly in shadow: the bright region is its lit part. Where a side's neighbours go
 # on as edges beyond it (gaps up to SHEET_FOLLOW_GAP px) for at least SHEET_FOLLOW_MIN of

@@ -10,7 +10,9 @@ and opened as the sheet's first mask is) and its convex hull, and keeps it only 
 outline within the frame is an edge for SHEET_MIN_COVERAGE of its length, as a sheet's
 outline is (`outline.outline_coverage`): the lit part of a page lit unevenly (a gradient, a
 shadow's soft edge) is no such region, so a photo of a page in uneven light is read whole
-as before. Candidates whose centre lies off the page are then not read (`Page.holds`).
+as before. The page is then every large region of paper (their hulls: a gutter or a pen
+across the page parts it), and candidates whose centre lies off it are not read
+(`Page.holds`).
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from recognizer.detection.sheet import (
     paper_kernels, paperness_image, prepare_mask, reduce_frame)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Page:
     """A page's region: a mask (uint8, 255 on the page) of the frame reduced by `scale`."""
 
@@ -43,10 +45,11 @@ class Page:
 
 
 def find_page(frame: np.ndarray) -> Page | None:
-    """The page filling a BGR uint8 frame, or None: no region of paper large enough (at
-    least PAGE_MIN_AREA of the frame), one whose outline is no edge, or a page that covers
-    the whole frame (nothing to leave out). Gray frames: None (no saturation to tell paper
-    from a grey background by)."""
+    """The page filling a BGR (or BGRA) uint8 frame, or None: no region of paper large
+    enough (at least PAGE_MIN_AREA of the frame), one whose outline is no edge, or a page
+    that covers the whole frame (nothing to leave out). Gray, float and 16-bit frames: None
+    (no saturation to tell paper from a grey background by; photo mode's deep images are
+    read whole as before)."""
     frame = np.asarray(frame)
     if frame.dtype != np.uint8 or frame.ndim != 3 or frame.shape[2] not in (3, 4):
         return None
@@ -61,18 +64,24 @@ def find_page(frame: np.ndarray) -> Page | None:
     count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=4)
     if count < 2:
         return None
-    label = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
-    if stats[label, cv2.CC_STAT_AREA] < config.PAGE_MIN_AREA * mask.size:
+    areas = stats[1:, cv2.CC_STAT_AREA]
+    largest = 1 + int(np.argmax(areas))
+    if areas[largest - 1] < config.PAGE_MIN_AREA * mask.size:
         return None
-    contours, _ = cv2.findContours((labels == label).astype(np.uint8), cv2.RETR_EXTERNAL,
-                                   cv2.CHAIN_APPROX_SIMPLE)
-    hull = cv2.convexHull(max(contours, key=cv2.contourArea))
+    # Every large region of paper is page (SHEET_MIN_AREA): a notebook's gutter or a pen
+    # lying across the page parts it in two, and the outline of either half is an edge
+    # wherever it can be told (the rest runs along the frame's border).
     region = np.zeros_like(mask)
-    cv2.fillPoly(region, [hull], 255)
+    for label in 1 + np.flatnonzero(areas >= config.SHEET_MIN_AREA * mask.size):
+        contours, _ = cv2.findContours((labels == label).astype(np.uint8),
+                                       cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+        hull = cv2.convexHull(max(contours, key=cv2.contourArea))
+        cv2.fillPoly(region, [hull], 255)
+        if label == largest:
+            outline = hull.reshape(-1, 2).astype(np.float64)
     if cv2.countNonZero(region) == region.size:
         return None
     log_image = np.log1p(paperness.astype(np.float32))
-    outline = hull.reshape(-1, 2).astype(np.float64)
     if outline_coverage(log_image, outline) < config.SHEET_MIN_COVERAGE:
         return None
     return Page(region=region, scale=scale)

@@ -233,7 +233,9 @@ def prepare_mask(mask: np.ndarray, bounded: bool, close: np.ndarray, opening: np
 
 def find_sheet(frame: np.ndarray) -> Sheet | None:
     """The sheet's outline in a BGR (or gray) uint8 frame, or None when there is none to
-    find (no paper, a page filling the frame, a close-up)."""
+    find (no paper, a page filling the frame, a close-up). Looked for on a copy at most
+    SHEET_MAX_SIDE px, then, if none is found, on one at most SHEET_COARSE_SIDE px (unless
+    that copy's shorter side is under SHEET_MIN_SIDE)."""
     frame = np.asarray(frame)
     if frame.dtype != np.uint8 or frame.ndim not in (2, 3) or min(frame.shape[:2]) < config.SHEET_MIN_SIDE:
         return None  # a float or 16-bit image, or a tiny one: read whole
@@ -333,11 +335,12 @@ def _find_quad(small: np.ndarray, whole_only: bool = False) -> np.ndarray | None
                 quad = grown
                 # a region run into the bright background beside the sheet is larger than the
                 # sheet's, but its outline is no edge where it runs through the background
-                coverage = outline_coverage(log_image, quad) / config.SHEET_FULL_COVERAGE
-                least = config.SHEET_MIN_COVERAGE if whole_only else config.SHEET_MIN_OUTLINE
-                if coverage * config.SHEET_FULL_COVERAGE < least:
+                edge_share = outline_coverage(log_image, quad)
+                if edge_share < (config.SHEET_MIN_COVERAGE if whole_only
+                                 else config.SHEET_MIN_OUTLINE):
                     continue  # (the lit part of a page lit unevenly: its outline runs
                     # through the paper where the light falls off)
+                coverage = edge_share / config.SHEET_FULL_COVERAGE
                 score = paper_area * min(1.0, coverage) ** config.SHEET_COVERAGE_POWER
                 if score > best_score:
                     best, best_score, whole = quad, score, coverage >= 1.0
