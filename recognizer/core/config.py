@@ -625,8 +625,10 @@ SHEET_MIN_SIDE = 48
 # A page filling the frame (no sheet found): its region of paper, at least PAGE_MIN_AREA of the
 # frame and outlined by an edge (SHEET_MIN_COVERAGE), leaves out the candidates off it: the
 # background at its corners (recognizer/detection/page.py). Tuning seeds 13 and 6174, 30 frames
-# of "page fills frame": 96.7 -> 100.0% and 95.9 -> 97.1%; the real photos unchanged (their
-# regions' outlines are edges for at most a third of their length but two, 0.99 and 1.0).
+# of "page fills frame": 96.7 -> 100.0% and 95.9 -> 97.1% (99.4% with SHEET_MIN_OUTLINE); the
+# real photos unchanged (their regions' outlines are edges for at most a third of their length
+# but two, 0.99 and 1.0). 0.4: a page filling most of the frame (a smaller one is a sheet's
+# business); every region of at least SHEET_MIN_AREA is page too (a gutter parts it).
 PAGE_MIN_AREA = 0.4
 SHEET_CLOSE = 0.04
 # ... and opened with a disc SHEET_OPEN wide: fingers of light skin that stick out of it.
