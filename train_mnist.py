@@ -170,8 +170,8 @@ def load_teacher(teacher_path: Path, classes: int):
     return teacher
 
 
-def make_distiller(teachers, weight: float):
-    """Soft targets from teacher models for the digits of each batch (--teacher).
+def make_distiller(teachers: list, weight: float):
+    """Soft targets from teacher models (a list) for the digits of each batch (--teacher).
 
     Learning without forgetting (Li and Hoiem, 2016; Hinton et al., 2015): a digit's target
     becomes `weight` of the teachers' mean softmax and the rest its one-hot label, so the
@@ -182,8 +182,6 @@ def make_distiller(teachers, weight: float):
     """
     import keras
     import tensorflow as tf
-
-    teachers = list(teachers) if isinstance(teachers, (list, tuple)) else [teachers]
 
     def softmax_of(teacher, x):
         out = teacher(x, training=False)

@@ -197,8 +197,8 @@ def test_the_teacher_softens_the_digits_targets_and_leaves_the_negatives_hard(tm
     keras.Model(inputs, logits).save(tmp_path / "teacher.keras")
     x = np.stack([np.full((28, 28, 1), v, np.float32) for v in (0.0, 1.0, 1.0)])
     y = keras.utils.to_categorical([3, 7, config.REJECT_CLASS], 11)
-    distil = train_mnist.make_distiller(train_mnist.load_teacher(tmp_path / "teacher.keras", 11),
-                                        0.8)
+    teacher = train_mnist.load_teacher(tmp_path / "teacher.keras", 11)
+    distil = train_mnist.make_distiller([teacher], 0.8)
     _, soft = distil(tf.constant(x), tf.constant(y))
     soft = soft.numpy()
     uniform = np.full(11, 1 / 11)
@@ -229,7 +229,7 @@ def test_a_digits_only_teacher_gives_not_a_digit_no_share(tmp_path):
     x = np.ones((2, 28, 28, 1), np.float32)
     y = keras.utils.to_categorical([7, config.REJECT_CLASS], 11)
     teacher = train_mnist.load_teacher(tmp_path / "digits.keras", 11)
-    _, soft = train_mnist.make_distiller(teacher, 0.8)(tf.constant(x), tf.constant(y))
+    _, soft = train_mnist.make_distiller([teacher], 0.8)(tf.constant(x), tf.constant(y))
     soft = soft.numpy()
     ramp = np.exp(np.arange(10)) / np.exp(np.arange(10)).sum()  # softmax once, not twice
     assert np.allclose(soft[0], 0.2 * y[0] + 0.8 * np.append(ramp, 0.0), atol=1e-5)
