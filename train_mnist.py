@@ -36,8 +36,6 @@ import numpy as np
 from recognizer.core.config import (
     ADADELTA_LEARNING_RATE,
     BATCH_SIZE,
-    CALIBRATION_DIGITS,
-    CALIBRATION_NEGATIVES,
     DISTILL_WEIGHT,
     EPOCHS,
     IMAGE_SIZE,
@@ -45,17 +43,14 @@ from recognizer.core.config import (
     MODEL_STEM,
     MODELS_DIR,
     NUM_CLASSES,
-    PHOTO_DIGITS,
     REJECT_CLASS,
-    REJECT_NEGATIVES,
-    SCENE_FRAMES,
-    SCENE_SEED_BASE,
-    STYLED_DIGITS,
 )
 from recognizer.training.calibration import (
     calibration_error, drawn_test_digits, fit_temperature, plot_reliability, softmax)
+from recognizer.training.extra_data import pen_style, reject_data
 from recognizer.training.model_files import export_tflite, save_keras, saved_accuracy, write_card
 from recognizer.training.reports import plot_confusion, plot_history
+from recognizer.training.teachers import init_weights, load_teacher, make_distiller
 
 
 MNIST_KEYS = ("x_train", "y_train", "x_test", "y_test")
@@ -150,173 +145,6 @@ def make_augmenter(seed: int):
         return x, y
 
     return augment
-
-
-def load_teacher(teacher_path: Path, classes: int):
-    """The --teacher model, frozen; ValueError (or OSError) when it cannot teach this run.
-
-    A --reject model (classes outputs) or a digits-only model (one fewer: the tutorial's
-    ten digits, such as the models shipped before "not a digit"), whose targets then give
-    "not a digit" nothing.
-    """
-    import keras
-
-    teacher = keras.saving.load_model(teacher_path, compile=False)
-    teacher.trainable = False
-    if teacher.output_shape[-1] not in (classes, classes - 1):
-        raise ValueError(f"the teacher has {teacher.output_shape[-1]} outputs, the model "
-                         f"{classes}: give a --reject model or a model of the "
-                         f"{classes - 1} digits as the teacher")
-    return teacher
-
-
-def make_distiller(teachers: list, weight: float):
-    """Soft targets from teacher models (a list) for the digits of each batch (--teacher).
-
-    Learning without forgetting (Li and Hoiem, 2016; Hinton et al., 2015): a digit's target
-    becomes `weight` of the teachers' mean softmax and the rest its one-hot label, so the
-    student keeps the teachers' answers on digits (and their doubts on ambiguous ones)
-    while "not a digit" is learnt from the negatives, whose hard targets are left as they
-    are. Applied after augmentation: the teachers see the very image the student sees. A
-    digits-only teacher gives "not a digit" no share of a digit's target.
-    """
-    import keras
-    import tensorflow as tf
-
-    def softmax_of(teacher, x):
-        out = teacher(x, training=False)
-        # The tutorial's models end in a softmax (a Dense's activation, or a Softmax layer),
-        # the --reject ones in logits.
-        last = teacher.layers[-1]
-        if not (isinstance(last, keras.layers.Softmax)
-                or last.get_config().get("activation") == "softmax"):
-            out = tf.nn.softmax(out, axis=-1)
-        missing = REJECT_CLASS + 1 - teacher.output_shape[-1]  # 1 for a digits-only teacher
-        return tf.pad(out, [[0, 0], [0, missing]])
-
-    def distil(x, y):
-        soft = tf.cast(tf.add_n([softmax_of(t, x) for t in teachers]) / len(teachers), y.dtype)
-        negative = y[:, REJECT_CLASS:REJECT_CLASS + 1] > 0.5
-        return x, tf.where(negative, y, (1.0 - weight) * y + weight * soft)
-
-    return distil
-
-
-def pen_style(x: np.ndarray, seed: int) -> np.ndarray:
-    """Redraw digits as a round pen would: thin each to its skeleton, then stroke it evenly.
-
-    People drawing with a mouse or felt pen make strokes of one width, unlike MNIST's scanned
-    pencil; training on such copies closes that gap. Each copy goes through the shared
-    `to_mnist`, the same path every frontend's digits take.
-    """
-    import cv2
-    from skimage.morphology import skeletonize
-
-    from recognizer.core.preprocess import to_mnist
-
-    rng = np.random.default_rng(seed)
-    scale = 3  # skeletonise at 3x, so that the redrawn stroke is smooth at 28 px
-    copies = np.empty_like(x)
-    for i, image in enumerate(x):
-        big = cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_LINEAR)
-        skeleton = skeletonize(big > 110).astype(np.uint8) * 255
-        width = int(round(rng.uniform(5, 10))) | 1  # 1.7 to 3.3 px at MNIST's scale
-        pen = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (width, width))
-        stroke = cv2.GaussianBlur(cv2.dilate(skeleton, pen), (3, 3), 0)
-        patch = to_mnist(stroke)
-        copies[i] = image if patch is None else np.round(patch * 255).astype(np.uint8)
-    return copies
-
-
-def photographed_copies(x: np.ndarray, y: np.ndarray, count: int, seed: int):
-    """count training digits (drawn at random) inked on paper and photographed as half the
-    negatives are (`synth.pen.photographed`: blur, a light gradient, sensor noise, then
-    `to_mnist`), with their labels: without them the photographed look belongs mostly to
-    the "not a digit" class, and a blurred or noisy digit on a real photo pays for it."""
-    import cv2
-
-    from recognizer.synth import pen
-
-    rng = np.random.default_rng(seed)
-    copies, labels = [], []
-    while len(copies) < count:
-        i = int(rng.integers(len(x)))
-        paper = 255.0 - cv2.resize(x[i].astype(np.float32), None, fx=3, fy=3)
-        patch = pen.photographed(paper, rng)
-        if patch is not None:
-            copies.append(patch)
-            labels.append(y[i])
-    return np.stack(copies), np.array(labels, np.uint8)
-
-
-# --- "Not a digit" -----------------------------------------------------------------------
-
-
-def reject_data(x_train, y_train, seed: int, limit: int | None):
-    """Training and calibration sets for --reject.
-
-    Returns the digits to train on (all but the last CALIBRATION_DIGITS, kept back), the
-    extra training images (the styled digits of recognizer.synth.styles, photographed copies
-    of training digits, negatives of the
-    training kinds labelled REJECT_CLASS, and the detector's candidates in generated scenes
-    of training digits, recognizer.synth.scene_crops) and the calibration set (the kept-back
-    digits and negatives of another seed), each as (x, y).
-    """
-    from recognizer.synth.negatives import make_negatives
-    from recognizer.synth.styles import make_styled_digits
-
-    keep = min(CALIBRATION_DIGITS, len(x_train) // 10)
-    x_cal, y_cal = x_train[len(x_train) - keep:], y_train[len(y_train) - keep:]
-    x_train, y_train = x_train[: len(x_train) - keep], y_train[: len(y_train) - keep]
-    share = 1.0 if limit is None else min(1.0, limit / 60_000)
-    negatives, _ = make_negatives(max(10, int(REJECT_NEGATIVES * share)), seed, x_train, y_train)
-    styled, styled_y, _ = make_styled_digits(max(7, int(STYLED_DIGITS * share)), seed + 1)
-    photos, photos_y = photographed_copies(x_train, y_train, max(10, int(PHOTO_DIGITS * share)),
-                                           seed + 3)
-    cal_negatives, _ = make_negatives(max(10, int(CALIBRATION_NEGATIVES * share)), seed + 2,
-                                      x_train, y_train)
-    scenes, scenes_y = scene_data(max(2, int(SCENE_FRAMES * share)), seed, x_train, y_train)
-    x_extra = np.concatenate([styled, photos, negatives, scenes])
-    y_extra = np.concatenate([styled_y, photos_y, np.full(len(negatives), REJECT_CLASS, np.uint8),
-                              scenes_y])
-    x_cal = np.concatenate([x_cal, cal_negatives])
-    y_cal = np.concatenate([y_cal, np.full(len(cal_negatives), REJECT_CLASS, np.uint8)])
-    print(f"--reject: {len(negatives)} negatives, {len(styled)} styled digits, "
-          f"{len(photos)} photographed digits and "
-          f"{len(scenes)} scene candidates ({int((scenes_y == REJECT_CLASS).sum())} not digits) "
-          f"added; "
-          f"{len(x_cal)} images kept back for calibration")
-    return x_train, y_train, x_extra, y_extra, x_cal, y_cal
-
-
-def scene_data(frames: int, seed: int, x_train, y_train):
-    """The detector's labelled candidates in `frames` generated scenes of training digits,
-    rendered in one process per core (rendering is the slow part: about 0.4 s a frame)."""
-    from concurrent.futures import ProcessPoolExecutor
-
-    from recognizer.synth.scene_crops import scene_candidates
-
-    workers = max(1, min(os.cpu_count() or 1, frames))
-    shares = [frames // workers + (k < frames % workers) for k in range(workers)]
-    seeds = [SCENE_SEED_BASE + 10 * seed + k for k in range(workers)]
-    with ProcessPoolExecutor(workers) as pool:
-        parts = list(pool.map(scene_candidates, shares, seeds, [x_train] * workers,
-                              [y_train] * workers))
-    return (np.concatenate([p for p, _ in parts]), np.concatenate([l for _, l in parts]))
-
-
-def init_weights(model, init_path: Path):
-    """Start from a saved model: every layer copied; a 10-class model's last layer is
-    widened for "not a digit" (its digit logits kept, the new one starting at 0)."""
-    import keras
-
-    source = keras.saving.load_model(init_path, compile=False).get_weights()
-    target = model.get_weights()
-    if source[-1].shape != target[-1].shape and source[-1].shape[0] + 1 == target[-1].shape[0]:
-        kernel, bias = source[-2], source[-1]
-        source[-2] = np.concatenate([kernel, np.zeros((len(kernel), 1), kernel.dtype)], axis=1)
-        source[-1] = np.concatenate([bias, np.zeros(1, bias.dtype)])
-    model.set_weights(source)
 
 
 # --- Main ---------------------------------------------------------------------------------

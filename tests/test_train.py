@@ -187,7 +187,7 @@ def test_the_teacher_softens_the_digits_targets_and_leaves_the_negatives_hard(tm
     import keras
     import tensorflow as tf
 
-    import train_mnist
+    from recognizer.training import teachers
 
     # A teacher whose logits are its input's mean times a fixed vector: known softmaxes.
     inputs = keras.Input((28, 28, 1))
@@ -197,8 +197,8 @@ def test_the_teacher_softens_the_digits_targets_and_leaves_the_negatives_hard(tm
     keras.Model(inputs, logits).save(tmp_path / "teacher.keras")
     x = np.stack([np.full((28, 28, 1), v, np.float32) for v in (0.0, 1.0, 1.0)])
     y = keras.utils.to_categorical([3, 7, config.REJECT_CLASS], 11)
-    teacher = train_mnist.load_teacher(tmp_path / "teacher.keras", 11)
-    distil = train_mnist.make_distiller([teacher], 0.8)
+    teacher = teachers.load_teacher(tmp_path / "teacher.keras", 11)
+    distil = teachers.make_distiller([teacher], 0.8)
     _, soft = distil(tf.constant(x), tf.constant(y))
     soft = soft.numpy()
     uniform = np.full(11, 1 / 11)
@@ -208,7 +208,7 @@ def test_the_teacher_softens_the_digits_targets_and_leaves_the_negatives_hard(tm
     assert np.array_equal(soft[2], y[2])  # the negative keeps its hard target
     assert np.allclose(soft.sum(axis=1), 1.0, atol=1e-5)
     with pytest.raises(ValueError, match="outputs"):
-        train_mnist.load_teacher(tmp_path / "teacher.keras", 13)
+        teachers.load_teacher(tmp_path / "teacher.keras", 13)
 
 
 def test_a_digits_only_teacher_gives_not_a_digit_no_share(tmp_path):
@@ -218,7 +218,7 @@ def test_a_digits_only_teacher_gives_not_a_digit_no_share(tmp_path):
     import keras
     import tensorflow as tf
 
-    import train_mnist
+    from recognizer.training import teachers
 
     inputs = keras.Input((28, 28, 1))
     mean = keras.layers.GlobalAveragePooling2D()(inputs)
@@ -228,8 +228,8 @@ def test_a_digits_only_teacher_gives_not_a_digit_no_share(tmp_path):
     keras.Model(inputs, probs).save(tmp_path / "digits.keras")
     x = np.ones((2, 28, 28, 1), np.float32)
     y = keras.utils.to_categorical([7, config.REJECT_CLASS], 11)
-    teacher = train_mnist.load_teacher(tmp_path / "digits.keras", 11)
-    _, soft = train_mnist.make_distiller([teacher], 0.8)(tf.constant(x), tf.constant(y))
+    teacher = teachers.load_teacher(tmp_path / "digits.keras", 11)
+    _, soft = teachers.make_distiller([teacher], 0.8)(tf.constant(x), tf.constant(y))
     soft = soft.numpy()
     ramp = np.exp(np.arange(10)) / np.exp(np.arange(10)).sum()  # softmax once, not twice
     assert np.allclose(soft[0], 0.2 * y[0] + 0.8 * np.append(ramp, 0.0), atol=1e-5)
@@ -237,8 +237,8 @@ def test_a_digits_only_teacher_gives_not_a_digit_no_share(tmp_path):
     # with a second teacher (uniform over eleven: all-zero weights), their mean
     zero = keras.layers.Dense(11, use_bias=False, kernel_initializer="zeros")(mean)
     keras.Model(inputs, zero).save(tmp_path / "uniform.keras")
-    uniform = train_mnist.load_teacher(tmp_path / "uniform.keras", 11)
-    _, soft = train_mnist.make_distiller([teacher, uniform], 0.8)(tf.constant(x), tf.constant(y))
+    uniform = teachers.load_teacher(tmp_path / "uniform.keras", 11)
+    _, soft = teachers.make_distiller([teacher, uniform], 0.8)(tf.constant(x), tf.constant(y))
     mean_soft = (np.append(ramp, 0.0) + np.full(11, 1 / 11)) / 2
     assert np.allclose(soft.numpy()[0], 0.2 * y[0] + 0.8 * mean_soft, atol=1e-5)
 
