@@ -14,7 +14,8 @@ from recognizer.core import config
 from recognizer.core.predict import Recognizer
 from recognizer.detection.annotate import draw_digits
 from recognizer.detection.detector import find_digits, read_digits
-from recognizer.detection.sheet import Sheet, find_sheet, order_corners, reduce_to_quads
+from recognizer.detection.sheet import (
+    Sheet, find_sheet, order_corners, reduce_frame, reduce_to_quads)
 from recognizer.detection.sheet_tracking import SheetTrack, must_look, skip_look, update_sheet
 from recognizer.synth.scenes import load_digits, render_frames, render_scene
 
@@ -55,6 +56,31 @@ def test_order_corners_from_any_start():
     square = np.float32([[110, 90], [10, 100], [0, 0], [100, -10]])  # rotated a little
     ordered = order_corners(square)
     assert np.allclose(ordered[0], [0, 0]) and np.allclose(ordered[2], [110, 90])
+
+
+@pytest.mark.parametrize("size", [(640, 480), (1280, 720), (800, 600), (641, 479), (300, 200)])
+def test_reduce_frame_by_whole_blocks_first_gives_the_same_size_and_near_the_same_image(size):
+    """whole_first reduces by a whole factor first where it divides both sides (OpenCV's
+    fast path), then by the rest: the size cv2.resize gives, the same mean, pixels close to
+    one resize's; a frame no whole factor divides is reduced as before."""
+    width, height = size
+    rng = np.random.default_rng(0)
+    ys, xs = np.mgrid[0:height, 0:width]
+    frame = (128 + 100 * np.sin(xs / 23.0)[..., None] * np.cos(ys / 17.0)[..., None]
+             + rng.normal(0, 3, (height, width, 3))).clip(0, 255).astype(np.uint8)
+    scale = config.SHEET_MAX_SIDE / max(size)
+    direct = cv2.resize(frame, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    assert np.array_equal(reduce_frame(frame, scale), direct)
+    fast = reduce_frame(frame, scale, whole_first=True)
+    assert fast.shape == direct.shape
+    difference = np.abs(fast.astype(int) - direct.astype(int))
+    assert difference.mean() < 2.0 and abs(float(fast.mean()) - float(direct.mean())) < 0.5
+    k = int(1 / scale)
+    if k >= 2 and width % k == 0 and height % k == 0:
+        assert difference.max() > 0  # (it did take the other way)
+    else:
+        assert np.array_equal(fast, direct)
+    assert reduce_frame(frame, 1.0) is frame
 
 
 @pytest.mark.parametrize("condition", [

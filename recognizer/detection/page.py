@@ -56,7 +56,8 @@ def find_page(frame: np.ndarray) -> Page | None:
     if min(frame.shape[:2]) < config.SHEET_MIN_SIDE:
         return None
     scale = min(1.0, config.SHEET_MAX_SIDE / max(frame.shape[:2]))
-    small = reduce_frame(np.ascontiguousarray(frame[:, :, :3]), scale)
+    # (the live loop looks for the page on every frame that reads the whole frame)
+    small = reduce_frame(np.ascontiguousarray(frame[:, :, :3]), scale, whole_first=True)
     paperness = paperness_image(small)
     _, mask = cv2.threshold(paperness, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
     close, opening = paper_kernels(small.shape)

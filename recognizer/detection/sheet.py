@@ -259,10 +259,26 @@ def find_sheet(frame: np.ndarray) -> Sheet | None:
     return None
 
 
-def reduce_frame(frame: np.ndarray, scale: float) -> np.ndarray:
-    """The frame resized by scale (at most 1), by area."""
-    return frame if scale >= 1.0 else cv2.resize(frame, None, fx=scale, fy=scale,
-                                                 interpolation=cv2.INTER_AREA)
+def reduce_frame(frame: np.ndarray, scale: float, whole_first: bool = False) -> np.ndarray:
+    """The frame resized by scale (at most 1), by area (to the size cv2.resize gives).
+
+    whole_first: where a whole factor k (the whole part of 1 / scale) divides both sides,
+    by k first, then by what is left: OpenCV averages whole blocks on a fast path, and a
+    factor such as 640 to 240 px costs twice as long without it (0.8 against 0.4 ms at
+    640x480, 2.0 against 1.1 ms at 1280x720). The pixels differ a little from one
+    resize's; `find_sheet` does not use it: on the sheet benchmark's tuning seeds (101,
+    13, 6174) 4 of its 1,379 outlines within IoU 0.9 were lost with it, none gained."""
+    if scale >= 1.0:
+        return frame
+    height, width = frame.shape[:2]
+    k = int(1.0 / scale)
+    if not (whole_first and k >= 2 and width % k == 0 and height % k == 0):
+        return cv2.resize(frame, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    size = (max(1, int(round(width * scale))), max(1, int(round(height * scale))))
+    blocks = cv2.resize(frame, (width // k, height // k), interpolation=cv2.INTER_AREA)
+    if (blocks.shape[1], blocks.shape[0]) == size:
+        return blocks
+    return cv2.resize(blocks, size, interpolation=cv2.INTER_AREA)
 
 
 def _find_quad(small: np.ndarray, whole_only: bool = False) -> np.ndarray | None:
