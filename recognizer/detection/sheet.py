@@ -248,12 +248,14 @@ def find_sheet(frame: np.ndarray) -> Sheet | None:
     # A sheet's edges blurred by motion or defocus are soft at SHEET_MAX_SIDE px and sharp
     # again at SHEET_COARSE_SIDE: looked for at the second size when not found at the first.
     scale = min(1.0, config.SHEET_MAX_SIDE / max(frame.shape[:2]))
-    quad = _find_quad(reduce_frame(frame, scale))
+    small = reduce_frame(frame, scale)
+    quad = _find_quad(small)
     if quad is not None:
         return Sheet(order_corners(quad / scale))
     coarse = min(1.0, config.SHEET_COARSE_SIDE / max(frame.shape[:2]))
     if coarse < scale and min(frame.shape[:2]) * coarse >= config.SHEET_MIN_SIDE:
-        quad = _find_quad(reduce_frame(frame, coarse), whole_only=True)
+        # (from the first copy: halving it costs 0.01 ms, the frame 0.6 ms at 640x480)
+        quad = _find_quad(reduce_frame(small, coarse / scale), whole_only=True)
         if quad is not None:
             return Sheet(order_corners(quad / coarse))
     return None
