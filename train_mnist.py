@@ -17,7 +17,8 @@ By default it reproduces the tutorial exactly (10 epochs, batch 128, Adadelta). 
 makes itself (recognizer.synth), gives logits, and a temperature fitted on held-back data
 calibrates them. It writes into --out: mnist_cnn.keras, mnist_cnn.tflite, mnist_cnn.json
 (the model card: what the outputs are, the temperature), metrics.json, training.png,
-confusion.png and, with --reject, calibration.png.
+confusion.png and, with --reject, calibration.png. What it adds to MNIST and what it starts
+from or learns beside (--pen, --reject, --init, --teacher) is in recognizer/training.
 """
 
 from __future__ import annotations

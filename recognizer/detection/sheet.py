@@ -268,8 +268,10 @@ def reduce_frame(frame: np.ndarray, scale: float, whole_first: bool = False) -> 
     by k first, then by what is left: OpenCV averages whole blocks on a fast path, and a
     factor such as 640 to 240 px costs twice as long without it (0.8 against 0.4 ms at
     640x480, 2.0 against 1.1 ms at 1280x720). The pixels differ a little from one
-    resize's; `find_sheet` does not use it: on the sheet benchmark's tuning seeds (101,
-    13, 6174) 4 of its 1,379 outlines within IoU 0.9 were lost with it, none gained."""
+    resize's; `find_sheet`'s first copy does not use it: on the sheet benchmark's tuning
+    seeds (101, 13, 6174) 4 of its 1,379 outlines within IoU 0.9 were lost with it, none
+    gained. (Its second copy, half the first, is two steps too: there the same benchmark
+    changed no outline.)"""
     if scale >= 1.0:
         return frame
     height, width = frame.shape[:2]
