@@ -363,27 +363,3 @@ def test_a_tie_with_a_full_size_reading_that_found_nothing_reads_dark_ink():
     empty = np.zeros_like(mask)
     light = InkReading(empty, np.zeros_like(labels), [], [])
     assert pieces and reads_light_on_dark_tie(gray, light, dark) is False
-
-
-def test_rows_stay_apart_when_background_shapes_are_the_tallest_pieces(mnist_test, monkeypatch):
-    """Two solid shapes of the background taller than the digits (a triangle, a sliver) set
-    the area-weighted typical height; merging measures against the median height of the
-    pieces below the two tallest (`blobs.merge_height`), so a digit and the one below it stay
-    two candidates. Against the typical height alone, rows merge into columns."""
-    digits = pick(mnist_test, [8, 8, 2, 0, 3, 1, 5, 7, 7, 1, 5, 8, 7, 0, 2])
-    # digits about 40 px tall (of 56: MNIST's margin), rows 54 px apart: gaps of about 14
-    places = [(150 + 56 * (i % 5), 100 + 54 * (i // 5)) for i in range(15)]
-    frame = paste_digits(digits, places, digit_px=56)
-    cv2.fillConvexPoly(frame, np.int32([[470, 250], [600, 250], [600, 335]]), (60, 60, 60))
-    cv2.fillConvexPoly(frame, np.int32([[40, 110], [70, 110], [77, 190], [47, 190]]),
-                       (60, 60, 60))
-
-    def on_digits(found):
-        return [d.box for d in found.digits if 140 <= d.box[0] < 440]
-
-    boxes = on_digits(find_digits(frame, sheet=None))
-    assert len(boxes) == 15
-    assert max(h for _, _, _, h in boxes) < 54  # each within its row
-    monkeypatch.setattr(detector, "merge_height", lambda blobs, typical: typical)
-    merged = on_digits(find_digits(frame, sheet=None))
-    assert len(merged) < 15 and max(h for _, _, _, h in merged) > 80

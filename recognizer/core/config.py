@@ -326,13 +326,6 @@ VERTICAL_STROKE_MIN_HEIGHT = 0.3
 # The typical digit height is the area-weighted median of blobs at least TYPICAL_MIN_HEIGHT
 # of the tallest one's height.
 TYPICAL_MIN_HEIGHT = 0.5
-# Pieces are merged against it, or, when smaller, against the median height of the pieces at
-# least TYPICAL_MIN_HEIGHT as tall as the MERGE_TALL_RANK-th tallest (`blobs.merge_height`):
-# one or two solid shapes of the background (a triangle on a colour field) set the typical
-# height, 90 px among digits of 36 (tuning seed 21, background colour frame 3), and rows
-# merged into columns. Seeds 21 and 1729, 15 frames a row: background colour 81.2% -> 94.3%
-# (21), no other row with paper changed; close-ups 0.87 -> 0.60 false digits a frame (21).
-MERGE_TALL_RANK = 3
 # A blob emptier than CONTAINER_MAX_FILL whose box holds the box of a blob of digit height at
 # most 1/CONTAINER_MIN_RATIO its height is an outline (a form's box, the sheet's edge).
 CONTAINER_MAX_FILL = 0.6

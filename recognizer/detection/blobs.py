@@ -109,24 +109,6 @@ def typical_height(blobs: list[Blob]) -> float:
     return float(heights[big][order][np.searchsorted(cumulative, cumulative[-1] / 2)])
 
 
-def merge_height(blobs: list[Blob], typical: float) -> float:
-    """The height pieces are merged against (`merging.merge_pieces`): the typical height,
-    or the median height of the pieces (at least MIN_DIGIT_PIXELS tall) at least
-    TYPICAL_MIN_HEIGHT as tall as the MERGE_TALL_RANK-th tallest when that is smaller.
-
-    The typical height is weighted by area among the tallest pieces, so one or two solid
-    shapes of the background set it; measured against it, a digit and the one below it
-    merged (rows into columns). A median of counts, from below the two tallest, is the
-    digits' height there; it only ever lowers the height merging allows."""
-    heights = np.sort(np.array([b.h for b in blobs if b.h >= config.MIN_DIGIT_PIXELS],
-                               dtype=np.float32))[::-1]
-    if not len(heights):
-        return typical
-    reference = heights[min(config.MERGE_TALL_RANK, len(heights)) - 1]
-    counted = float(np.median(heights[heights >= config.TYPICAL_MIN_HEIGHT * reference]))
-    return min(typical, counted) if typical else typical
-
-
 def touches_border(blob: Blob, frame_shape: tuple[int, int]) -> bool:
     """Whether the blob reaches the frame's border (within BORDER_MARGIN)."""
     height, width = frame_shape

@@ -36,7 +36,7 @@ import numpy as np
 from recognizer.core import config
 from recognizer.core.predict import Recognizer
 from recognizer.core.preprocess import check_image, to_mnist
-from recognizer.detection.blobs import Blob, InkReading, components, merge_height, typical_height
+from recognizer.detection.blobs import Blob, InkReading, components, typical_height
 from recognizer.detection.deblur import read_deblurred
 from recognizer.detection.filters import (
     candidates,
@@ -339,7 +339,7 @@ def _read_ink(
         kept, typical = candidates(pieces, labels, frame_shape, min_height)
     strokes = [p for p in pieces if is_vertical_stroke(p, frame_shape)]
     pieces = [p for p in pieces if not is_line_or_edge(p, frame_shape)] + strokes
-    blobs = merge_pieces(kept, merge_height(kept, typical))
+    blobs = merge_pieces(kept, typical)
     typical = typical_height([b for b in blobs if b.h >= min_height]) or typical
 
     # Scale-free: every blob of plausible absolute size is a candidate, whatever the size of
