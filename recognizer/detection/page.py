@@ -58,7 +58,7 @@ def find_page(frame: np.ndarray) -> Page | None:
     scale = min(1.0, config.SHEET_MAX_SIDE / max(frame.shape[:2]))
     # (the live loop looks for the page on every frame that reads the whole frame)
     small = reduce_frame(np.ascontiguousarray(frame[:, :, :3]), scale, whole_first=True)
-    paperness = paperness_image(small)
+    paperness = paperness_image(cv2.cvtColor(small, cv2.COLOR_BGR2HSV))
     _, mask = cv2.threshold(paperness, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
     close, opening = paper_kernels(small.shape)
     mask = prepare_mask(mask, False, close, opening, 0.0)

@@ -157,18 +157,17 @@ def _edge_step(image: np.ndarray, quad: np.ndarray) -> float:
     return float(np.max(step))  # (in colour, the channel it is largest in)
 
 
-def _masks(small: np.ndarray, settled: Callable[[], bool] = lambda: False
+def _masks(small: np.ndarray, hsv: np.ndarray, settled: Callable[[], bool] = lambda: False
            ) -> Iterator[tuple[np.ndarray, np.ndarray, bool]]:
-    """Candidate paper masks of a small BGR frame, one at a time, each with the image it
-    comes from and whether it is bounded by edges: bright and unsaturated (Otsu on V - S),
-    bright alone (Otsu on V: a sticky note), each also by Otsu again within its bright
-    class, and the regions that sharp edges of V - S bound, and of B, G or R (`_bounded`;
-    its image is the blurred colour frame, whose outline tests take the largest step of the
-    channels). The last is made only when `settled()` is false: it is for sheets the others
-    miss, and it costs about 1 ms a frame."""
-    value = cv2.cvtColor(small, cv2.COLOR_BGR2HSV)[:, :, 2]
-    paperness = paperness_image(small)
-    for image in (paperness, cv2.GaussianBlur(value, (5, 5), 0)):
+    """Candidate paper masks of a small BGR frame (hsv: the same in HSV), one at a time, each
+    with the image it comes from and whether it is bounded by edges: bright and unsaturated
+    (Otsu on V - S), bright alone (Otsu on V: a sticky note), each also by Otsu again within
+    its bright class, and the regions that sharp edges of V - S bound, and of B, G or R
+    (`_bounded`; its image is the blurred colour frame, whose outline tests take the largest
+    step of the channels). The last is made only when `settled()` is false: it is for
+    sheets the others miss, and it costs about 1 ms a frame."""
+    paperness = paperness_image(hsv)
+    for image in (paperness, cv2.GaussianBlur(hsv[:, :, 2], (5, 5), 0)):
         level, mask = cv2.threshold(image, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
         yield mask, image, False
         # A light background (a pale wall, a light colour) falls in the bright class with
@@ -184,10 +183,9 @@ def _masks(small: np.ndarray, settled: Callable[[], bool] = lambda: False
         yield _bounded(colours), colours, True
 
 
-def paperness_image(small: np.ndarray) -> np.ndarray:
-    """Brightness less saturation of a BGR image, blurred a little: high on paper (white or
-    off-white), low on ink, shadow and colour."""
-    hsv = cv2.cvtColor(small, cv2.COLOR_BGR2HSV)
+def paperness_image(hsv: np.ndarray) -> np.ndarray:
+    """Brightness less saturation of an image given in HSV, blurred a little: high on paper
+    (white or off-white), low on ink, shadow and colour."""
     return cv2.GaussianBlur(cv2.subtract(hsv[:, :, 2], hsv[:, :, 1]), (5, 5), 0)
 
 
@@ -293,9 +291,11 @@ def _find_quad(small: np.ndarray, whole_only: bool = False) -> np.ndarray | None
     sh, sw = small.shape[:2]
     frame_area = float(sh * sw)
     close, opening = paper_kernels(small.shape)
-    best, best_score, saturation = None, 0.0, None
+    best, best_score = None, 0.0
+    hsv = cv2.cvtColor(small, cv2.COLOR_BGR2HSV)  # (once: the masks and the growth use it)
+    saturation = hsv[:, :, 1]
     whole = False  # the best outline so far is an edge all round: no colour mask needed
-    for mask, image, bounded in _masks(small, lambda: whole):
+    for mask, image, bounded in _masks(small, hsv, lambda: whole):
         mask = prepare_mask(mask, bounded, close, opening, config.SHEET_MIN_AREA * frame_area)
         count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=4)
         log_image = None
@@ -339,8 +339,6 @@ def _find_quad(small: np.ndarray, whole_only: bool = False) -> np.ndarray | None
                 if not stepped and outline_coverage(log_image, quad) < config.SHEET_MIN_COVERAGE:
                     continue  # (a region bounded by edges may be in shadow: a step in ratio
                     # all round will do)
-                if saturation is None:
-                    saturation = cv2.cvtColor(small, cv2.COLOR_BGR2HSV)[:, :, 1]
                 if paper is None:
                     paper = np.median(image[y : y + h, x : x + w][region > 0], axis=0)
                 if (fill < config.SHEET_MIN_FILL or rank > 0 or bounded) and outline_coverage(
