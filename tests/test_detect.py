@@ -363,3 +363,42 @@ def test_a_tie_with_a_full_size_reading_that_found_nothing_reads_dark_ink():
     empty = np.zeros_like(mask)
     light = InkReading(empty, np.zeros_like(labels), [], [])
     assert pieces and reads_light_on_dark_tie(gray, light, dark) is False
+
+
+def _read_as(rejected: int, digits: int) -> Detections:
+    """Detections of `rejected` candidates read "not a digit" and `digits` read as a sure 4."""
+    from recognizer.core.predict import Prediction
+    from recognizer.core.records import Digit
+
+    def prediction(label):
+        probs = [0.0] * (config.REJECT_CLASS + 1)
+        probs[label] = 1.0
+        return Prediction.from_probabilities(probs)
+
+    labels = [config.REJECT_CLASS] * rejected + [4] * digits
+    return Detections(digits=tuple(
+        Digit(box=(10 * i, 0, 8, 8), patch=None, line=0, number=i, prediction=prediction(label))
+        for i, label in enumerate(labels)), mask=np.zeros((10, 10), np.uint8))
+
+
+def test_a_surface_is_many_candidates_mostly_rejected():
+    minimum, share = config.SURFACE_MIN_REJECTED, config.SURFACE_MIN_SHARE
+    assert _read_as(minimum, int(minimum * (1 - share) / share)).is_surface()
+    assert not _read_as(minimum - 1, 0).is_surface()  # too few: a page's few scribbles
+    assert not _read_as(minimum, int(minimum * (1 - share) / share) + 2).is_surface()  # mostly digits
+    assert not _read_as(0, 40).is_surface()
+
+
+NO_DIGITS = (np.zeros((0, 28, 28), np.uint8), np.zeros(0, np.int64))
+
+
+def test_a_mottled_surface_filling_the_frame_shows_no_digit(recognizer, monkeypatch):
+    """A close-up of spots (no sheet, grey enough to be read whole): the model rejects most
+    of its 35 candidates, and the dozen it reads as digits are spots like the rest, so none
+    is shown, live or in photo mode. Without the rule they are (the second half)."""
+    scene = render_scene("no paper: close-up", np.random.default_rng(0), *NO_DIGITS)
+    assert len(find_digits(scene.frame).digits) >= 20
+    assert not read_digits(scene.frame, recognizer).digits_only().digits
+    assert not read_digits(scene.frame, recognizer, whole_frame_fallback=True).digits_only().digits
+    monkeypatch.setattr(config, "SURFACE_MIN_REJECTED", 10**6)
+    assert len(read_digits(scene.frame, recognizer).digits_only().digits) >= 5

@@ -752,6 +752,16 @@ NET_MAX_KEPT = 0.5
 # (0-255) is at most PAPER_MAX_SATURATION (paper or a board filling it). Scene frames (tuning
 # seeds 101-103): pages filling the frame 2-43, clothes 42-214 (most false digits above 50).
 PAPER_MAX_SATURATION = 50
+# A frame read whole (no sheet) in which the model rejects at least SURFACE_MIN_REJECTED
+# candidates and at least SURFACE_MIN_SHARE of them is a mottled surface filling the view
+# (terrazzo, spots, camouflage), not a page: none of its candidates is shown
+# (`Detections.is_surface`). Tuning seeds 101, 13, 7 and 21 (30 frames a row without paper):
+# the close-ups that showed false digits rejected 10-35 candidates, 45-80% of them (97 of
+# the 120 false digits of those rows); pages filling the frame and the demo video reject
+# none, the real photos and sample photos at most 1, a page filling the frame with letters
+# and shapes among its digits (30 frames of 101 and 13) at most 7 (6-50%).
+SURFACE_MIN_REJECTED = 10
+SURFACE_MIN_SHARE = 0.4
 # The solid-blob cut (MAX_FILL) applies only to blobs at least SOLID_MIN_ASPECT as wide as
 # tall: a 1 one stroke wide fills its narrow box as much as a thumb does (scene frames lost
 # such 1s on the sheet's upright view).

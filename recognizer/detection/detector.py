@@ -98,10 +98,7 @@ def find_digits(
     frame rings around its strokes, which can join neighbouring digits (`deblur`).
     """
     frame = check_image(frame)
-    if isinstance(sheet, str):
-        if sheet != "find":
-            raise ValueError(f"sheet must be 'find', a Sheet or None, not {sheet!r}")
-        sheet = find_sheet(frame)
+    sheet = _look_for_sheet(frame, sheet)
     if sheet is not None:
         upright, matrix = warp_sheet(frame, sheet)
         found = _find_in_view(upright, whole_frame_fallback=False, refine=refine,
@@ -114,6 +111,15 @@ def find_digits(
         return Detections(digits=(), mask=np.zeros(frame.shape[:2], dtype=np.uint8))
     return _find_in_view(frame, whole_frame_fallback=whole_frame_fallback, refine=refine,
                          patches=patches, weak_share=weak_share, page=True)
+
+
+def _look_for_sheet(frame: np.ndarray, sheet: Sheet | None | str) -> Sheet | None:
+    """The sheet to read: the one given (or None), or for "find" the one `find_sheet` finds."""
+    if not isinstance(sheet, str):
+        return sheet
+    if sheet != "find":
+        raise ValueError(f"sheet must be 'find', a Sheet or None, not {sheet!r}")
+    return find_sheet(frame)
 
 
 def _back_to_frame(found: Detections, matrix: np.ndarray, shape) -> Detections:
@@ -253,10 +259,10 @@ def read_digits(
     (`deblur.read_deblurred`: a moving sheet's smear, a camera out of focus), the better
     reading kept (`weak_share`: see `find_digits`).
     """
+    frame = check_image(frame)
+    asked, sheet = sheet, _look_for_sheet(frame, sheet)
     read = None
-    if whole_frame_fallback and isinstance(sheet, str):
-        frame = check_image(frame)
-        sheet = find_sheet(frame)
+    if whole_frame_fallback and isinstance(asked, str):
         if sheet is not None:
             on_sheet = read_digits(frame, recognizer, whole_frame_fallback=True, refine=refine,
                                    sheet=sheet, undo_blur=False, weak_share=weak_share)
@@ -273,13 +279,17 @@ def read_digits(
         read = found.with_predictions(
             recognizer.predict_patches([d.patch for d in found.digits]))
         read = split_fragments(read, recognizer)
+        if sheet is None and read.is_surface():
+            return Detections(digits=(), mask=read.mask)
         read = reread_sharpened(read_touching(frame, read, recognizer), recognizer)
     if not undo_blur:
         return read
-    # read again the same way (the sheet chosen, or none), on the deblurred frame
+    # read again the same way (the sheet chosen in photo mode, or none; a live frame's sheet
+    # is looked for again on the deblurred frame), on the deblurred frame
+    again = sheet if whole_frame_fallback else asked
     return read_deblurred(frame, read, lambda sharp, share=None: read_digits(
         sharp, recognizer, whole_frame_fallback=whole_frame_fallback, refine=refine,
-        sheet=sheet, undo_blur=False, weak_share=share))
+        sheet=again, undo_blur=False, weak_share=share))
 
 
 def _read_ink(

@@ -73,6 +73,14 @@ class Detections:
         """Without the candidates the model read as "not a digit" (what frontends show)."""
         return Detections(digits=tuple(d for d in self.digits if d.is_digit), mask=self.mask)
 
+    def is_surface(self) -> bool:
+        """Whether the model read most of these candidates, and many, as "not a digit"
+        (SURFACE_MIN_REJECTED, SURFACE_MIN_SHARE): a whole frame of a mottled surface, not
+        a page, whose few candidates read as digits are chips and spots like the rest."""
+        rejected = sum(not d.is_digit for d in self.digits)
+        return (rejected >= config.SURFACE_MIN_REJECTED
+                and rejected >= config.SURFACE_MIN_SHARE * len(self.digits))
+
     def numbers(self, min_confidence: float = config.MIN_CONFIDENCE) -> list[str]:
         """Each number's digits as a string, '?' for an unsure digit; candidates read as
         "not a digit" are left out."""

@@ -101,10 +101,15 @@ def process_frame(
         sharp, recognizer, sheet=sheet_track.shown, undo_blur=False, weak_share=share))
     tracker, tracks = update_tracks(tracker or TrackerState(frame_key=frame_key(frame)), raw.digits)
     tracker = replace(tracker, sheet=sheet_track)
-    # Shown: confirmed tracks whose vote is a digit ("not a digit" candidates are not shown).
-    detections = raw.with_predictions(
+    # Shown: confirmed tracks whose vote is a digit ("not a digit" candidates are not shown),
+    # none on a whole frame whose votes are mostly "not a digit" (a mottled surface, as
+    # detector.read_digits decides on one reading).
+    voted = raw.with_predictions([reading.prediction for reading in tracks])
+    surface = sheet_track.shown is None and voted.is_surface()
+    detections = voted.with_predictions(
         [reading.prediction for reading in tracks],
-        keep=[reading.confirmed and (reading.prediction is None or reading.prediction.is_digit)
+        keep=[not surface and reading.confirmed
+              and (reading.prediction is None or reading.prediction.is_digit)
               for reading in tracks],
     )
     return FrameResult(detections, raw, tracks, tracker, (clock() - start) * 1000.0)
