@@ -81,6 +81,15 @@ def arc(cx, cy, rx, ry, start=0.0, stop=2 * np.pi, count=40):
 # --- Fixtures -------------------------------------------------------------------------------
 
 
+def spotted_closeup() -> np.ndarray:
+    """A close-up of spots filling a 640x480 frame, no paper (scene generator, rng 0): 35
+    candidates, a dozen of which the model reads as digits one by one, the rest not."""
+    from recognizer.synth.scenes import render_scene
+
+    no_digits = (np.zeros((0, 28, 28), np.uint8), np.zeros(0, np.int64))
+    return render_scene("no paper: close-up", np.random.default_rng(0), *no_digits).frame
+
+
 @pytest.fixture(scope="session")
 def recognizer():
     """The shipped model, loaded once (LiteRT where installed)."""

@@ -136,17 +136,18 @@ def test_a_frame_of_texture_alone_shows_no_box(recognizer):
 def test_a_mottled_surface_filling_the_frame_shows_no_box(recognizer):
     """A close-up of spots, no sheet: the tracks' votes are mostly "not a digit", so none of
     them is shown over frames, though a dozen candidates read as digits on their own."""
-    from recognizer.synth.scenes import render_scene
+    from tests.conftest import spotted_closeup
 
-    no_digits = (np.zeros((0, 28, 28), np.uint8), np.zeros(0, np.int64))
-    frame = render_scene("no paper: close-up", np.random.default_rng(0), *no_digits).frame
+    frame = spotted_closeup()
     tracker, results = None, []
     for _ in range(5):
         results.append(processing.process_frame(frame, recognizer, tracker))
         tracker = results[-1].tracker
     read_as_digits = [d for d in results[0].raw.digits if d.prediction and d.prediction.is_digit]
     assert len(read_as_digits) >= 5  # one by one, a dozen spots read as digits
-    assert all(not r.detections.digits and r.numbers() == [] for r in results)
+    assert all(not r.detections.digits and r.numbers() == [] and r.surface for r in results)
+    record = outputs.detection_record(4, results[-1], config.MIN_CONFIDENCE)
+    assert record["surface"] and not any(d["shown"] for d in record["digits"])
 
 
 def test_labels_are_stable_over_a_shaky_noisy_sequence(clean_digits, recognizer):

@@ -250,6 +250,10 @@ def read_digits(
     and the whole frame, and keeps the sheet's unless the whole frame has more digits the
     model reads confidently (a close-up or a form's box taken for the sheet cuts digits
     off; a photo is read once, so the second reading's time is affordable there).
+    A camera's frame read whole (no sheet) whose first reading is a surface
+    (`Detections.is_surface`: most of many candidates "not a digit", terrazzo or spots
+    filling the view) has no digits; photo mode reads any image it is given (a form's
+    printed words are rejected candidates too).
     Candidates that may be several touching digits (too wide, unsure or "not a digit") are
     re-read by the string reader (`touching.read_touching`: one more batched call for all
     their pieces); those it leaves "not a digit" are read again sharpened
@@ -260,9 +264,9 @@ def read_digits(
     reading kept (`weak_share`: see `find_digits`).
     """
     frame = check_image(frame)
-    asked, sheet = sheet, _look_for_sheet(frame, sheet)
+    given, sheet = sheet, _look_for_sheet(frame, sheet)
     read = None
-    if whole_frame_fallback and isinstance(asked, str):
+    if whole_frame_fallback and isinstance(given, str):
         if sheet is not None:
             on_sheet = read_digits(frame, recognizer, whole_frame_fallback=True, refine=refine,
                                    sheet=sheet, undo_blur=False, weak_share=weak_share)
@@ -279,14 +283,14 @@ def read_digits(
         read = found.with_predictions(
             recognizer.predict_patches([d.patch for d in found.digits]))
         read = split_fragments(read, recognizer)
-        if sheet is None and read.is_surface():
-            return Detections(digits=(), mask=read.mask)
+        if sheet is None and not whole_frame_fallback and read.is_surface():
+            return Detections(digits=(), mask=read.mask)  # a camera's view of a surface
         read = reread_sharpened(read_touching(frame, read, recognizer), recognizer)
     if not undo_blur:
         return read
-    # read again the same way (the sheet chosen in photo mode, or none; a live frame's sheet
-    # is looked for again on the deblurred frame), on the deblurred frame
-    again = sheet if whole_frame_fallback else asked
+    # read the deblurred frame the same way: photo mode with the sheet it chose (or none),
+    # live with the argument given ("find" looks for the sheet again, in the sharper frame)
+    again = sheet if whole_frame_fallback else given
     return read_deblurred(frame, read, lambda sharp, share=None: read_digits(
         sharp, recognizer, whole_frame_fallback=whole_frame_fallback, refine=refine,
         sheet=again, undo_blur=False, weak_share=share))

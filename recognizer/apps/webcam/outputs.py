@@ -93,13 +93,14 @@ class Recorder:
 
 def detection_record(index: int, result: FrameResult, min_confidence: float) -> dict:
     """One JSON-lines record: the numbers shown and every digit found (box, voted reading,
-    this frame's own reading, and whether it is shown: its track is confirmed)."""
+    this frame's own reading, and whether it is shown: its track is confirmed, on a frame
+    that is no surface; "surface": true marks a frame read as one, `Detections.is_surface`)."""
     digits = []
     for raw, track in zip(result.raw.digits, result.tracks):
         entry = replace(raw, prediction=track.prediction).to_dict(min_confidence)
         entry.update(
             track=track.track_id,
-            shown=track.confirmed,
+            shown=track.confirmed and not result.surface,
             read=raw.prediction is not None,  # False: settled, its vote stood this frame
             raw_digit=raw.prediction.digit if raw.prediction else None,
         )
@@ -110,6 +111,8 @@ def detection_record(index: int, result: FrameResult, min_confidence: float) -> 
         "numbers": result.numbers(min_confidence),
         "digits": digits,
     }
+    if result.surface:
+        record["surface"] = True
     if result.skipped is not None:  # the frame broke the detector: nothing read in it
         record["skipped"] = result.skipped
     return record

@@ -138,8 +138,9 @@ def draw_overlay(frame: np.ndarray, result: FrameResult, view: ViewState) -> np.
     out = draw_digits(frame, result.detections, view.min_confidence)
     out = draw_status(out, result, view)
     if view.show_inset:
-        # Every candidate of this frame; greyed where its track's vote is "not a digit".
-        greyed = tuple(t.prediction is not None and not t.prediction.is_digit
+        # Every candidate of this frame; greyed where its track's vote is "not a digit",
+        # all of them on a frame read as a surface.
+        greyed = tuple(result.surface or (t.prediction is not None and not t.prediction.is_digit)
                        for t in result.tracks)
         out = draw_inset(out, result.raw, greyed)
     return draw_hint(out, view.message)

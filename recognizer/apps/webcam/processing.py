@@ -47,6 +47,7 @@ class FrameResult:
     latency_ms: float  # detection + reading + tracking, wall time
     skipped: str | None = None  # why the frame could not be processed (a one-line reason)
     trace: str | None = None  # ... and where (the traceback, for --debug)
+    surface: bool = False  # a whole frame of a mottled surface: none of its digits shown
 
     def numbers(self, min_confidence: float = config.MIN_CONFIDENCE) -> list[str]:
         return self.detections.numbers(min_confidence)
@@ -101,18 +102,16 @@ def process_frame(
         sharp, recognizer, sheet=sheet_track.shown, undo_blur=False, weak_share=share))
     tracker, tracks = update_tracks(tracker or TrackerState(frame_key=frame_key(frame)), raw.digits)
     tracker = replace(tracker, sheet=sheet_track)
-    # Shown: confirmed tracks whose vote is a digit ("not a digit" candidates are not shown),
-    # none on a whole frame whose votes are mostly "not a digit" (a mottled surface, as
-    # detector.read_digits decides on one reading).
+    # Shown: confirmed tracks whose vote is a digit ("not a digit" candidates are not shown);
+    # none on a whole frame whose votes are mostly "not a digit" (Detections.is_surface, as
+    # detector.read_digits decides on one frame's first reading: terrazzo or spots).
     voted = raw.with_predictions([reading.prediction for reading in tracks])
     surface = sheet_track.shown is None and voted.is_surface()
-    detections = voted.with_predictions(
-        [reading.prediction for reading in tracks],
-        keep=[not surface and reading.confirmed
-              and (reading.prediction is None or reading.prediction.is_digit)
-              for reading in tracks],
-    )
-    return FrameResult(detections, raw, tracks, tracker, (clock() - start) * 1000.0)
+    detections = Detections(digits=(), mask=raw.mask) if surface else Detections(
+        digits=tuple(d for d, reading in zip(voted.digits, tracks)
+                     if reading.confirmed and d.is_digit), mask=raw.mask)
+    return FrameResult(detections, raw, tracks, tracker, (clock() - start) * 1000.0,
+                       surface=surface)
 
 
 def frame_key(frame: np.ndarray) -> tuple:
