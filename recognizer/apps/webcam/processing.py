@@ -95,16 +95,19 @@ def process_frame(
     # string readers), then one blurred digit (sharpened): see detector.read_digits.
     raw = split_fragments(found.with_predictions(predictions), recognizer, split_before=lambda digit:
                           follows_tracks(tracker, [part.box for part in digit.parts]))
-    raw = reread_sharpened(read_touching(frame, raw, recognizer), recognizer)
-    # A moving sheet's smear: the frame read again deblurred when many candidates are in
-    # doubt (deblur.read_deblurred), every candidate read then.
-    raw = read_deblurred(frame, raw, lambda sharp, share=None: read_digits(
-        sharp, recognizer, sheet=sheet_track.shown, undo_blur=False, weak_share=share))
+    # A whole frame whose readings are already a surface's is read no further (as in
+    # detector.read_digits): its chips are no touching or blurred digits.
+    if sheet_track.shown is not None or not raw.is_surface():
+        raw = reread_sharpened(read_touching(frame, raw, recognizer), recognizer)
+        # A moving sheet's smear: the frame read again deblurred when many candidates are
+        # in doubt (deblur.read_deblurred), every candidate read then.
+        raw = read_deblurred(frame, raw, lambda sharp, share=None: read_digits(
+            sharp, recognizer, sheet=sheet_track.shown, undo_blur=False, weak_share=share))
     tracker, tracks = update_tracks(tracker or TrackerState(frame_key=frame_key(frame)), raw.digits)
     tracker = replace(tracker, sheet=sheet_track)
     # Shown: confirmed tracks whose vote is a digit ("not a digit" candidates are not shown);
-    # none on a whole frame whose votes are mostly "not a digit" (Detections.is_surface, as
-    # detector.read_digits decides on one frame's first reading: terrazzo or spots).
+    # none on a whole frame whose votes are mostly "not a digit" (Detections.is_surface: on
+    # the votes, as settled tracks are not read on every frame).
     voted = raw.with_predictions([reading.prediction for reading in tracks])
     surface = sheet_track.shown is None and voted.is_surface()
     detections = Detections(digits=(), mask=raw.mask) if surface else Detections(
