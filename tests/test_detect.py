@@ -365,8 +365,9 @@ def test_a_tie_with_a_full_size_reading_that_found_nothing_reads_dark_ink():
     assert pieces and reads_light_on_dark_tie(gray, light, dark) is False
 
 
-def _read_as(rejected: int, digits: int) -> Detections:
-    """Detections of `rejected` candidates read "not a digit" and `digits` read as a sure 4."""
+def _read_as(rejected: int, digits: int, in_rows: bool = False) -> Detections:
+    """Detections of `rejected` candidates read "not a digit" and `digits` read as a sure 4,
+    in rows of six (as writing stands) or scattered over the frame at random heights."""
     from recognizer.core.predict import Prediction
     from recognizer.core.records import Digit
 
@@ -376,18 +377,26 @@ def _read_as(rejected: int, digits: int) -> Detections:
         return Prediction.from_probabilities(probs)
 
     labels = [config.REJECT_CLASS] * rejected + [4] * digits
+    rng = np.random.default_rng(1)
+    boxes = [(40 * (i % 6), 60 * (i // 6), 20, 30) if in_rows
+             else (int(rng.integers(0, 600)), int(rng.integers(0, 440)), 20,
+                   int(rng.integers(10, 60))) for i in range(len(labels))]
     return Detections(digits=tuple(
-        Digit(box=(10 * i, 0, 8, 8), patch=None, line=0, number=i, prediction=prediction(label))
-        for i, label in enumerate(labels)), mask=np.zeros((10, 10), np.uint8))
+        Digit(box=box, patch=None, line=0, number=i, prediction=prediction(label))
+        for i, (box, label) in enumerate(zip(boxes, labels))), mask=np.zeros((10, 10), np.uint8))
 
 
-def test_a_surface_is_many_candidates_mostly_rejected():
+def test_a_surface_is_many_candidates_mostly_rejected_and_not_in_rows():
     minimum, share = config.SURFACE_MIN_REJECTED, config.SURFACE_MIN_SHARE
     most_digits = int(minimum * (1 - share) / share)  # read with `minimum` rejected: a surface
+    assert _read_as(minimum, most_digits - 1).in_rows() < config.SURFACE_MAX_IN_ROWS
     assert _read_as(minimum, most_digits - 1).is_surface()
     assert not _read_as(minimum - 1, 0).is_surface()  # too few: a page's few scribbles
     assert not _read_as(minimum, most_digits + 2).is_surface()  # mostly digits
     assert not _read_as(0, 40).is_surface()
+    # the same candidates in rows, as a page's words and numbers stand: no surface
+    assert _read_as(minimum, most_digits - 1, in_rows=True).in_rows() == 1.0
+    assert not _read_as(minimum, most_digits - 1, in_rows=True).is_surface()
 
 
 def test_a_mottled_surface_filling_a_camera_frame_shows_no_digit(recognizer, monkeypatch):
@@ -401,15 +410,20 @@ def test_a_mottled_surface_filling_a_camera_frame_shows_no_digit(recognizer, mon
     assert len(read_digits(frame, recognizer).digits_only().digits) >= 5
 
 
-def test_photo_mode_reads_a_form_whose_printed_words_are_rejected(recognizer):
+def test_a_form_whose_printed_words_are_rejected_is_read_live_and_as_a_photo(recognizer):
     """A printed form filling the image: its words' letters are candidates the model
-    rejects, many and most of them, as on a surface; photo mode reads any image it is given,
-    so its numbers are read all the same."""
+    rejects, many and most of them, as on a surface; but they stand in lines, so a camera's
+    frame of it is no surface, and its numbers are read (photo mode reads any image)."""
     form = np.full((480, 640, 3), 235, np.uint8)
     lines = ("Name  Mary Jones", "Order  40172", "Date  12 05 2026", "Room  318", "Phone  5550193")
     for row, text in enumerate(lines):
         cv2.putText(form, text, (30, 70 + 85 * row), cv2.FONT_HERSHEY_SIMPLEX, 1.4, (20, 20, 20), 3)
-    photo = read_digits(form, recognizer, whole_frame_fallback=True)
-    assert photo.is_surface()  # by the candidates' count alone, the rule would hide them
-    read = "".join(str(d.prediction.digit) for d in photo.digits_only().digits if d.is_confident())
-    assert all(number in read for number in ("40172", "12", "05", "2026", "318", "5550193"))
+    for photo_mode in (False, True):
+        found = read_digits(form, recognizer, whole_frame_fallback=photo_mode)
+        rejected = sum(not d.is_digit for d in found.digits)
+        assert rejected >= config.SURFACE_MIN_REJECTED  # by the count alone, a surface
+        assert rejected >= config.SURFACE_MIN_SHARE * len(found.digits)
+        assert found.in_rows() > config.SURFACE_MAX_IN_ROWS and not found.is_surface()
+        read = "".join(str(d.prediction.digit) for d in found.digits_only().digits
+                       if d.is_confident())
+        assert all(number in read for number in ("40172", "12", "05", "2026", "318", "5550193"))

@@ -45,7 +45,7 @@ def test_letters_and_shapes_are_written_on_the_sheet_and_are_no_digit_of_its_tru
     """The evaluation-only conditions ink held-out letters and shapes where digits would
     stand: the truth lists the digits only (none at all on a sheet of letters and shapes),
     and the sheet holds more ink than its digits' quads."""
-    among, only = LOOKALIKE_CONDITIONS
+    among, only, page = LOOKALIKE_CONDITIONS
     rng = np.random.default_rng(12)
     alone = [render_scene(only, rng, *digits) for _ in range(3)]
     for scene in alone:
@@ -60,6 +60,12 @@ def test_letters_and_shapes_are_written_on_the_sheet_and_are_no_digit_of_its_tru
     # a third of the cells hold a letter or shape: fewer digits than the plain sheets have
     plain = [render_scene("base", np.random.default_rng(i), *digits) for i in range(6)]
     assert sum(len(s.labels) for s in mixed) < sum(len(s.labels) for s in plain)
+    # half of them on a page filling the frame
+    for scene in [render_scene(page, rng, *digits) for _ in range(4)]:
+        assert len(scene.labels) == len(scene.quads) >= 1
+        sheet = np.zeros(scene.frame.shape[:2], np.uint8)
+        cv2.fillConvexPoly(sheet, np.round(scene.sheet).astype(np.int32), 1)
+        assert sheet.mean() > 0.8
 
 
 def test_digit_quads_hold_ink(digits):

@@ -75,11 +75,30 @@ class Detections:
 
     def is_surface(self) -> bool:
         """Whether the model read most of these candidates, and many, as "not a digit"
-        (SURFACE_MIN_REJECTED, SURFACE_MIN_SHARE): a whole frame of a mottled surface, not
-        a page, whose few candidates read as digits are chips and spots like the rest."""
+        (SURFACE_MIN_REJECTED, SURFACE_MIN_SHARE), and they do not stand in rows
+        (`in_rows`): a whole frame of a mottled surface, not a page, whose few candidates
+        read as digits are chips and spots like the rest. (A page's words are rejected
+        candidates too, but they stand in lines.)"""
         rejected = sum(not d.is_digit for d in self.digits)
         return (rejected >= config.SURFACE_MIN_REJECTED
-                and rejected >= config.SURFACE_MIN_SHARE * len(self.digits))
+                and rejected >= config.SURFACE_MIN_SHARE * len(self.digits)
+                and self.in_rows() < config.SURFACE_MAX_IN_ROWS)
+
+    def in_rows(self) -> float:
+        """The share of the candidates that stand in a row: beside at least SURFACE_ROW_MATES
+        others of a similar height (the taller at most SURFACE_ROW_HEIGHT_RATIO x the
+        other) whose centres lie within SURFACE_ROW_BAND x the taller's height of theirs
+        vertically. Writing stands in lines; chips and spots lie anywhere."""
+        if len(self.digits) < 2:
+            return 0.0
+        boxes = np.array([d.box for d in self.digits], dtype=np.float32)
+        centre = boxes[:, 1] + boxes[:, 3] / 2
+        height = np.maximum(boxes[:, 3], 1.0)
+        taller = np.maximum(height[:, None], height[None, :])
+        similar = taller <= config.SURFACE_ROW_HEIGHT_RATIO * np.minimum(height[:, None], height[None, :])
+        level = np.abs(centre[:, None] - centre[None, :]) <= config.SURFACE_ROW_BAND * taller
+        mates = (similar & level).sum(axis=1) - 1  # not itself
+        return float(np.mean(mates >= config.SURFACE_ROW_MATES))
 
     def numbers(self, min_confidence: float = config.MIN_CONFIDENCE) -> list[str]:
         """Each number's digits as a string, '?' for an unsure digit; candidates read as

@@ -64,8 +64,13 @@ CONDITIONS = (
 NO_PAPER = ("no paper", "no paper: person", "no paper: close-up")
 # For evaluation only, so not in CONDITIONS (no training scene crop holds them): letters and
 # shapes of the kinds held out of the model's training (synth.negatives) written on the
-# sheet in the digits' place, a third of them among the digits, or all of them.
-LOOKALIKE_CONDITIONS = ("letters and shapes among digits", "letters and shapes only")
+# sheet in the digits' place, a third of them among the digits, or all of them; or half of
+# them on a page filling the frame (read whole, where many rejected candidates make a
+# camera's frame a surface: `Detections.is_surface`).
+LOOKALIKE_CONDITIONS = ("letters and shapes among digits", "letters and shapes only",
+                        "letters and shapes among digits, page fills frame")
+LOOKALIKE_SHARE = {"letters and shapes among digits": 0.35, "letters and shapes only": 1.0,
+                   "letters and shapes among digits, page fills frame": 0.5}
 LOOKALIKE_KINDS = ("letter (held-out fonts and letters)", "shape (held-out shapes)")
 # Conditions whose frames hold no digit at all: the benchmark counts false digits there.
 NO_DIGITS = (*NO_PAPER, "letters and shapes only")
@@ -302,7 +307,8 @@ def _draw_factors(condition: str, rng) -> dict:
     elif condition == "page fills frame":
         f["fill"] = True
     elif condition in LOOKALIKE_CONDITIONS:
-        f["lookalikes"] = 1.0 if condition in NO_DIGITS else 0.35
+        f["lookalikes"] = LOOKALIKE_SHARE[condition]
+        f["fill"] = condition.endswith("page fills frame")
     elif condition in NO_PAPER:
         f["paper_present"] = False
         f["person"] = condition == "no paper: person"
