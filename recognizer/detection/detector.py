@@ -251,9 +251,9 @@ def read_digits(
     model reads confidently (a close-up or a form's box taken for the sheet cuts digits
     off; a photo is read once, so the second reading's time is affordable there).
     A camera's frame read whole (no sheet) whose first reading is a surface
-    (`Detections.is_surface`: most of many candidates "not a digit", terrazzo or spots
-    filling the view) has no digits; photo mode reads any image it is given (a form's
-    printed words are rejected candidates too).
+    (`Detections.is_surface`: most of many candidates "not a digit", and not standing in
+    rows as writing does: terrazzo or spots filling the view) has no digits; photo mode
+    reads any image it is given.
     Candidates that may be several touching digits (too wide, unsure or "not a digit") are
     re-read by the string reader (`touching.read_touching`: one more batched call for all
     their pieces); those it leaves "not a digit" are read again sharpened
