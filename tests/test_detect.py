@@ -406,6 +406,10 @@ def test_a_mottled_surface_filling_a_camera_frame_shows_no_digit(recognizer, mon
     frame = spotted_closeup()
     assert len(find_digits(frame).digits) >= 20
     assert not read_digits(frame, recognizer).digits_only().digits
+    for dx, dy in ((-2, 1), (1, -2), (2, 2)):  # a camera's shake moves it a few px
+        shaken = cv2.warpAffine(frame, np.float32([[1, 0, dx], [0, 1, dy]]), (640, 480),
+                                borderMode=cv2.BORDER_REFLECT)
+        assert not read_digits(shaken, recognizer).digits_only().digits
     monkeypatch.setattr(config, "SURFACE_MIN_REJECTED", 10**6)
     assert len(read_digits(frame, recognizer).digits_only().digits) >= 5
 

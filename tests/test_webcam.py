@@ -140,14 +140,30 @@ def test_a_mottled_surface_filling_the_frame_shows_no_box(recognizer):
 
     frame = spotted_closeup()
     tracker, results = None, []
-    for _ in range(5):
-        results.append(processing.process_frame(frame, recognizer, tracker))
+    for i in range(6):  # shaken by a px or two, as a hand-held camera is
+        shift = np.float32([[1, 0, (i % 3) - 1], [0, 1, (i % 2) * 2 - 1]])
+        shaken = cv2.warpAffine(frame, shift, (640, 480), borderMode=cv2.BORDER_REFLECT)
+        results.append(processing.process_frame(shaken, recognizer, tracker))
         tracker = results[-1].tracker
     read_as_digits = [d for d in results[0].raw.digits if d.prediction and d.prediction.is_digit]
     assert len(read_as_digits) >= 5  # one by one, a dozen spots read as digits
     assert all(not r.detections.digits and r.numbers() == [] and r.surface for r in results)
     record = outputs.detection_record(4, results[-1], config.MIN_CONFIDENCE)
     assert record["surface"] and not any(d["shown"] for d in record["digits"])
+
+
+def test_a_surface_frame_is_read_no_further(clean_digits, recognizer, monkeypatch):
+    """A frame whose first readings are a surface's goes to no string reader (nor to the
+    sharpening and deblurring after it): its chips are no touching digits."""
+    from tests.conftest import spotted_closeup
+
+    calls = []
+    monkeypatch.setattr(processing, "read_touching",
+                        lambda frame, found, rec: calls.append(1) or found)
+    result = processing.process_frame(spotted_closeup(), recognizer)
+    assert result.surface and calls == []
+    processing.process_frame(paper_frame(clean_digits)[0], recognizer)
+    assert calls  # a page of digits is read on
 
 
 def test_labels_are_stable_over_a_shaky_noisy_sequence(clean_digits, recognizer):

@@ -755,8 +755,9 @@ PAPER_MAX_SATURATION = 50
 # A camera's frame read whole (no sheet) in which the model rejects at least
 # SURFACE_MIN_REJECTED candidates and at least SURFACE_MIN_SHARE of them is a mottled surface
 # filling the view (terrazzo, spots, camouflage), not a page: none of its candidates is shown
-# (`Detections.is_surface`; photo mode reads any image: a form's printed words count too). Tuning seeds 101, 13, 7 and 21 (30 frames a row without paper):
-# the close-ups that showed false digits rejected 10-35 candidates, 45-80% of them (97 of
+# (`Detections.is_surface`; photo mode reads any image it is given). Tuning seeds 101, 13,
+# 7 and 21 (30 frames a row without paper): the close-ups that showed false digits
+# rejected 10-35 candidates, 45-80% of them (97 of
 # the 120 false digits of those rows); pages filling the frame and the demo video reject
 # none, the real photos and sample photos at most 1, a page filling the frame with letters
 # and shapes among its digits (30 frames of 101 and 13) at most 7 (6-50%).
@@ -764,15 +765,22 @@ SURFACE_MIN_REJECTED = 10
 SURFACE_MIN_SHARE = 0.4
 # ... unless they stand in rows, as writing does: at least SURFACE_MAX_IN_ROWS of them each
 # beside SURFACE_ROW_MATES others of a similar height (at most SURFACE_ROW_HEIGHT_RATIO
-# apart) centred within SURFACE_ROW_BAND x the taller's height (`Detections.in_rows`). A page
-# filling the frame with letters and shapes among half of its digits (tuning seeds 13 and
-# 21, 30 frames) rejects up to 12 candidates, 43-67% of them, and lost 2-4 points of its
-# digits to the count alone; its candidates stand in rows, 0.59-1.00 of them (1.00 on every
-# frame the count took for a surface), the close-ups' 0.00-0.48 (seeds 101, 13, 7, 21).
-SURFACE_MAX_IN_ROWS = 0.55
+# apart), centred within SURFACE_ROW_BAND x the taller's height, at most SURFACE_ROW_GAP x it
+# apart across (`Detections.in_rows`). A page filling the frame with letters and shapes among
+# half of its digits (tuning seeds 13 and 21, 30 frames) rejects up to 12 candidates, 43-67%
+# of them, and lost 2-4 points of its digits to the count alone; its candidates stand in
+# rows, 0.59-1.00 of them (0.90-1.00 on the frames the count took for surfaces), a printed
+# form's 1.00; the close-ups' 0.00-0.11 (the nine the count takes, seeds 101, 13, 7, 21),
+# the tests' spotted close-up's 0.17-0.18 (shifted by up to 2 px). Without the limit across,
+# any chip at the same level counted: 0.54-0.63 on that close-up, shaken.
+SURFACE_MAX_IN_ROWS = 0.4
 SURFACE_ROW_MATES = 2
 SURFACE_ROW_BAND = 0.3
 SURFACE_ROW_HEIGHT_RATIO = 1.6
+SURFACE_ROW_GAP = 2.0
+# Rows are counted over pairs: at most this many candidates, the largest (a frame of noise
+# can hold thousands; 400 pairs each other in a few ms).
+SURFACE_MAX_CANDIDATES = 400
 # The solid-blob cut (MAX_FILL) applies only to blobs at least SOLID_MIN_ASPECT as wide as
 # tall: a 1 one stroke wide fills its narrow box as much as a thumb does (scene frames lost
 # such 1s on the sheet's upright view).

@@ -87,17 +87,24 @@ class Detections:
     def in_rows(self) -> float:
         """The share of the candidates that stand in a row: beside at least SURFACE_ROW_MATES
         others of a similar height (the taller at most SURFACE_ROW_HEIGHT_RATIO x the
-        other) whose centres lie within SURFACE_ROW_BAND x the taller's height of theirs
-        vertically. Writing stands in lines; chips and spots lie anywhere."""
-        if len(self.digits) < 2:
+        other), whose centres lie within SURFACE_ROW_BAND x the taller's height of theirs
+        vertically and whose boxes at most SURFACE_ROW_GAP x it apart across. Writing
+        stands in lines; chips and spots lie anywhere. (Pairwise: the candidates are
+        counted first, and at most SURFACE_MAX_CANDIDATES of them, the largest, are paired.)"""
+        digits = sorted(self.digits, key=lambda d: -d.box[2] * d.box[3])
+        digits = digits[: config.SURFACE_MAX_CANDIDATES]
+        if len(digits) < 2:
             return 0.0
-        boxes = np.array([d.box for d in self.digits], dtype=np.float32)
+        boxes = np.array([d.box for d in digits], dtype=np.float32)
+        left, width = boxes[:, 0], boxes[:, 2]
         centre = boxes[:, 1] + boxes[:, 3] / 2
         height = np.maximum(boxes[:, 3], 1.0)
         taller = np.maximum(height[:, None], height[None, :])
         similar = taller <= config.SURFACE_ROW_HEIGHT_RATIO * np.minimum(height[:, None], height[None, :])
         level = np.abs(centre[:, None] - centre[None, :]) <= config.SURFACE_ROW_BAND * taller
-        mates = (similar & level).sum(axis=1) - 1  # not itself
+        gap = np.maximum(left[None, :] - (left + width)[:, None], left[:, None] - (left + width)[None, :])
+        near = gap <= config.SURFACE_ROW_GAP * taller
+        mates = (similar & level & near).sum(axis=1) - 1  # not itself
         return float(np.mean(mates >= config.SURFACE_ROW_MATES))
 
     def numbers(self, min_confidence: float = config.MIN_CONFIDENCE) -> list[str]:
