@@ -3,7 +3,8 @@
 
 Frames come from `recognizer.synth.scenes` (seeded; MNIST *test* digits): every condition of
 scenes.CONDITIONS, and of the evaluation-only scenes.LOOKALIKE_CONDITIONS (letters and shapes
-of kinds held out of training on the sheet, among the digits or alone), has its own row with
+of kinds held out of training on the sheet, among the digits or alone, or among half the
+digits of a page filling the frame), has its own row with
 its digit accuracy (1 - edit distance / length, the digits read in reading order against the
 sheet's rows; capped edits as `recognizer score` counts them) or, for frames without digits,
 false detections per frame (candidates the model did not reject). "All with paper" and the

@@ -152,6 +152,31 @@ def test_a_mottled_surface_filling_the_frame_shows_no_box(recognizer):
     assert record["surface"] and not any(d["shown"] for d in record["digits"])
 
 
+def test_json_lines_show_only_confirmed_digits():
+    """A record's "shown" is what the overlay draws: a confirmed track voted a digit, not
+    one voted "not a digit" nor an unconfirmed one."""
+    from recognizer.core.predict import Prediction
+    from recognizer.core.records import Digit
+    from recognizer.detection.results import Detections
+    from recognizer.detection.tracking import TrackedReading, TrackerState
+
+    def vote(label):
+        probs = [0.0] * (config.REJECT_CLASS + 1)
+        probs[label] = 1.0
+        return Prediction.from_probabilities(probs)
+
+    raw = Detections(digits=tuple(
+        Digit(box=(30 * i, 0, 20, 30), patch=None, line=0, number=i, prediction=vote(7))
+        for i in range(3)), mask=np.zeros((40, 100), np.uint8))
+    tracks = (TrackedReading(0, vote(7), vote(7)),
+              TrackedReading(1, vote(config.REJECT_CLASS), vote(7)),
+              TrackedReading(2, vote(7), vote(7), confirmed=False))
+    result = processing.FrameResult(raw, raw, tracks, TrackerState(), 1.0)
+    record = outputs.detection_record(0, result, config.MIN_CONFIDENCE)
+    assert [d["shown"] for d in record["digits"]] == [True, False, False]
+    assert "surface" not in record
+
+
 def test_a_surface_frame_is_read_no_further(clean_digits, recognizer, monkeypatch):
     """A frame whose first readings are a surface's goes to no string reader (nor to the
     sharpening and deblurring after it): its chips are no touching digits."""

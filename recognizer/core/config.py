@@ -756,11 +756,11 @@ PAPER_MAX_SATURATION = 50
 # SURFACE_MIN_REJECTED candidates and at least SURFACE_MIN_SHARE of them is a mottled surface
 # filling the view (terrazzo, spots, camouflage), not a page: none of its candidates is shown
 # (`Detections.is_surface`; photo mode reads any image it is given). Tuning seeds 101, 13,
-# 7 and 21 (30 frames a row without paper): the close-ups that showed false digits
-# rejected 10-35 candidates, 45-80% of them (97 of
-# the 120 false digits of those rows); pages filling the frame and the demo video reject
-# none, the real photos and sample photos at most 1, a page filling the frame with letters
-# and shapes among its digits (30 frames of 101 and 13) at most 7 (6-50%).
+# 7 and 21 (30 frames a row without paper): the close-ups that showed false digits rejected
+# 10-35 candidates, 45-80% of them (97 of the 120 false digits of those rows); pages filling
+# the frame and the demo video reject none, the real photos and sample photos at most 1, a
+# page filling the frame with letters and shapes among a third of its digits (30 frames of
+# 101 and 13) at most 7 (6-50%).
 SURFACE_MIN_REJECTED = 10
 SURFACE_MIN_SHARE = 0.4
 # ... unless they stand in rows, as writing does: at least SURFACE_MAX_IN_ROWS of them each

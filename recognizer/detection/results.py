@@ -88,9 +88,9 @@ class Detections:
         """The share of the candidates that stand in a row: beside at least SURFACE_ROW_MATES
         others of a similar height (the taller at most SURFACE_ROW_HEIGHT_RATIO x the
         other), whose centres lie within SURFACE_ROW_BAND x the taller's height of theirs
-        vertically and whose boxes at most SURFACE_ROW_GAP x it apart across. Writing
-        stands in lines; chips and spots lie anywhere. (Pairwise: the candidates are
-        counted first, and at most SURFACE_MAX_CANDIDATES of them, the largest, are paired.)"""
+        vertically and whose boxes lie at most SURFACE_ROW_GAP x it apart across. Writing
+        stands in lines; chips and spots lie anywhere. (Every pair is compared, so only the
+        SURFACE_MAX_CANDIDATES largest candidates are: a frame of noise holds thousands.)"""
         digits = sorted(self.digits, key=lambda d: -d.box[2] * d.box[3])
         digits = digits[: config.SURFACE_MAX_CANDIDATES]
         if len(digits) < 2:
@@ -100,9 +100,11 @@ class Detections:
         centre = boxes[:, 1] + boxes[:, 3] / 2
         height = np.maximum(boxes[:, 3], 1.0)
         taller = np.maximum(height[:, None], height[None, :])
-        similar = taller <= config.SURFACE_ROW_HEIGHT_RATIO * np.minimum(height[:, None], height[None, :])
+        lower = np.minimum(height[:, None], height[None, :])
+        similar = taller <= config.SURFACE_ROW_HEIGHT_RATIO * lower
         level = np.abs(centre[:, None] - centre[None, :]) <= config.SURFACE_ROW_BAND * taller
-        gap = np.maximum(left[None, :] - (left + width)[:, None], left[:, None] - (left + width)[None, :])
+        right = left + width
+        gap = np.maximum(left[None, :] - right[:, None], left[:, None] - right[None, :])
         near = gap <= config.SURFACE_ROW_GAP * taller
         mates = (similar & level & near).sum(axis=1) - 1  # not itself
         return float(np.mean(mates >= config.SURFACE_ROW_MATES))

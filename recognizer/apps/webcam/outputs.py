@@ -93,14 +93,16 @@ class Recorder:
 
 def detection_record(index: int, result: FrameResult, min_confidence: float) -> dict:
     """One JSON-lines record: the numbers shown and every digit found (box, voted reading,
-    this frame's own reading, and whether it is shown: its track is confirmed, on a frame
-    that is no surface; "surface": true marks a frame read as one, `Detections.is_surface`)."""
+    this frame's own reading, and whether it is shown: its track is confirmed and voted a
+    digit, on a frame that is no surface; "surface": true marks a frame read as one,
+    `Detections.is_surface`)."""
     digits = []
     for raw, track in zip(result.raw.digits, result.tracks):
         entry = replace(raw, prediction=track.prediction).to_dict(min_confidence)
         entry.update(
             track=track.track_id,
-            shown=track.confirmed and not result.surface,
+            shown=track.confirmed and not result.surface
+            and (track.prediction is None or track.prediction.is_digit),
             read=raw.prediction is not None,  # False: settled, its vote stood this frame
             raw_digit=raw.prediction.digit if raw.prediction else None,
         )
