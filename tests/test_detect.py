@@ -399,13 +399,14 @@ def test_a_surface_is_many_candidates_mostly_rejected_and_not_in_rows():
     assert not _read_as(minimum, most_digits - 1, in_rows=True).is_surface()
 
 
-def test_a_mottled_surface_filling_a_camera_frame_shows_no_digit(recognizer, monkeypatch):
+def test_a_mottled_surface_filling_the_frame_shows_no_digit(recognizer, monkeypatch):
     """A close-up of spots (no sheet, grey enough to be read whole): the model rejects most
     of its 35 candidates, and the dozen it reads as digits are spots like the rest, so a
-    camera's frame of it shows none. Without the rule they are shown (the second half)."""
+    camera's frame or a photo of it shows none. Without the rule they are shown (the end)."""
     frame = spotted_closeup()
     assert len(find_digits(frame).digits) >= 20
     assert not read_digits(frame, recognizer).digits_only().digits
+    assert not read_digits(frame, recognizer, whole_frame_fallback=True).digits_only().digits
     for dx, dy in ((-2, 1), (1, -2), (2, 2)):  # a camera's shake moves it a few px
         shaken = cv2.warpAffine(frame, np.float32([[1, 0, dx], [0, 1, dy]]), (640, 480),
                                 borderMode=cv2.BORDER_REFLECT)

@@ -752,10 +752,10 @@ NET_MAX_KEPT = 0.5
 # (0-255) is at most PAPER_MAX_SATURATION (paper or a board filling it). Scene frames (tuning
 # seeds 101-103): pages filling the frame 2-43, clothes 42-214 (most false digits above 50).
 PAPER_MAX_SATURATION = 50
-# A camera's frame read whole (no sheet) in which the model rejects at least
+# A frame read whole (no sheet) in which the model rejects at least
 # SURFACE_MIN_REJECTED candidates and at least SURFACE_MIN_SHARE of them is a mottled surface
 # filling the view (terrazzo, spots, camouflage), not a page: none of its candidates is shown
-# (`Detections.is_surface`; photo mode reads any image it is given). Tuning seeds 101, 13,
+# (`Detections.is_surface`; live and in photo mode). Tuning seeds 101, 13,
 # 7 and 21 (30 frames a row without paper): the close-ups that showed false digits rejected
 # 10-35 candidates, 45-80% of them (97 of the 120 false digits of those rows); pages filling
 # the frame and the demo video reject none, the real photos and sample photos at most 1, a

@@ -250,10 +250,9 @@ def read_digits(
     and the whole frame, and keeps the sheet's unless the whole frame has more digits the
     model reads confidently (a close-up or a form's box taken for the sheet cuts digits
     off; a photo is read once, so the second reading's time is affordable there).
-    A camera's frame read whole (no sheet) whose first reading is a surface
-    (`Detections.is_surface`: most of many candidates "not a digit", and not standing in
-    rows as writing does: terrazzo or spots filling the view) has no digits; photo mode
-    reads any image it is given.
+    A frame read whole (no sheet) whose first reading is a surface (`Detections.is_surface`:
+    most of many candidates "not a digit", and not standing in rows as writing does:
+    terrazzo or spots filling the view) has no digits.
     Candidates that may be several touching digits (too wide, unsure or "not a digit") are
     re-read by the string reader (`touching.read_touching`: one more batched call for all
     their pieces); those it leaves "not a digit" are read again sharpened
@@ -283,8 +282,8 @@ def read_digits(
         read = found.with_predictions(
             recognizer.predict_patches([d.patch for d in found.digits]))
         read = split_fragments(read, recognizer)
-        if sheet is None and not whole_frame_fallback and read.is_surface():
-            return Detections(digits=(), mask=read.mask)  # a camera's view of a surface
+        if sheet is None and read.is_surface():
+            return Detections(digits=(), mask=read.mask)  # a view of a surface
         read = reread_sharpened(read_touching(frame, read, recognizer), recognizer)
     if not undo_blur:
         return read
