@@ -417,8 +417,8 @@ def test_a_mottled_surface_filling_the_frame_shows_no_digit(recognizer, monkeypa
 
 def test_a_form_whose_printed_words_are_rejected_is_read_live_and_as_a_photo(recognizer):
     """A printed form filling the image: its words' letters are candidates the model
-    rejects, many and most of them, as on a surface; but they stand in lines, so a camera's
-    frame of it is no surface, and its numbers are read (photo mode reads any image)."""
+    rejects, many and most of them, as on a surface; but they stand in lines, so neither a
+    camera's frame nor a photo of it is a surface, and its numbers are read."""
     form = np.full((480, 640, 3), 235, np.uint8)
     lines = ("Name  Mary Jones", "Order  40172", "Date  12 05 2026", "Room  318", "Phone  5550193")
     for row, text in enumerate(lines):
