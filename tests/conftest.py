@@ -81,6 +81,16 @@ def arc(cx, cy, rx, ry, start=0.0, stop=2 * np.pi, count=40):
 # --- Fixtures -------------------------------------------------------------------------------
 
 
+def sure_reading(label: int):
+    """The model's reading of a patch it is sure of: all of its probability on `label`
+    (0-9, or config.REJECT_CLASS for "not a digit")."""
+    from recognizer.core.predict import Prediction
+
+    probabilities = [0.0] * (config.REJECT_CLASS + 1)
+    probabilities[label] = 1.0
+    return Prediction.from_probabilities(probabilities)
+
+
 def spotted_closeup() -> np.ndarray:
     """A close-up of spots filling a 640x480 frame, no paper (scene generator, rng 0): 35
     candidates, a dozen of which the model reads as digits one by one, the rest not."""

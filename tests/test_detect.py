@@ -16,7 +16,8 @@ from recognizer.detection.ink import threshold_ink
 from recognizer.detection.order import reading_order
 from recognizer.detection.sheet import Sheet
 from recognizer.synth.scenes import render_scene
-from tests.conftest import confident_edits, paste_digits, pick, small_beside_big, spotted_closeup
+from tests.conftest import (
+    confident_edits, paste_digits, pick, small_beside_big, spotted_closeup, sure_reading)
 
 
 def test_blank_paper_has_no_digits():
@@ -368,13 +369,7 @@ def test_a_tie_with_a_full_size_reading_that_found_nothing_reads_dark_ink():
 def _read_as(rejected: int, digits: int, in_rows: bool = False) -> Detections:
     """Detections of `rejected` candidates read "not a digit" and `digits` read as a sure 4,
     in rows of six (as writing stands) or scattered over the frame at random heights."""
-    from recognizer.core.predict import Prediction
     from recognizer.core.records import Digit
-
-    def prediction(label):
-        probs = [0.0] * (config.REJECT_CLASS + 1)
-        probs[label] = 1.0
-        return Prediction.from_probabilities(probs)
 
     labels = [config.REJECT_CLASS] * rejected + [4] * digits
     rng = np.random.default_rng(1)
@@ -382,7 +377,7 @@ def _read_as(rejected: int, digits: int, in_rows: bool = False) -> Detections:
              else (int(rng.integers(0, 600)), int(rng.integers(0, 440)), 20,
                    int(rng.integers(10, 60))) for i in range(len(labels))]
     return Detections(digits=tuple(
-        Digit(box=box, patch=None, line=0, number=i, prediction=prediction(label))
+        Digit(box=box, patch=None, line=0, number=i, prediction=sure_reading(label))
         for i, (box, label) in enumerate(zip(boxes, labels))), mask=np.zeros((10, 10), np.uint8))
 
 

@@ -155,15 +155,10 @@ def test_a_mottled_surface_filling_the_frame_shows_no_box(recognizer):
 def test_json_lines_show_only_confirmed_digits():
     """A record's "shown" is what the overlay draws: a confirmed track voted a digit, not
     one voted "not a digit" nor an unconfirmed one."""
-    from recognizer.core.predict import Prediction
     from recognizer.core.records import Digit
     from recognizer.detection.results import Detections
     from recognizer.detection.tracking import TrackedReading, TrackerState
-
-    def vote(label):
-        probs = [0.0] * (config.REJECT_CLASS + 1)
-        probs[label] = 1.0
-        return Prediction.from_probabilities(probs)
+    from tests.conftest import sure_reading as vote
 
     raw = Detections(digits=tuple(
         Digit(box=(30 * i, 0, 20, 30), patch=None, line=0, number=i, prediction=vote(7))
