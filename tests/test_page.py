@@ -9,7 +9,7 @@ import pytest
 from recognizer.core import config
 from recognizer.core.predict import Recognizer
 from recognizer.detection.detector import find_digits, read_digits
-from recognizer.detection.page import Page, find_page
+from recognizer.detection.page import Page, WholeView, find_page, survey_frame
 from recognizer.detection.sheet import find_sheet
 from recognizer.synth import surfaces
 
@@ -113,3 +113,44 @@ def test_no_page_in_gray_deep_or_tiny_frames():
     assert find_page(frame.astype(np.float32)) is None
     small = cv2.resize(frame, (40, 30), interpolation=cv2.INTER_AREA)  # under SHEET_MIN_SIDE
     assert min(small.shape[:2]) < config.SHEET_MIN_SIDE and find_page(small) is None
+
+
+def test_the_live_loop_surveys_the_frame_on_the_frames_it_looks_on(recognizer, monkeypatch):
+    """With no sheet shown the live loop looks for the page only on the frames it looks for
+    the sheet (every SHEET_LOOK_EVERY frames), and reads the frames in between with the page
+    it found then: the fabric's dots beside the page are left out on every frame."""
+    import recognizer.detection.detector as detector
+    import recognizer.detection.page as page_module
+    from recognizer.apps.webcam.processing import process_frame
+
+    frame, page = _page_frame("fabric")
+    looks = []
+    real = page_module.find_page
+    monkeypatch.setattr(page_module, "find_page", lambda f: looks.append(1) or real(f))
+    monkeypatch.setattr(detector, "find_page", lambda f: pytest.fail("looked again"))
+    tracker, frames = None, 2 * config.SHEET_LOOK_EVERY + 1
+    for _ in range(frames):
+        result = process_frame(frame, recognizer, tracker)
+        tracker = result.tracker
+        assert result.tracker.sheet.shown is None and result.tracker.sheet.view.page is not None
+        assert len(result.raw.digits) == 5 and all(_on(page, d.box) for d in result.raw.digits)
+    assert len(looks) == 3  # frames 0, SHEET_LOOK_EVERY and 2 x SHEET_LOOK_EVERY
+    assert "".join(str(d.prediction.digit) for d in result.detections.digits) == "47102"
+
+
+def test_the_survey_of_a_frame_without_paper_and_a_view_given():
+    """Clothes filling the frame: no paper in view, so no page looked for. A live frame is
+    read with the view given: the page frame, said to hold no paper, has no candidates;
+    said to have no page, the fabric's dots beside it are candidates too."""
+    clothes = np.clip(surfaces.background("clothes", 480, 640, np.random.default_rng(3)),
+                      0, 255).astype(np.uint8)
+    view = survey_frame(clothes)
+    assert not view.paper and view.page is None
+    frame, page = _page_frame("fabric")
+    assert survey_frame(frame).paper and survey_frame(frame).page is not None
+    assert find_digits(frame, sheet=None, view=WholeView(paper=False, page=None)).digits == ()
+    unpaged = find_digits(frame, sheet=None, view=WholeView(paper=True, page=None)).digits
+    assert sum(not _on(page, d.box) for d in unpaged) >= 3
+    # photo mode reads any image, whatever the view says
+    assert find_digits(frame, whole_frame_fallback=True, sheet=None,
+                       view=WholeView(paper=False, page=None)).digits

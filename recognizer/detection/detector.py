@@ -63,7 +63,7 @@ from recognizer.detection.merging import (
     whole_frame_blob,
 )
 from recognizer.detection.order import reading_order, renumber
-from recognizer.detection.page import find_page
+from recognizer.detection.page import Page, WholeView, find_page
 from recognizer.detection.polarity import reads_light_on_dark, reads_light_on_dark_tie
 from recognizer.detection.results import Detections, Digit
 from recognizer.detection.sharpen import reread_sharpened
@@ -79,6 +79,7 @@ def find_digits(
     sheet: Sheet | None | str = "find",
     patches: bool = True,
     weak_share: float | None = None,
+    view: WholeView | None = None,
 ) -> Detections:
     """Find digit candidates (no model): boxes, patches, lines, numbers; predictions None.
 
@@ -89,6 +90,9 @@ def find_digits(
     found, reads the whole frame, leaving out the candidates off a page that fills it
     (`page.find_page`: the background showing at its corners). With whole_frame_fallback,
     a sheet on which nothing is found is read whole too.
+    view: what is known of the frame read whole (`page.WholeView`: whether paper may fill
+    it, the page filling it), as the live loop holds it between the frames it looks on;
+    None looks at this frame.
     patches=False leaves the 28x28 patches to be made later, for the digits that need one
     (`Detections.with_patches`): the live loop reads a settled digit only every few frames.
     (The patches of a candidate's parts, `Digit.parts`, are made at once: it is read on
@@ -105,12 +109,13 @@ def find_digits(
                               scale_free=True, patches=patches, weak_share=weak_share)
         if found.digits or not whole_frame_fallback:
             return _back_to_frame(found, matrix, frame.shape[:2])
-    elif not whole_frame_fallback and not paper_in_view(frame):
+    elif not whole_frame_fallback and not (paper_in_view(frame) if view is None else view.paper):
         # A camera's frame with no sheet and nothing like paper filling it (clothes, a desk,
         # a coloured wall): no digits to read. Photo mode reads any image.
         return Detections(digits=(), mask=np.zeros(frame.shape[:2], dtype=np.uint8))
     return _find_in_view(frame, whole_frame_fallback=whole_frame_fallback, refine=refine,
-                         patches=patches, weak_share=weak_share, page=True)
+                         patches=patches, weak_share=weak_share,
+                         page="find" if view is None else view.page)
 
 
 def _look_for_sheet(frame: np.ndarray, sheet: Sheet | None | str) -> Sheet | None:
@@ -148,7 +153,7 @@ def _back_to_frame(found: Detections, matrix: np.ndarray, shape) -> Detections:
 def _find_in_view(
     frame: np.ndarray, *, whole_frame_fallback: bool = False, refine: bool = False,
     scale_free: bool = False, patches: bool = True,
-    weak_share: float | None = None, page: bool = False,
+    weak_share: float | None = None, page: Page | None | str = None,
 ) -> Detections:
     """Find digit candidates in one view (the frame, or the sheet's upright view; on the
     sheet, candidates are scale-free: see `_read_ink`).
@@ -162,8 +167,9 @@ def _find_in_view(
     refine: when strokes are fine, threshold a second time against a paper estimate fitted
     to them (sharper around shadow edges; costs a few ms, so the photo mode sets it).
     weak_share: see `find_digits` (None: its default for the view).
-    page: a whole frame: leave out the candidates off the page that fills it, if one does
-    (`page.find_page`: the background at its corners).
+    page: a whole frame's page (a `Page`; "find" looks for it, `page.find_page`, once
+    there are candidates): the candidates off it are left out (the background at its
+    corners). None: no page (a sheet's view).
     """
     frame = check_image(frame)
     if min(frame.shape[:2], default=0) < config.MIN_DIGIT_PIXELS:
@@ -196,7 +202,9 @@ def _find_in_view(
             reading = light
     mask, labels = reading.mask, reading.labels
     digits_found = drop_off_sheet(frame, gray, scale, mask, reading.digits)
-    found_page = find_page(frame) if page and digits_found else None
+    found_page = page if isinstance(page, Page) else None
+    if page == "find" and digits_found:
+        found_page = find_page(frame)
     if found_page is not None:
         centres = np.float64([(b.cx, b.cy) for b in digits_found])
         digits_found = [b for b, on in zip(digits_found, found_page.holds(centres / scale)) if on]

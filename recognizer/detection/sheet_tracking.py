@@ -16,7 +16,9 @@ Looking for the sheet costs a frame several ms, so the loop looks only every
 SHEET_LOOK_EVERY frames while nothing changes (`must_look`: the shown outline was found
 again, or no sheet has been in view for a while) and on every frame while something does
 (a move being confirmed, a shown outline lost); a frame it does not look on leaves the
-state as it was (`skip_look`).
+state as it was (`skip_look`). With no outline shown, the loop surveys the frame it looks on
+(`page.survey_frame`: paper in view? the page filling it?) and reads the frames in between
+with that `view`.
 
 Pure functions on a small frozen state, like `tracking` does for the digits.
 """
@@ -28,19 +30,22 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from recognizer.core import config
+from recognizer.detection.page import WholeView
 from recognizer.detection.sheet import Sheet
 
 
 @dataclass(frozen=True, eq=False)
 class SheetTrack:
     """The shown outline (None: read the whole frame), the outlines that disagree with it
-    seen in a row (candidates for the next one), the looks since one was found, and the
-    frames since the last look."""
+    seen in a row (candidates for the next one), the looks since one was found, the frames
+    since the last look, and the whole frame's view from the last look (with no outline
+    shown)."""
 
     shown: Sheet | None = None
     pending: tuple[Sheet, ...] = ()
     missed: int = 0
     unlooked: int = 0
+    view: WholeView | None = None
 
 
 def agree(a: Sheet, b: Sheet, tolerance: float = config.SHEET_AGREE) -> bool:

@@ -22,6 +22,7 @@ from recognizer.detection.detector import find_digits, read_digits
 from recognizer.detection.fragments import split_fragments
 from recognizer.detection.sharpen import reread_sharpened
 from recognizer.detection.touching import read_touching
+from recognizer.detection.page import survey_frame
 from recognizer.detection.results import Detections
 from recognizer.detection.sheet import find_sheet
 from recognizer.detection.sheet_tracking import must_look, skip_look, update_sheet
@@ -73,13 +74,17 @@ def process_frame(
     if tracker is not None:  # boxes of another resolution must not match this frame's
         tracker = tracker.for_frame(frame_key(frame))
     # The sheet's outline, held steady across frames (sheet_tracking), is read upright;
-    # it is looked for on every frame only while it changes.
+    # it is looked for on every frame only while it changes. With none shown, the whole
+    # frame is surveyed (paper in view, the page) on the frames that look.
     sheet_track = tracker.sheet if tracker is not None else None
     if must_look(sheet_track):
         sheet_track = update_sheet(sheet_track, find_sheet(frame))
+        if sheet_track.shown is None:
+            sheet_track = replace(sheet_track, view=survey_frame(frame))
     else:
         sheet_track = skip_look(sheet_track)
-    found = find_digits(frame, sheet=sheet_track.shown, patches=all_patches)
+    found = find_digits(frame, sheet=sheet_track.shown, patches=all_patches,
+                        view=sheet_track.view)
     need = digits_to_read(tracker, [digit.box for digit in found.digits], reread_every)
     # A candidate with parts is read every frame (fragments.split_fragments decides only
     # once it is read; unread, it would come and go as one box and as two), and once read
