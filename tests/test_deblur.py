@@ -161,6 +161,21 @@ def test_a_surer_reading_short_of_the_sure_share_is_kept_when_at_most_one_was_re
     assert len(read.seen) == 2
 
 
+def test_a_deblurred_reading_that_rejects_more_is_not_kept():
+    """Undoing a blur sharpens strokes; a reading that calls candidates "not a digit" that
+    the first read as digits has had them made worse (a wrong kernel's ringing). Seen on
+    tuning scene seed 7 (defocus, frame 0): the first reading read 13 of 14 candidates as
+    digits, 2 sure; deconvolved it was sure of 3 but rejected 7, and kept it lost 7 of the
+    sheet's 14 digits. With the same number rejected it is kept."""
+    frame = _smeared()
+    first = _detections(SURE, SURE, *[UNSURE] * 11, REJECTED)
+    worse = _detections(SURE, SURE, SURE, *[UNSURE] * 4, *[REJECTED] * 7)
+    read = _in_turn(worse, _detections(UNSURE))  # (the wider defocus: fewer candidates)
+    assert read_deblurred(frame, first, read) is first and len(read.seen) == 2
+    surer = _detections(SURE, SURE, SURE, *[UNSURE] * 10, REJECTED)
+    assert read_deblurred(frame, first, _in_turn(surer)) is surer
+
+
 def test_a_deblurred_reading_with_fewer_candidates_is_not_kept():
     """Deconvolution's ringing can join two digits into one candidate, which the model may
     read confidently (seen on scene seed 101: a 66 and a 14 each read as one digit); undoing

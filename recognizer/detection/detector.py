@@ -36,6 +36,7 @@ import numpy as np
 from recognizer.core import config
 from recognizer.core.predict import Recognizer
 from recognizer.core.preprocess import check_image, to_mnist
+from recognizer.detection.apart import read_apart
 from recognizer.detection.blobs import Blob, InkReading, components, typical_height
 from recognizer.detection.deblur import read_deblurred
 from recognizer.detection.filters import (
@@ -266,6 +267,8 @@ def read_digits(
     their pieces); those it leaves "not a digit" are read again sharpened
     (`sharpen.reread_sharpened`: one blurred digit). In that order: sharpened first, two
     touching digits read as an unsure digit and no longer reached the string readers.
+    A reading with rows of digits joined into one tall candidate (compression's rings) is
+    made again with the ink kept apart (`apart.read_apart`), the better reading kept.
     With undo_blur, a frame read with several doubtful candidates is read again deblurred
     (`deblur.read_deblurred`: a moving sheet's smear, a camera out of focus), the better
     reading kept (`weak_share`: see `find_digits`).
@@ -293,6 +296,10 @@ def read_digits(
         if sheet is None and read.is_surface():
             return Detections(digits=(), mask=read.mask)  # a view of a surface
         read = reread_sharpened(read_touching(frame, read, recognizer), recognizer)
+        if weak_share is None:  # (the second reading has its own level: read once more only)
+            read = read_apart(read, lambda share: read_digits(
+                frame, recognizer, whole_frame_fallback=whole_frame_fallback, refine=refine,
+                sheet=sheet, undo_blur=False, weak_share=share))
     if not undo_blur:
         return read
     # read the deblurred frame the same way: photo mode with the sheet it chose (or none),

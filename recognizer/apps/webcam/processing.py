@@ -17,6 +17,7 @@ import numpy as np
 from recognizer.core import config
 from recognizer.core.errors import one_line_reason
 from recognizer.core.predict import Recognizer
+from recognizer.detection.apart import read_apart
 from recognizer.detection.deblur import read_deblurred
 from recognizer.detection.detector import find_digits, read_digits
 from recognizer.detection.fragments import split_fragments
@@ -108,6 +109,9 @@ def process_frame(
         # in doubt (deblur.read_deblurred), every candidate read then.
         raw = read_deblurred(frame, raw, lambda sharp, share=None: read_digits(
             sharp, recognizer, sheet=sheet_track.shown, undo_blur=False, weak_share=share))
+        # Rows joined into one candidate by compression's rings: read again with the ink apart.
+        raw = read_apart(raw, lambda share: read_digits(
+            frame, recognizer, sheet=sheet_track.shown, undo_blur=False, weak_share=share))
     tracker, tracks = update_tracks(tracker or TrackerState(frame_key=frame_key(frame)), raw.digits)
     tracker = replace(tracker, sheet=sheet_track)
     # Shown: confirmed tracks whose vote is a digit ("not a digit" candidates are not shown);

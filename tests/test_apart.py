@@ -1,0 +1,89 @@
+"""Rows of digits joined into one candidate by compression's rings (detection/apart.py):
+the view read again with its ink apart, and the model's readings decide."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from recognizer.apps.score import edit_distance
+from recognizer.core import config
+from recognizer.core.predict import Prediction
+from recognizer.core.records import Digit
+from recognizer.detection.apart import has_stacked_candidate, read_apart
+from recognizer.detection.results import Detections
+
+SURE = Prediction.from_probabilities([0.9] + [0.0] * 9 + [0.1])
+UNSURE = Prediction.from_probabilities([0.4, 0.3] + [0.0] * 8 + [0.3])
+REJECTED = Prediction.from_probabilities([0.1] + [0.0] * 9 + [0.9])
+
+
+def _reading(*candidates) -> Detections:
+    """Detections of (height, prediction) candidates side by side."""
+    digits = tuple(Digit(box=(20 * i, 0, 12, h), patch=np.zeros((28, 28), np.float32),
+                         line=0, number=i, prediction=p)
+                   for i, (h, p) in enumerate(candidates))
+    return Detections(digits=digits, mask=np.zeros((4, 4), np.uint8))
+
+
+def test_a_stacked_candidate_is_one_in_doubt_twice_as_tall_as_the_median():
+    stack = config.APART_MIN_STACK
+    assert has_stacked_candidate(_reading((18, SURE), (17, SURE), (int(np.ceil(18 * stack)), REJECTED)))
+    assert has_stacked_candidate(_reading((18, SURE), (17, SURE), (int(np.ceil(18 * stack)), UNSURE)))
+    # sure of it (a big digit among small ones), shorter, too few candidates, or unread
+    assert not has_stacked_candidate(_reading((18, SURE), (17, SURE), (72, SURE)))
+    assert not has_stacked_candidate(_reading((18, SURE), (17, SURE), (28, REJECTED)))
+    assert not has_stacked_candidate(_reading((18, SURE), (72, REJECTED)))
+    assert not has_stacked_candidate(_reading((18, SURE), (17, SURE), (72, None)))
+
+
+def test_the_reading_apart_is_kept_only_when_it_splits_and_reads_surer():
+    first = _reading((18, SURE), (17, SURE), (72, REJECTED))
+    seen = []
+
+    def read(share):
+        seen.append(share)
+        return read.result
+
+    read.result = _reading(*[(18, SURE)] * 6)  # the rows apart, every digit sure
+    assert read_apart(first, read) is read.result
+    assert seen == [config.DEBLUR_WEAK_INK_DEPTH_SHARE]
+    for worse in (_reading((18, SURE), (17, SURE), (18, SURE)),  # no more candidates
+                  _reading((18, SURE), (17, SURE), (9, UNSURE), (9, UNSURE)),  # none surer
+                  _reading(*[(18, SURE)] * 4, (9, REJECTED), (9, REJECTED))):  # more rejected
+        read.result = worse
+        assert read_apart(first, read) is first
+    plain = _reading((18, SURE), (17, UNSURE), (20, REJECTED))
+    assert read_apart(plain, lambda share: pytest.fail("read again")) is plain
+
+
+def _jpeg_frame(mnist_test):
+    """Tuning scene seed 13, JPEG, frame 21: a small sheet whose rows the default weak level
+    joins into two tall candidates (all but the first row's three digits lost)."""
+    from recognizer.synth.scenes import render_frames
+
+    *_, scene = render_frames("jpeg", 13, *mnist_test, (640, 480), 22)
+    return scene
+
+
+def test_rows_joined_by_compression_are_read_apart(mnist_test, recognizer, monkeypatch):
+    import recognizer.detection.detector as detector
+    from recognizer.detection.detector import read_digits
+
+    scene = _jpeg_frame(mnist_test)
+    text = lambda found: "".join(str(d.prediction.digit) for d in found.digits_only().digits)
+    assert edit_distance(text(read_digits(scene.frame, recognizer)), scene.text) <= 1
+    monkeypatch.setattr(detector, "read_apart", lambda first, read: first)
+    assert edit_distance(text(read_digits(scene.frame, recognizer)), scene.text) >= 8
+
+
+def test_the_live_loop_reads_joined_rows_apart(mnist_test, recognizer):
+    from recognizer.apps.webcam.processing import process_frame
+
+    scene = _jpeg_frame(mnist_test)
+    tracker = None
+    for _ in range(4):
+        result = process_frame(scene.frame, recognizer, tracker)
+        tracker = result.tracker
+    shown = "".join(str(d.prediction.digit) for d in result.detections.digits)
+    assert edit_distance(shown, scene.text) <= 1
