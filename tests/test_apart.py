@@ -16,6 +16,7 @@ from recognizer.detection.results import Detections
 SURE = Prediction.from_probabilities([0.9] + [0.0] * 9 + [0.1])
 UNSURE = Prediction.from_probabilities([0.4, 0.3] + [0.0] * 8 + [0.3])
 REJECTED = Prediction.from_probabilities([0.1] + [0.0] * 9 + [0.9])
+SEVEN = Prediction.from_probabilities([0.0] * 7 + [0.9, 0.0, 0.0, 0.1])
 
 
 def _reading(*candidates) -> Detections:
@@ -37,23 +38,40 @@ def test_a_stacked_candidate_is_one_in_doubt_twice_as_tall_as_the_median():
     assert not has_stacked_candidate(_reading((18, SURE), (17, SURE), (72, None)))
 
 
-def test_the_reading_apart_is_kept_only_when_it_splits_and_reads_surer():
-    first = _reading((18, SURE), (17, SURE), (72, REJECTED))
+def _boxed(*candidates) -> Detections:
+    """Detections of (box, prediction) candidates."""
+    digits = tuple(Digit(box=box, patch=np.zeros((28, 28), np.float32), line=0, number=i,
+                         prediction=p) for i, (box, p) in enumerate(candidates))
+    return Detections(digits=digits, mask=np.zeros((4, 4), np.uint8))
+
+
+def test_the_reading_apart_is_kept_only_when_it_splits_the_tall_candidate_alone():
+    """Two small digits and, right of them, a candidate three rows tall that the model
+    rejects: read apart, the tall one's three digits replace it when nothing else changed."""
+    row = [((0, 0, 12, 18), SURE), ((20, 0, 12, 18), SURE)]
+    first = _boxed(*row, ((40, 0, 14, 70), REJECTED))
     seen = []
 
     def read(share):
         seen.append(share)
         return read.result
 
-    read.result = _reading(*[(18, SURE)] * 6)  # the rows apart, every digit sure
+    rows_apart = [((41, 0, 12, 18), SURE), ((41, 26, 12, 18), SURE), ((41, 52, 12, 18), SURE)]
+    read.result = _boxed(*row, *rows_apart)
     assert read_apart(first, read) is read.result
     assert seen == [config.DEBLUR_WEAK_INK_DEPTH_SHARE]
-    for worse in (_reading((18, SURE), (17, SURE), (18, SURE)),  # no more candidates
-                  _reading((18, SURE), (17, SURE), (9, UNSURE), (9, UNSURE)),  # none surer
-                  _reading(*[(18, SURE)] * 4, (9, REJECTED), (9, REJECTED))):  # more rejected
+    for worse in (
+        _boxed(*row, ((41, 0, 12, 40), SURE)),  # no more candidates where the tall one was
+        _boxed(*row, ((41, 0, 12, 18), UNSURE), ((41, 40, 12, 18), UNSURE)),  # none surer
+        _boxed(*row, *rows_apart, ((41, 20, 12, 5), REJECTED), ((41, 46, 12, 5), REJECTED)),
+        # more rejected (two, where the tall one was the only one)
+        _boxed(row[0], ((20, 0, 5, 18), SURE), ((26, 0, 6, 18), SURE), *rows_apart),  # a
+        # small digit beside it cut in two (a page of mixed sizes)
+        _boxed(row[0], ((20, 0, 12, 18), SEVEN), *rows_apart),  # ... or read otherwise
+    ):
         read.result = worse
         assert read_apart(first, read) is first
-    plain = _reading((18, SURE), (17, UNSURE), (20, REJECTED))
+    plain = _boxed(*row, ((40, 0, 14, 20), REJECTED))
     assert read_apart(plain, lambda share: pytest.fail("read again")) is plain
 
 

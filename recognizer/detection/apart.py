@@ -10,7 +10,9 @@ level that keeps such rings apart (DEBLUR_WEAK_INK_DEPTH_SHARE of the ink's dept
 strokes, so it is not the default; `read_apart` reads a frame again with it only when its
 first reading has a stacked candidate (one the model doubts or rejects that is at least
 APART_MIN_STACK times as tall as the reading's median candidate: rows on top of each other),
-and the model decides which reading stands.
+and keeps the second reading only where it changed nothing but the tall candidates (a big
+digit among small ones is tall too: elsewhere on a page of mixed sizes the level apart can
+cut a small 0 in two), and the model reads them apart as more digits, and surer.
 """
 
 from __future__ import annotations
@@ -20,23 +22,57 @@ from typing import Callable
 import numpy as np
 
 from recognizer.core import config
+from recognizer.core.records import Digit
 from recognizer.detection.results import Detections
+from recognizer.detection.tracking import box_iou
+
+
+def _tall(detections: Detections) -> list[Digit]:
+    """The candidates at least APART_MIN_STACK x as tall as the median one (three or more
+    candidates: with fewer there is no median to speak of)."""
+    digits = detections.digits
+    if len(digits) < 3:
+        return []
+    median = float(np.median([d.box[3] for d in digits]))
+    return [d for d in digits if d.box[3] >= config.APART_MIN_STACK * median]
 
 
 def has_stacked_candidate(detections: Detections) -> bool:
-    """Whether a reading has a candidate the model doubts or rejects that is at least
-    APART_MIN_STACK x as tall as the median candidate (three or more candidates; a
-    candidate not read this frame - a settled track's - is not in doubt)."""
-    digits = detections.digits
-    if len(digits) < 3:
+    """Whether a reading has a tall candidate (`_tall`) that the model doubts or rejects
+    (one not read this frame - a settled track's - is in no doubt)."""
+    return any(d.prediction is not None and not d.is_confident() for d in _tall(detections))
+
+
+def _within(digit: Digit, boxes) -> bool:
+    """Whether the digit's centre lies in one of the boxes."""
+    x, y, w, h = digit.box
+    cx, cy = x + w / 2, y + h / 2
+    return any(bx <= cx < bx + bw and by <= cy < by + bh for bx, by, bw, bh in boxes)
+
+
+def _reads(digit: Digit) -> int | None:
+    """The digit read (None: not a digit, or not read)."""
+    p = digit.prediction
+    return p.digit if p is not None and p.is_digit else None
+
+
+def _same(first: list[Digit], second: list[Digit]) -> bool:
+    """Whether two lists of candidates are the same candidates read the same: each of the
+    first overlaps one of the second by half (IoU) with the same reading (a candidate not
+    read in the first, a settled track's, by its box alone)."""
+    if len(first) != len(second):
         return False
-    median = float(np.median([d.box[3] for d in digits]))
-    return any(d.prediction is not None and not d.is_confident()
-               and d.box[3] >= config.APART_MIN_STACK * median for d in digits)
+    left = list(second)
+    for digit in first:
+        match = next((other for other in left if box_iou(digit.box, other.box) >= 0.5
+                      and (digit.prediction is None or _reads(digit) == _reads(other))), None)
+        if match is None:
+            return False
+        left.remove(match)
+    return True
 
 
-def _sure_and_rejected(detections: Detections) -> tuple[int, int]:
-    digits = detections.digits
+def _sure_and_rejected(digits: list[Digit]) -> tuple[int, int]:
     sure = sum(d.prediction is None or d.is_confident() for d in digits)
     rejected = sum(d.prediction is not None and not d.is_digit for d in digits)
     return sure, rejected
@@ -47,13 +83,17 @@ def read_apart(first: Detections, read: Callable[[float], Detections]) -> Detect
 
     `read(share)` reads the view again with the ink's weak level at `share` of its depth;
     it is called only when `first` has a stacked candidate (`has_stacked_candidate`). The
-    second reading is kept when it has more candidates (the rows came apart), more of them
-    confident digits, and no more rejected: else the first stands."""
+    second reading is kept when, outside the tall candidates' boxes, it is the first
+    reading again (`_same`), and within them it has more candidates (the rows came apart),
+    more of them confident digits, and no more rejected: else the first stands."""
     if not has_stacked_candidate(first):
         return first
     second = read(config.DEBLUR_WEAK_INK_DEPTH_SHARE)
-    sure, rejected = _sure_and_rejected(first)
-    sure2, rejected2 = _sure_and_rejected(second)
-    if len(second.digits) > len(first.digits) and sure2 > sure and rejected2 <= rejected:
+    boxes = [d.box for d in _tall(first)]
+    inside = [[d for d in r.digits if _within(d, boxes)] for r in (first, second)]
+    outside = [[d for d in r.digits if not _within(d, boxes)] for r in (first, second)]
+    (sure, rejected), (sure2, rejected2) = (_sure_and_rejected(d) for d in inside)
+    if (_same(*outside) and len(inside[1]) > len(inside[0]) and sure2 > sure
+            and rejected2 <= rejected):
         return second
     return first
