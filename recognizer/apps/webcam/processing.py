@@ -105,13 +105,14 @@ def process_frame(
     # detector.read_digits): its chips are no touching or blurred digits.
     if sheet_track.shown is not None or not raw.is_surface():
         raw = reread_sharpened(read_touching(frame, raw, recognizer), recognizer)
+        # Rows joined into one candidate by compression's rings: read again with the ink
+        # apart (apart.read_apart), every candidate read then.
+        raw = read_apart(raw, lambda share: read_digits(
+            frame, recognizer, sheet=sheet_track.shown, undo_blur=False, weak_share=share))
         # A moving sheet's smear: the frame read again deblurred when many candidates are
         # in doubt (deblur.read_deblurred), every candidate read then.
         raw = read_deblurred(frame, raw, lambda sharp, share=None: read_digits(
             sharp, recognizer, sheet=sheet_track.shown, undo_blur=False, weak_share=share))
-        # Rows joined into one candidate by compression's rings: read again with the ink apart.
-        raw = read_apart(raw, lambda share: read_digits(
-            frame, recognizer, sheet=sheet_track.shown, undo_blur=False, weak_share=share))
     tracker, tracks = update_tracks(tracker or TrackerState(frame_key=frame_key(frame)), raw.digits)
     tracker = replace(tracker, sheet=sheet_track)
     # Shown: confirmed tracks whose vote is a digit ("not a digit" candidates are not shown);
