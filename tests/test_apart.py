@@ -75,6 +75,20 @@ def test_the_reading_apart_is_kept_only_when_it_splits_the_tall_candidate_alone(
     assert read_apart(plain, lambda share: pytest.fail("read again")) is plain
 
 
+def test_a_big_digit_read_surely_elsewhere_must_stay_as_it_was():
+    """A page of mixed sizes: a big digit read surely, apart from the stacked candidate, is
+    tall too, but it is no part of the rows joined; a second reading that cuts it in two is
+    not kept, one that leaves it as it was is."""
+    row = [((0, 0, 12, 18), SURE), ((20, 0, 12, 18), SURE), ((160, 0, 12, 18), SURE)]
+    big = ((100, 0, 40, 70), SURE)
+    first = _boxed(*row, ((40, 0, 14, 70), REJECTED), big)
+    rows_apart = [((41, 0, 12, 18), SURE), ((41, 26, 12, 18), SURE), ((41, 52, 12, 18), SURE)]
+    cut = _boxed(*row, *rows_apart, ((100, 0, 40, 30), UNSURE), ((100, 40, 40, 30), UNSURE))
+    assert read_apart(first, lambda share: cut) is first
+    kept = _boxed(*row, *rows_apart, big)
+    assert read_apart(first, lambda share: kept) is kept
+
+
 def _jpeg_frame(mnist_test):
     """Tuning scene seed 13, JPEG, frame 21: a small sheet whose rows the default weak level
     joins into two tall candidates (all but the first row's three digits lost)."""
@@ -95,13 +109,29 @@ def test_rows_joined_by_compression_are_read_apart(mnist_test, recognizer, monke
     assert edit_distance(text(read_digits(scene.frame, recognizer)), scene.text) >= 8
 
 
-def test_the_live_loop_reads_joined_rows_apart(mnist_test, recognizer):
-    from recognizer.apps.webcam.processing import process_frame
+def test_the_live_loop_reads_joined_rows_apart(mnist_test, recognizer, monkeypatch):
+    """The live loop tries the reading apart on the frames that look for the sheet (every
+    SHEET_LOOK_EVERY while it stays put) and reads the frames between at the level that
+    stood; without the step the rows stay joined."""
+    import recognizer.apps.webcam.processing as processing
 
     scene = _jpeg_frame(mnist_test)
-    tracker = None
-    for _ in range(4):
-        result = process_frame(scene.frame, recognizer, tracker)
-        tracker = result.tracker
-    shown = "".join(str(d.prediction.digit) for d in result.detections.digits)
+    tries = []
+    monkeypatch.setattr(processing, "read_apart",
+                        lambda first, read: tries.append(1) or read_apart(first, read))
+
+    def shown_after(frames):
+        tracker = None
+        for _ in range(frames):
+            result = processing.process_frame(scene.frame, recognizer, tracker)
+            tracker = result.tracker
+        return "".join(str(d.prediction.digit) for d in result.detections.digits), tracker
+
+    frames = config.SHEET_LOOK_EVERY + 1
+    shown, tracker = shown_after(frames)
     assert edit_distance(shown, scene.text) <= 1
+    assert len(tries) == 2  # the first frame and the next look
+    assert tracker.sheet.weak_share == config.DEBLUR_WEAK_INK_DEPTH_SHARE
+    monkeypatch.setattr(processing, "read_apart", lambda first, read: first)
+    shown, tracker = shown_after(frames)
+    assert edit_distance(shown, scene.text) >= 8 and tracker.sheet.weak_share is None

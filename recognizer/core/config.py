@@ -126,9 +126,9 @@ DEBLUR_MIN_BELIEF_GAIN = 0.1
 # them: test seed 3 lost a frame); only where candidates were lost, 0.4: 96.6 / 97.5 / 98.3%,
 # defocus and both letters rows unchanged.
 DEBLUR_WEAK_INK_DEPTH_SHARE = 0.4
-# A reading whose candidate the model doubts or rejects is at least APART_MIN_STACK x as tall
-# as its median candidate (rows of digits joined by compression's rings) is read again with
-# the weak level at DEBLUR_WEAK_INK_DEPTH_SHARE (`detection.apart`). Two rows joined are
+# A reading with a candidate that the model doubts or rejects and that is at least
+# APART_MIN_STACK x as tall as its median candidate (rows of digits joined by compression's
+# rings) is read again with the weak level at DEBLUR_WEAK_INK_DEPTH_SHARE (`detection.apart`). Two rows joined are
 # about twice a digit's height: on tuning seed 13's JPEG frames 13 and 21 the candidates in
 # doubt were 1.94x and 4.0x the median (the rows read apart: 4 and 13 digits more); 1.8,
 # 30 frames of JPEG, seed 13: 92.7% -> 98.0%.

@@ -10,9 +10,11 @@ level that keeps such rings apart (DEBLUR_WEAK_INK_DEPTH_SHARE of the ink's dept
 strokes, so it is not the default; `read_apart` reads a frame again with it only when its
 first reading has a stacked candidate (one the model doubts or rejects that is at least
 APART_MIN_STACK times as tall as the reading's median candidate: rows on top of each other),
-and keeps the second reading only where it changed nothing but the tall candidates (a big
-digit among small ones is tall too: elsewhere on a page of mixed sizes the level apart can
-cut a small 0 in two), and the model reads them apart as more digits, and surer.
+and keeps the second reading only where it changed nothing but the stacked candidates (and
+tall ones overlapping them: elsewhere on a page of mixed sizes the level apart can cut a
+small 0, or a big digit, in two), and the model reads them apart as more digits, and surer.
+The live loop tries it on the frames that look for the sheet, and reads the frames between
+at the level that stood (`processing.process_frame`).
 """
 
 from __future__ import annotations
@@ -37,10 +39,30 @@ def _tall(detections: Detections) -> list[Digit]:
     return [d for d in digits if d.box[3] >= config.APART_MIN_STACK * median]
 
 
+def _in_doubt(digit: Digit) -> bool:
+    """Read this frame and not a confident digit (a settled track's, unread, is in none)."""
+    return digit.prediction is not None and not digit.is_confident()
+
+
 def has_stacked_candidate(detections: Detections) -> bool:
-    """Whether a reading has a tall candidate (`_tall`) that the model doubts or rejects
-    (one not read this frame - a settled track's - is in no doubt)."""
-    return any(d.prediction is not None and not d.is_confident() for d in _tall(detections))
+    """Whether a reading has a tall candidate (`_tall`) that the model doubts or rejects."""
+    return any(_in_doubt(d) for d in _tall(detections))
+
+
+def _overlap(a, b) -> bool:
+    ax, ay, aw, ah = a
+    bx, by, bw, bh = b
+    return ax < bx + bw and bx < ax + aw and ay < by + bh and by < ay + ah
+
+
+def _stacked_region(detections: Detections) -> list[tuple[int, int, int, int]]:
+    """The boxes the rows may come apart in: the stacked candidates (tall, in doubt) and
+    the tall ones that overlap them (the same joined rows, one part read as a sure digit);
+    a big digit read surely elsewhere on the page is not among them."""
+    tall = _tall(detections)
+    stacked = [d.box for d in tall if _in_doubt(d)]
+    return stacked + [d.box for d in tall if not _in_doubt(d)
+                      and any(_overlap(d.box, box) for box in stacked)]
 
 
 def _within(digit: Digit, boxes) -> bool:
@@ -83,13 +105,14 @@ def read_apart(first: Detections, read: Callable[[float], Detections]) -> Detect
 
     `read(share)` reads the view again with the ink's weak level at `share` of its depth;
     it is called only when `first` has a stacked candidate (`has_stacked_candidate`). The
-    second reading is kept when, outside the tall candidates' boxes, it is the first
-    reading again (`_same`), and within them it has more candidates (the rows came apart),
-    more of them confident digits, and no more rejected: else the first stands."""
+    second reading is kept when, outside the stacked candidates' boxes (`_stacked_region`),
+    it is the first reading again (`_same`), and within them it has more candidates (the
+    rows came apart), more of them confident digits, and no more rejected: else the first
+    stands."""
     if not has_stacked_candidate(first):
         return first
     second = read(config.DEBLUR_WEAK_INK_DEPTH_SHARE)
-    boxes = [d.box for d in _tall(first)]
+    boxes = _stacked_region(first)
     inside = [[d for d in r.digits if _within(d, boxes)] for r in (first, second)]
     outside = [[d for d in r.digits if not _within(d, boxes)] for r in (first, second)]
     (sure, rejected), (sure2, rejected2) = (_sure_and_rejected(d) for d in inside)

@@ -170,7 +170,7 @@ def _find_in_view(
     weak_share: see `find_digits` (None: its default for the view).
     page: a whole frame's page (a `Page`; "find" looks for it, `page.find_page`, once
     there are candidates): the candidates off it are left out (the background at its
-    corners). None: no page (a sheet's view).
+    corners). None: no page (a sheet's view, or a whole frame whose survey found none).
     """
     frame = check_image(frame)
     if min(frame.shape[:2], default=0) < config.MIN_DIGIT_PIXELS:
@@ -204,7 +204,7 @@ def _find_in_view(
     mask, labels = reading.mask, reading.labels
     digits_found = drop_off_sheet(frame, gray, scale, mask, reading.digits)
     found_page = page if isinstance(page, Page) else None
-    if page == "find" and digits_found:
+    if isinstance(page, str) and digits_found:  # "find"
         found_page = find_page(frame)
     if found_page is not None:
         centres = np.float64([(b.cx, b.cy) for b in digits_found])
@@ -250,6 +250,7 @@ def read_digits(
     sheet: Sheet | None | str = "find",
     undo_blur: bool = True,
     weak_share: float | None = None,
+    view: WholeView | None = None,
 ) -> Detections:
     """find_digits + ONE batched recognizer.predict_patches call; Detections with predictions.
     A candidate merged with a fragment beside it is split again where its pieces read as a
@@ -271,7 +272,7 @@ def read_digits(
     made again with the ink kept apart (`apart.read_apart`), the better reading kept.
     With undo_blur, a frame read with several doubtful candidates is read again deblurred
     (`deblur.read_deblurred`: a moving sheet's smear, a camera out of focus), the better
-    reading kept (`weak_share`: see `find_digits`).
+    reading kept (`weak_share`, `view`: see `find_digits`).
     """
     frame = check_image(frame)
     given, sheet = sheet, _look_for_sheet(frame, sheet)
@@ -287,7 +288,7 @@ def read_digits(
             read, sheet = (whole, None) if confident[1] > confident[0] else (on_sheet, sheet)
     if read is None:
         found = find_digits(frame, whole_frame_fallback=whole_frame_fallback, refine=refine,
-                            sheet=sheet, weak_share=weak_share)
+                            sheet=sheet, weak_share=weak_share, view=view)
         if not found.digits:
             return found
         read = found.with_predictions(
@@ -299,11 +300,12 @@ def read_digits(
         if weak_share is None:  # (the second reading has its own level: read once more only)
             read = read_apart(read, lambda share: read_digits(
                 frame, recognizer, whole_frame_fallback=whole_frame_fallback, refine=refine,
-                sheet=sheet, undo_blur=False, weak_share=share))
+                sheet=sheet, undo_blur=False, weak_share=share, view=view))
     if not undo_blur:
         return read
     # read the deblurred frame the same way: photo mode with the sheet it chose (or none),
-    # live with the argument given ("find" looks for the sheet again, in the sharper frame)
+    # live with the argument given ("find" looks for the sheet again, in the sharper frame);
+    # a reading of it is a whole reading, rows read apart included
     again = sheet if whole_frame_fallback else given
     return read_deblurred(frame, read, lambda sharp, share=None: read_digits(
         sharp, recognizer, whole_frame_fallback=whole_frame_fallback, refine=refine,

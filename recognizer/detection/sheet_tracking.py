@@ -38,14 +38,17 @@ from recognizer.detection.sheet import Sheet
 class SheetTrack:
     """The shown outline (None: read the whole frame), the outlines that disagree with it
     seen in a row (candidates for the next one), the looks since one was found, the frames
-    since the last look, and the whole frame's view from the last look (with no outline
-    shown)."""
+    since the last look, the whole frame's view from the last look (with no outline
+    shown), and the ink's weak level the frames between looks are read at (None: the
+    view's own; set when the last look's reading was kept with its rows apart,
+    `apart.read_apart`)."""
 
     shown: Sheet | None = None
     pending: tuple[Sheet, ...] = ()
     missed: int = 0
     unlooked: int = 0
     view: WholeView | None = None
+    weak_share: float | None = None
 
 
 def agree(a: Sheet, b: Sheet, tolerance: float = config.SHEET_AGREE) -> bool:

@@ -69,7 +69,8 @@ def process_frame(
     in between; `raw` then holds None for them, and no patch unless `all_patches`: the
     inset and snapshots show every patch); 1 reads every digit in every frame. A candidate
     merged with a fragment (`Digit.parts`) is read on every frame. A frame read again
-    deblurred (`deblur.read_deblurred`) has every digit read and patched.
+    deblurred (`deblur.read_deblurred`), or with its rows apart (`apart.read_apart`), has
+    every digit read and patched.
     """
     start = clock()
     if tracker is not None:  # boxes of another resolution must not match this frame's
@@ -78,14 +79,15 @@ def process_frame(
     # it is looked for on every frame only while it changes. With none shown, the whole
     # frame is surveyed (paper in view, the page) on the frames that look.
     sheet_track = tracker.sheet if tracker is not None else None
-    if must_look(sheet_track):
+    looked = must_look(sheet_track)
+    if looked:
         sheet_track = update_sheet(sheet_track, find_sheet(frame))
         if sheet_track.shown is None:
             sheet_track = replace(sheet_track, view=survey_frame(frame))
     else:
         sheet_track = skip_look(sheet_track)
     found = find_digits(frame, sheet=sheet_track.shown, patches=all_patches,
-                        view=sheet_track.view)
+                        view=sheet_track.view, weak_share=sheet_track.weak_share)
     need = digits_to_read(tracker, [digit.box for digit in found.digits], reread_every)
     # A candidate with parts is read every frame (fragments.split_fragments decides only
     # once it is read; unread, it would come and go as one box and as two), and once read
@@ -105,10 +107,16 @@ def process_frame(
     # detector.read_digits): its chips are no touching or blurred digits.
     if sheet_track.shown is not None or not raw.is_surface():
         raw = reread_sharpened(read_touching(frame, raw, recognizer), recognizer)
-        # Rows joined into one candidate by compression's rings: read again with the ink
-        # apart (apart.read_apart), every candidate read then.
-        raw = read_apart(raw, lambda share: read_digits(
-            frame, recognizer, sheet=sheet_track.shown, undo_blur=False, weak_share=share))
+        if looked:
+            # Rows joined into one candidate by compression's rings: read again with the
+            # ink apart (apart.read_apart, every candidate read then); a reading kept so
+            # sets the level the frames until the next look are read at.
+            first = raw
+            raw = read_apart(raw, lambda share: read_digits(
+                frame, recognizer, sheet=sheet_track.shown, undo_blur=False,
+                weak_share=share, view=sheet_track.view))
+            if raw is not first:
+                sheet_track = replace(sheet_track, weak_share=config.DEBLUR_WEAK_INK_DEPTH_SHARE)
         # A moving sheet's smear: the frame read again deblurred when many candidates are
         # in doubt (deblur.read_deblurred), every candidate read then.
         raw = read_deblurred(frame, raw, lambda sharp, share=None: read_digits(
