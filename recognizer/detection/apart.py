@@ -49,12 +49,6 @@ def has_stacked_candidate(detections: Detections) -> bool:
     return any(_in_doubt(d) for d in _tall(detections))
 
 
-def _overlap(a, b) -> bool:
-    ax, ay, aw, ah = a
-    bx, by, bw, bh = b
-    return ax < bx + bw and bx < ax + aw and ay < by + bh and by < ay + ah
-
-
 def _stacked_region(detections: Detections) -> list[tuple[int, int, int, int]]:
     """The boxes the rows may come apart in: the stacked candidates (tall, in doubt) and
     the tall ones that overlap them (the same joined rows, one part read as a sure digit);
@@ -62,7 +56,7 @@ def _stacked_region(detections: Detections) -> list[tuple[int, int, int, int]]:
     tall = _tall(detections)
     stacked = [d.box for d in tall if _in_doubt(d)]
     return stacked + [d.box for d in tall if not _in_doubt(d)
-                      and any(_overlap(d.box, box) for box in stacked)]
+                      and any(box_iou(d.box, box) > 0 for box in stacked)]
 
 
 def _within(digit: Digit, boxes) -> bool:
