@@ -186,6 +186,10 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--distill-weight", type=float, default=None,
                         help="with --teacher: the teacher's share of a digit's target "
                              f"(default {DISTILL_WEIGHT})")
+    parser.add_argument("--distill-doubt-to-label", action="store_true",
+                        help="with --teacher: the teacher's 'not a digit' share of a training "
+                             "digit's target goes to its label, so doubted digits are not "
+                             "taught as half rejected")
     parser.add_argument("--out", type=Path, default=MODELS_DIR, help="output folder")
     parser.add_argument("--seed", type=int, default=1, help="random seed")
     args = parser.parse_args(argv)
@@ -195,6 +199,8 @@ def parse_args(argv=None) -> argparse.Namespace:
             parser.error(f"--{name.replace('_', '-')} must be at least 1")
     if args.distill_weight is not None and args.teacher is None:
         parser.error("--distill-weight needs --teacher")
+    if args.distill_doubt_to_label and args.teacher is None:
+        parser.error("--distill-doubt-to-label needs --teacher")
     if args.distill_weight is None:
         args.distill_weight = DISTILL_WEIGHT
     if not 0.0 <= args.distill_weight <= 1.0:
@@ -284,7 +290,8 @@ def main(argv=None) -> int:
     if args.augment:
         train = train.map(make_augmenter(args.seed), num_parallel_calls=tf.data.AUTOTUNE)
     if teachers:
-        train = train.map(make_distiller(teachers, args.distill_weight))
+        train = train.map(make_distiller(teachers, args.distill_weight,
+                                             args.distill_doubt_to_label))
     train = train.prefetch(tf.data.AUTOTUNE)
     history = model.fit(
         train,
@@ -360,6 +367,7 @@ def main(argv=None) -> int:
             "init": str(args.init) if args.init else None,
             "teacher": [str(t) for t in args.teacher] if args.teacher else None,
             "distill_weight": args.distill_weight if args.teacher else None,
+            "distill_doubt_to_label": args.distill_doubt_to_label if args.teacher else None,
             "seed": args.seed,
             "optimizer": f"Adadelta(learning_rate={args.learning_rate})",
         },

@@ -207,6 +207,17 @@ def test_the_teacher_softens_the_digits_targets_and_leaves_the_negatives_hard(tm
     assert np.allclose(soft[1], 0.2 * y[1] + 0.8 * ramp, atol=1e-5)
     assert np.array_equal(soft[2], y[2])  # the negative keeps its hard target
     assert np.allclose(soft.sum(axis=1), 1.0, atol=1e-5)
+    # --distill-doubt-to-label: the teacher's "not a digit" share goes to the label
+    _, moved = teachers.make_distiller([teacher], 0.8, doubt_to_label=True)(
+        tf.constant(x), tf.constant(y))
+    moved = moved.numpy()
+    expected = 0.8 * ramp
+    expected[7] += 0.8 * ramp[config.REJECT_CLASS]
+    expected[config.REJECT_CLASS] = 0.0
+    assert np.allclose(moved[1], 0.2 * y[1] + expected, atol=1e-5)
+    assert moved[0, config.REJECT_CLASS] == 0.0 and moved[0, 3] > soft[0, 3]
+    assert np.array_equal(moved[2], y[2])
+    assert np.allclose(moved.sum(axis=1), 1.0, atol=1e-5)
     with pytest.raises(ValueError, match="outputs"):
         teachers.load_teacher(tmp_path / "teacher.keras", 13)
 
@@ -251,6 +262,7 @@ def test_a_digits_only_teacher_gives_not_a_digit_no_share(tmp_path):
         (["--reject", "--teacher", "models/mnist_cnn.keras", "--distill-weight", "1.5"],
          "--distill-weight must be between 0 and 1"),
         (["--reject", "--distill-weight", "0.5"], "--distill-weight needs --teacher"),
+        (["--reject", "--distill-doubt-to-label"], "--distill-doubt-to-label needs --teacher"),
         (["--reject", "--teacher", "NINE_CLASSES"], "the teacher has 9 outputs"),
     ],
 )

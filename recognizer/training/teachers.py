@@ -29,7 +29,7 @@ def load_teacher(teacher_path: Path, classes: int):
     return teacher
 
 
-def make_distiller(teachers: list, weight: float):
+def make_distiller(teachers: list, weight: float, doubt_to_label: bool = False):
     """Soft targets from teacher models (a list) for the digits of each batch (--teacher).
 
     Learning without forgetting (Li and Hoiem, 2016; Hinton et al., 2015): a digit's target
@@ -38,6 +38,11 @@ def make_distiller(teachers: list, weight: float):
     while "not a digit" is learnt from the negatives, whose hard targets are left as they
     are. Applied after augmentation: the teachers see the very image the student sees. A
     digits-only teacher gives "not a digit" no share of a digit's target.
+
+    With `doubt_to_label` (--distill-doubt-to-label) the share a teacher gives "not a digit"
+    on a labelled digit goes to its label instead: the student keeps the teacher's answers
+    among the digits but is not taught to reject a training digit the teacher doubts (a
+    blurred or odd one), which costs MNIST digits called "not a digit".
     """
     import keras
     import tensorflow as tf
@@ -55,6 +60,10 @@ def make_distiller(teachers: list, weight: float):
 
     def distil(x, y):
         soft = tf.cast(tf.add_n([softmax_of(t, x) for t in teachers]) / len(teachers), y.dtype)
+        if doubt_to_label:
+            doubt = soft[:, REJECT_CLASS:REJECT_CLASS + 1]
+            soft = soft * (1.0 - tf.one_hot(REJECT_CLASS, REJECT_CLASS + 1, dtype=y.dtype)) \
+                + doubt * y
         negative = y[:, REJECT_CLASS:REJECT_CLASS + 1] > 0.5
         return x, tf.where(negative, y, (1.0 - weight) * y + weight * soft)
 
