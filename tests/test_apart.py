@@ -99,13 +99,13 @@ def _jpeg_frame(mnist_test):
 
 
 def test_rows_joined_by_compression_are_read_apart(mnist_test, recognizer, monkeypatch):
-    import recognizer.detection.detector as detector
+    import recognizer.detection.rereading as rereading
     from recognizer.detection.detector import read_digits
 
     scene = _jpeg_frame(mnist_test)
     text = lambda found: "".join(str(d.prediction.digit) for d in found.digits_only().digits)
     assert edit_distance(text(read_digits(scene.frame, recognizer)), scene.text) <= 1
-    monkeypatch.setattr(detector, "read_apart", lambda first, read: first)
+    monkeypatch.setattr(rereading, "read_apart", lambda first, read: first)
     assert edit_distance(text(read_digits(scene.frame, recognizer)), scene.text) >= 8
 
 
@@ -114,10 +114,11 @@ def test_the_live_loop_reads_joined_rows_apart(mnist_test, recognizer, monkeypat
     SHEET_LOOK_EVERY while it stays put) and reads the frames between at the level that
     stood; without the step the rows stay joined."""
     import recognizer.apps.webcam.processing as processing
+    import recognizer.detection.rereading as rereading
 
     scene = _jpeg_frame(mnist_test)
     tries = []
-    monkeypatch.setattr(processing, "read_apart",
+    monkeypatch.setattr(rereading, "read_apart",
                         lambda first, read: tries.append(1) or read_apart(first, read))
 
     def shown_after(frames):
@@ -132,6 +133,6 @@ def test_the_live_loop_reads_joined_rows_apart(mnist_test, recognizer, monkeypat
     assert edit_distance(shown, scene.text) <= 1
     assert len(tries) == 2  # the first frame and the next look
     assert tracker.sheet.weak_share == config.DEBLUR_WEAK_INK_DEPTH_SHARE
-    monkeypatch.setattr(processing, "read_apart", lambda first, read: first)
+    monkeypatch.setattr(rereading, "read_apart", lambda first, read: first)
     shown, tracker = shown_after(frames)
     assert edit_distance(shown, scene.text) >= 8 and tracker.sheet.weak_share is None

@@ -177,8 +177,10 @@ def test_a_surface_frame_is_read_no_further(clean_digits, recognizer, monkeypatc
     sharpening and deblurring after it): its chips are no touching digits."""
     from tests.conftest import spotted_closeup
 
+    import recognizer.detection.rereading as rereading
+
     calls = []
-    monkeypatch.setattr(processing, "read_touching",
+    monkeypatch.setattr(rereading, "read_touching",
                         lambda frame, found, rec: calls.append(1) or found)
     result = processing.process_frame(spotted_closeup(), recognizer)
     assert result.surface and calls == []

@@ -36,7 +36,6 @@ import numpy as np
 from recognizer.core import config
 from recognizer.core.predict import Recognizer
 from recognizer.core.preprocess import check_image, to_mnist
-from recognizer.detection.apart import read_apart
 from recognizer.detection.blobs import Blob, InkReading, components, typical_height
 from recognizer.detection.deblur import read_deblurred
 from recognizer.detection.filters import (
@@ -48,7 +47,6 @@ from recognizer.detection.filters import (
     is_line_or_edge,
     is_vertical_stroke,
 )
-from recognizer.detection.fragments import split_fragments
 from recognizer.detection.ink import (
     fill_solid_holes,
     fitted_kernel_fraction,
@@ -66,9 +64,8 @@ from recognizer.detection.merging import (
 from recognizer.detection.order import reading_order, renumber
 from recognizer.detection.page import Page, WholeView, find_page
 from recognizer.detection.polarity import reads_light_on_dark, reads_light_on_dark_tie
+from recognizer.detection.rereading import read_further
 from recognizer.detection.results import Detections, Digit
-from recognizer.detection.sharpen import reread_sharpened
-from recognizer.detection.touching import read_touching
 from recognizer.detection.sheet import Sheet, find_sheet, paper_in_view, quads_to_frame, warp_sheet
 
 
@@ -253,8 +250,8 @@ def read_digits(
     view: WholeView | None = None,
 ) -> Detections:
     """find_digits + ONE batched recognizer.predict_patches call; Detections with predictions.
-    A candidate merged with a fragment beside it is split again where its pieces read as a
-    small digit beside a big one (`fragments.split_fragments`: one more call, if any).
+    Then the readings after the first (`rereading.read_further`: fragments split, touching
+    digits, sharpened, rows apart), each a batched call only where a candidate needs it.
 
     Photo mode (whole_frame_fallback) with a sheet found reads both the sheet's upright view
     and the whole frame, and keeps the sheet's unless the whole frame has more digits the
@@ -263,13 +260,6 @@ def read_digits(
     A frame read whole (no sheet) whose first reading is a surface (`Detections.is_surface`:
     most of many candidates "not a digit", and not standing in rows as writing does:
     terrazzo or spots filling the view) has no digits.
-    Candidates that may be several touching digits (too wide, unsure or "not a digit") are
-    re-read by the string reader (`touching.read_touching`: one more batched call for all
-    their pieces); those it leaves "not a digit" are read again sharpened
-    (`sharpen.reread_sharpened`: one blurred digit). In that order: sharpened first, two
-    touching digits read as an unsure digit and no longer reached the string readers.
-    A reading with rows of digits joined into one tall candidate (compression's rings) is
-    made again with the ink kept apart (`apart.read_apart`), the better reading kept.
     With undo_blur, a frame read with several doubtful candidates is read again deblurred
     (`deblur.read_deblurred`: a moving sheet's smear, a camera out of focus), the better
     reading kept (`weak_share`, `view`: see `find_digits`).
@@ -291,16 +281,17 @@ def read_digits(
                             sheet=sheet, weak_share=weak_share, view=view)
         if not found.digits:
             return found
-        read = found.with_predictions(
-            recognizer.predict_patches([d.patch for d in found.digits]))
-        read = split_fragments(read, recognizer)
-        if sheet is None and read.is_surface():
-            return Detections(digits=(), mask=read.mask)  # a view of a surface
-        read = reread_sharpened(read_touching(frame, read, recognizer), recognizer)
-        if weak_share is None:  # (the second reading has its own level: read once more only)
-            read = read_apart(read, lambda share: read_digits(
+        further = read_further(
+            frame, found.with_predictions(
+                recognizer.predict_patches([d.patch for d in found.digits])),
+            recognizer, whole=sheet is None,
+            # (a second reading has its own level: the rows are read apart once only)
+            read_again=None if weak_share is not None else lambda share: read_digits(
                 frame, recognizer, whole_frame_fallback=whole_frame_fallback, refine=refine,
                 sheet=sheet, undo_blur=False, weak_share=share, view=view))
+        if further.surface:
+            return Detections(digits=(), mask=further.detections.mask)  # a view of a surface
+        read = further.detections
     if not undo_blur:
         return read
     # read the deblurred frame the same way: photo mode with the sheet it chose (or none),

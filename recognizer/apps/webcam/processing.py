@@ -17,13 +17,10 @@ import numpy as np
 from recognizer.core import config
 from recognizer.core.errors import one_line_reason
 from recognizer.core.predict import Recognizer
-from recognizer.detection.apart import read_apart
 from recognizer.detection.deblur import read_deblurred
 from recognizer.detection.detector import find_digits, read_digits
-from recognizer.detection.fragments import split_fragments
-from recognizer.detection.sharpen import reread_sharpened
-from recognizer.detection.touching import read_touching
 from recognizer.detection.page import survey_frame
+from recognizer.detection.rereading import read_further
 from recognizer.detection.results import Detections
 from recognizer.detection.sheet import find_sheet
 from recognizer.detection.sheet_tracking import must_look, skip_look, update_sheet
@@ -99,24 +96,21 @@ def process_frame(
         need = [digit.patch is not None for digit in found.digits]
     predictions = recognizer.predict_patches(
         [digit.patch if read else None for digit, read in zip(found.digits, need)])
-    # A small digit merged into a big one first (fragments), then touching digits (the
-    # string readers), then one blurred digit (sharpened): see detector.read_digits.
-    raw = split_fragments(found.with_predictions(predictions), recognizer, split_before=lambda digit:
-                          follows_tracks(tracker, [part.box for part in digit.parts]))
-    # A whole frame whose readings are already a surface's is read no further (as in
-    # detector.read_digits): its chips are no touching or blurred digits.
-    if sheet_track.shown is not None or not raw.is_surface():
-        raw = reread_sharpened(read_touching(frame, raw, recognizer), recognizer)
-        if looked:
-            # Rows joined into one candidate by compression's rings: read again with the
-            # ink apart (apart.read_apart, every candidate read then); a reading kept so
-            # sets the level the frames until the next look are read at.
-            first = raw
-            raw = read_apart(raw, lambda share: read_digits(
-                frame, recognizer, sheet=sheet_track.shown, undo_blur=False,
-                weak_share=share, view=sheet_track.view))
-            if raw is not first:
-                sheet_track = replace(sheet_track, weak_share=config.DEBLUR_WEAK_INK_DEPTH_SHARE)
+    # The readings after the first, as detector.read_digits makes them (rereading): a
+    # candidate whose parts tracks already follow is split before it reads better apart, and
+    # rows joined by compression are read apart only on the frames that look for the sheet
+    # (every candidate read then); a level kept so reads the frames until the next look.
+    further = read_further(
+        frame, found.with_predictions(predictions), recognizer,
+        whole=sheet_track.shown is None,
+        read_again=(lambda share: read_digits(
+            frame, recognizer, sheet=sheet_track.shown, undo_blur=False, weak_share=share,
+            view=sheet_track.view)) if looked else None,
+        split_before=lambda digit: follows_tracks(tracker, [part.box for part in digit.parts]))
+    raw = further.detections
+    if further.weak_share is not None:
+        sheet_track = replace(sheet_track, weak_share=further.weak_share)
+    if not further.surface:
         # A moving sheet's smear: the frame read again deblurred when many candidates are
         # in doubt (deblur.read_deblurred), every candidate read then.
         raw = read_deblurred(frame, raw, lambda sharp, share=None: read_digits(
