@@ -147,6 +147,21 @@ def test_settled_digits_are_read_every_third_frame_and_doubt_brings_back_every_f
     assert digits_to_read(state, [box], reread_every=1) == [True]
 
 
+def test_a_settled_digit_whose_box_changed_size_is_read():
+    """A settled track's candidate is trusted unread only while its box keeps its size: the
+    demo's frame 94 merged a 2 with the 6 beside it into one box matching the 2's track
+    (IoU 0.47), and showed "624" for "6264" until the box was read."""
+    box = (294, 337, 48, 48)
+    state = TrackerState()
+    for _ in range(7):
+        state, _ = update_tracks(state, [Seen(box, reading({2: 0.99}))])
+    state, _ = update_tracks(state, [Seen(box, None)])
+    assert state.tracks[0].is_settled()
+    assert digits_to_read(state, [(296, 335, 52, 50)], reread_every=3) == [False]  # moved
+    assert digits_to_read(state, [(295, 333, 93, 51)], reread_every=3) == [True]  # merged
+    assert digits_to_read(state, [(300, 337, 20, 48)], reread_every=3) == [True]  # cut
+
+
 def test_a_disagreeing_reading_unsettles_the_track():
     box = (10, 10, 20, 30)
     state = TrackerState()

@@ -192,7 +192,10 @@ def digits_to_read(
     A digit that continues a settled track (see Track.is_settled) is read only every
     `reread_every` frames: on a steady page most digits are, so most frames need few
     inferences. Any new digit, unsettled track or reading that disagrees is read every
-    frame. reread_every=1 reads every digit every frame.
+    frame, and so is one whose box changed size against its track's (by more than
+    TRACK_REREAD_RESIZE of its height: a neighbour merged into it, or a piece of it gone,
+    is another candidate than the digit the track read). reread_every=1 reads every digit
+    every frame.
     """
     if state is None or reread_every <= 1:
         return [True] * len(boxes)
@@ -202,8 +205,14 @@ def digits_to_read(
     for d in range(len(boxes)):
         track = state.tracks[matched[d]] if d in matched else None
         settled = track is not None and track.is_settled()
-        need.append(not settled or track.unread + 1 >= reread_every)
+        need.append(not settled or track.unread + 1 >= reread_every
+                    or _resized(track.box, boxes[d]))
     return need
+
+
+def _resized(before: Box, now: Box, limit: float = config.TRACK_REREAD_RESIZE) -> bool:
+    """Whether a box's width or height changed by more than `limit` of its height before."""
+    return max(abs(now[2] - before[2]), abs(now[3] - before[3])) > limit * before[3]
 
 
 def update_tracks(
