@@ -427,3 +427,19 @@ def test_a_form_whose_printed_words_are_rejected_is_read_live_and_as_a_photo(rec
         read = "".join(str(d.prediction.digit) for d in found.digits_only().digits
                        if d.is_confident())
         assert all(number in read for number in ("40172", "12", "05", "2026", "318", "5550193"))
+
+
+def test_a_tally_counts_confident_doubtful_unread_and_rejected():
+    """Detections.tally, which the second readings (deblur, apart) compare readings by."""
+    from recognizer.core.predict import Prediction
+    from recognizer.core.records import Digit
+    from recognizer.detection.results import Tally
+
+    sure = Prediction.from_probabilities([0.9] + [0.0] * 9 + [0.1])
+    unsure = Prediction.from_probabilities([0.4, 0.3] + [0.0] * 8 + [0.3])
+    rejected = Prediction.from_probabilities([0.1] + [0.0] * 9 + [0.9])
+    digits = tuple(Digit(box=(20 * i, 0, 12, 18), patch=None, line=0, number=i, prediction=p)
+                   for i, p in enumerate([sure, sure, unsure, rejected, None]))
+    tally = Detections(digits=digits, mask=np.zeros((4, 4), np.uint8)).tally()
+    assert tally == Tally(confident=2, doubtful=2, unread=1, rejected=1)
+    assert Detections(digits=(), mask=np.zeros((4, 4), np.uint8)).tally() == Tally(0, 0, 0, 0)

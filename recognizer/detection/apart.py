@@ -88,12 +88,6 @@ def _same(first: list[Digit], second: list[Digit]) -> bool:
     return True
 
 
-def _sure_and_rejected(digits: list[Digit]) -> tuple[int, int]:
-    sure = sum(d.prediction is None or d.is_confident() for d in digits)
-    rejected = sum(d.prediction is not None and not d.is_digit for d in digits)
-    return sure, rejected
-
-
 def read_apart(first: Detections, read: Callable[[float], Detections]) -> Detections:
     """The better of a reading and the view read again with its ink apart.
 
@@ -109,8 +103,10 @@ def read_apart(first: Detections, read: Callable[[float], Detections]) -> Detect
     boxes = _stacked_region(first)
     inside = [[d for d in r.digits if _within(d, boxes)] for r in (first, second)]
     outside = [[d for d in r.digits if not _within(d, boxes)] for r in (first, second)]
-    (sure, rejected), (sure2, rejected2) = (_sure_and_rejected(d) for d in inside)
-    if (_same(*outside) and len(inside[1]) > len(inside[0]) and sure2 > sure
-            and rejected2 <= rejected):
+    # (an unread candidate, a settled track's, counts as sure: its vote stands for it)
+    before, after = (Detections(digits=tuple(d), mask=first.mask).tally() for d in inside)
+    if (_same(*outside) and len(inside[1]) > len(inside[0])
+            and after.confident + after.unread > before.confident + before.unread
+            and after.rejected <= before.rejected):
         return second
     return first

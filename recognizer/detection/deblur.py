@@ -27,7 +27,7 @@ read well the first time costs nothing more.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 from typing import Callable
 
 import cv2
@@ -156,20 +156,6 @@ def deblur(frame: np.ndarray, blur: Motion | Defocus) -> np.ndarray:
     return np.clip(np.rint(result), 0, 255).astype(np.uint8)
 
 
-def _tally(detections: Detections) -> tuple[int, int, int]:
-    """(confident digits, doubtful candidates, unread candidates) of a reading; unread are
-    the live loop's settled tracks (prediction None), whose votes stand for them."""
-    confident = doubtful = unread = 0
-    for digit in detections.digits:
-        if digit.prediction is None:
-            unread += 1
-        elif digit.is_confident():
-            confident += 1
-        else:
-            doubtful += 1
-    return confident, doubtful, unread
-
-
 def _belief(detections: Detections) -> float:
     """How much the model believes a reading's digits: the mean top probability of its
     candidates read as digits (an unread candidate, whose track stands for it, as 1); 0 when
@@ -177,13 +163,6 @@ def _belief(detections: Detections) -> float:
     tops = [1.0 if d.prediction is None else d.prediction.confidence
             for d in detections.digits_only().digits]
     return sum(tops) / len(tops) if tops else 0.0
-
-
-def _rejected(detections: Detections) -> int:
-    """How many candidates of a reading the model called "not a digit": a blurred sheet of
-    digits leaves none or one (a smudge, a digit smeared past reading); letters, shapes
-    and scribbles leave several."""
-    return len(detections.digits) - len(detections.digits_only().digits)
 
 
 def _keeps_apart(sharp: Detections, first: Detections) -> bool:
@@ -212,22 +191,22 @@ def read_deblurred(
     not confident digits: along the frame's smear when its cepstrum shows one of
     DEBLUR_MIN_SMEAR px or more, else as a camera out of focus (DEFOCUS_SIGMA). The second
     reading is kept when it has more confident digits, fewer doubtful candidates, rejects
-    no more candidates than the first (`_rejected`: a digit the first reading read that the
-    deconvolved frame makes "not a digit" was made worse), and has no fewer candidates
-    than the first (`_keeps_apart`; a reading with fewer is made again
+    no more candidates than the first (`Detections.tally`: a digit the first reading read
+    that the deconvolved frame makes "not a digit" was made worse), and has no fewer
+    candidates than the first (`_keeps_apart`; a reading with fewer is made again
     with the ink's weak level at DEBLUR_WEAK_INK_DEPTH_SHARE of its depth,
     `read(sharp, share)`, as the deconvolution's ringing can join neighbouring digits), and
     either reads at least DEBLUR_MIN_SURE_SHARE of its candidates as confident digits (a
     sharp frame of letters deconvolved along a smear it does not have rings, and its
     strokes break into pieces some of which read as digits among many the model still
     doubts) or the first reading rejected at most DEBLUR_WAIVER_MAX_REJECTED of its
-    candidates (`_rejected`: a sheet of digits leaves at most one; letters leave several).
+    candidates (a sheet of digits leaves at most one; letters leave several).
     When it is not kept, and the first reading read some candidate as a digit, the frame
     is read a third time as a wider defocus (DEFOCUS_WIDE_SIGMA), kept when the model
     rejects none of its candidates, is sure of no fewer and doubts no more, it has no fewer
     candidates, and the model's mean confidence in its digits (`_belief`) rises by
     DEBLUR_MIN_BELIEF_GAIN. Frames `can_deblur` refuses are read once."""
-    confident, doubtful, unread = _tally(first)
+    confident, doubtful, unread, rejected = astuple(first.tally())
     if (doubtful < config.DEBLUR_MIN_DOUBTFUL
             or doubtful < config.DEBLUR_MIN_DOUBTFUL_SHARE * (confident + doubtful)
             or not can_deblur(frame)):
@@ -241,17 +220,18 @@ def read_deblurred(
     if not _keeps_apart(second, first):
         # the deconvolution's ringing joined digits: its ink read at a higher weak level
         second = read(sharp, config.DEBLUR_WEAK_INK_DEPTH_SHARE)
-    sharp_confident, sharp_doubtful, sharp_unread = _tally(second)
+    seen = second.tally()
+    sharp_confident, sharp_doubtful = seen.confident, seen.doubtful
     # an unread candidate counts as confident on either side: its track stands for it
-    sharp_confident += sharp_unread
+    sharp_confident += seen.unread
     better = sharp_confident > confident + unread and sharp_doubtful < doubtful
     # The sure share guards frames with letters, whose deconvolved strokes break into
     # digit-like pieces; a first reading that rejected at most one has none to guard.
     sure = (sharp_confident >= config.DEBLUR_MIN_SURE_SHARE * (sharp_confident + sharp_doubtful)
-            or _rejected(first) <= config.DEBLUR_WAIVER_MAX_REJECTED)
+            or rejected <= config.DEBLUR_WAIVER_MAX_REJECTED)
     # (Without the rejected count: tuning scene seed 7 lost 7 of a defocused sheet's 14
     # digits to a reading surer of 3 that rejected 7, against 1.)
-    no_worse = _rejected(second) <= _rejected(first)
+    no_worse = seen.rejected <= rejected
     if better and sure and no_worse and _keeps_apart(second, first):
         return second
     # A camera further out of focus (or one whose cepstrum shows a smear it does not have):
@@ -264,8 +244,8 @@ def read_deblurred(
     if not first.digits_only().digits:
         return first
     third = read(deblur(frame, Defocus(config.DEFOCUS_WIDE_SIGMA)))
-    wide_confident, wide_doubtful, wide_unread = _tally(third)
-    clearer = (_rejected(third) == 0 and wide_confident + wide_unread >= confident + unread
-               and wide_doubtful <= doubtful and _keeps_apart(third, first)
+    wide = third.tally()
+    clearer = (wide.rejected == 0 and wide.confident + wide.unread >= confident + unread
+               and wide.doubtful <= doubtful and _keeps_apart(third, first)
                and _belief(third) >= _belief(first) + config.DEBLUR_MIN_BELIEF_GAIN)
     return third if clearer else first

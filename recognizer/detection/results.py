@@ -12,6 +12,19 @@ from recognizer.core.predict import Prediction
 from recognizer.core.records import Digit
 
 
+@dataclass(frozen=True)
+class Tally:
+    """How a reading's candidates were read: confident digits, doubtful candidates (read,
+    not confident: unsure digits and rejected ones), unread ones (the live loop's settled
+    tracks, whose votes stand for them) and, among the doubtful, those the model called
+    "not a digit". The second readings (`deblur`, `apart`) compare readings by it."""
+
+    confident: int
+    doubtful: int
+    unread: int
+    rejected: int
+
+
 @dataclass(frozen=True, eq=False)
 class Detections:
     """All digits of a frame in reading order, and the threshold mask they were found in.
@@ -72,6 +85,14 @@ class Detections:
     def digits_only(self) -> "Detections":
         """Without the candidates the model read as "not a digit" (what frontends show)."""
         return Detections(digits=tuple(d for d in self.digits if d.is_digit), mask=self.mask)
+
+    def tally(self) -> Tally:
+        """How these candidates were read (`Tally`)."""
+        read = [d for d in self.digits if d.prediction is not None]
+        confident = sum(d.is_confident() for d in read)
+        return Tally(confident=confident, doubtful=len(read) - confident,
+                     unread=len(self.digits) - len(read),
+                     rejected=sum(not d.is_digit for d in read))
 
     def is_surface(self) -> bool:
         """Whether the model read most of these candidates, and many, as "not a digit"
