@@ -187,9 +187,10 @@ def parse_args(argv=None) -> argparse.Namespace:
                         help="with --teacher: the teacher's share of a digit's target "
                              f"(default {DISTILL_WEIGHT})")
     parser.add_argument("--distill-doubt-to-label", action="store_true",
-                        help="with --teacher: the teacher's 'not a digit' share of a training "
-                             "digit's target goes to its label, so doubted digits are not "
-                             "taught as half rejected")
+                        help="with --teacher: the share of a training digit's target that "
+                             "the teacher gives 'not a digit' goes to its label instead, so "
+                             "that digits the teacher doubts are not taught as partly "
+                             "rejected")
     parser.add_argument("--out", type=Path, default=MODELS_DIR, help="output folder")
     parser.add_argument("--seed", type=int, default=1, help="random seed")
     args = parser.parse_args(argv)
@@ -291,7 +292,7 @@ def main(argv=None) -> int:
         train = train.map(make_augmenter(args.seed), num_parallel_calls=tf.data.AUTOTUNE)
     if teachers:
         train = train.map(make_distiller(teachers, args.distill_weight,
-                                             args.distill_doubt_to_label))
+                                         args.distill_doubt_to_label))
     train = train.prefetch(tf.data.AUTOTUNE)
     history = model.fit(
         train,

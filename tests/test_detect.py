@@ -440,6 +440,8 @@ def test_a_tally_counts_confident_doubtful_unread_and_rejected():
     rejected = Prediction.from_probabilities([0.1] + [0.0] * 9 + [0.9])
     digits = tuple(Digit(box=(20 * i, 0, 12, 18), patch=None, line=0, number=i, prediction=p)
                    for i, p in enumerate([sure, sure, unsure, rejected, None]))
-    tally = Detections(digits=digits, mask=np.zeros((4, 4), np.uint8)).tally()
-    assert tally == Tally(confident=2, doubtful=2, unread=1, rejected=1)
+    scribble = Digit(box=(120, 0, 12, 18), patch=None, line=0, number=6, prediction=sure,
+                     scribble=True)  # read sure, but a scribble: doubtful
+    tally = Detections(digits=digits + (scribble,), mask=np.zeros((4, 4), np.uint8)).tally()
+    assert tally == Tally(confident=2, doubtful=3, unread=1, rejected=1)
     assert Detections(digits=(), mask=np.zeros((4, 4), np.uint8)).tally() == Tally(0, 0, 0, 0)

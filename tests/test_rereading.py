@@ -4,7 +4,6 @@ scripts (`detector.read_digits`) and the live loop (`processing.process_frame`) 
 from __future__ import annotations
 
 import numpy as np
-import pytest
 
 from recognizer.core import config
 from recognizer.detection import rereading
@@ -41,8 +40,10 @@ def test_rows_apart_are_tried_only_when_asked_and_their_level_is_told(recognizer
     frame = np.full((80, 60, 3), 255, np.uint8)
     plain = read_further(frame, first, recognizer, whole=False)
     assert plain.weak_share is None and len(plain.detections.digits) == 3
-    kept = read_further(frame, first, recognizer, whole=False, read_again=lambda share: apart)
-    assert kept.detections is apart
+    shares = []
+    kept = read_further(frame, first, recognizer, whole=False,
+                        read_again=lambda share: shares.append(share) or apart)
+    assert kept.detections is apart and shares == [config.DEBLUR_WEAK_INK_DEPTH_SHARE]
     assert kept.weak_share == config.DEBLUR_WEAK_INK_DEPTH_SHARE
     same = read_further(frame, first, recognizer, whole=False, read_again=lambda share: first)
     assert same.weak_share is None
@@ -51,7 +52,8 @@ def test_rows_apart_are_tried_only_when_asked_and_their_level_is_told(recognizer
 def test_every_frontend_reads_further_through_the_one_step(clean_digits, recognizer,
                                                           monkeypatch):
     """read_digits and the live loop both call `read_further` (once per frame read), with
-    rows apart offered to read_digits and to the live loop's looking frames only."""
+    rows apart offered to read_digits and to the live loop's looking frames only, and the
+    live loop's tracks deciding which merged candidates stay apart."""
     import recognizer.apps.webcam.processing as processing
     import recognizer.detection.detector as detector
 
@@ -59,17 +61,17 @@ def test_every_frontend_reads_further_through_the_one_step(clean_digits, recogni
     real = rereading.read_further
 
     def recording(frame, first, rec, **options):
-        seen.append(options["read_again"] is not None)
+        seen.append((options["read_again"] is not None, options.get("split_before") is not None))
         return real(frame, first, rec, **options)
 
     monkeypatch.setattr(detector, "read_further", recording)
     monkeypatch.setattr(processing, "read_further", recording)
     frame = paper_frame(clean_digits)[0]
     detector.read_digits(frame, recognizer, undo_blur=False)
-    assert seen == [True]
+    assert seen == [(True, False)]
     seen.clear()
     tracker = None
     for _ in range(config.SHEET_LOOK_EVERY + 1):
         tracker = processing.process_frame(frame, recognizer, tracker).tracker
-    assert len(seen) == config.SHEET_LOOK_EVERY + 1 and seen[0] and seen[-1]
-    assert sum(seen) == 2  # the first frame and the next look
+    assert [apart for apart, _ in seen] == [True] + [False] * (config.SHEET_LOOK_EVERY - 1) + [True]
+    assert all(split for _, split in seen)

@@ -150,7 +150,7 @@ def test_settled_digits_are_read_every_third_frame_and_doubt_brings_back_every_f
 def test_a_settled_digit_whose_box_changed_size_is_read():
     """A settled track's candidate is trusted unread only while its box keeps its size: the
     demo's frame 94 merged a 2 with the 6 beside it into one box matching the 2's track
-    (IoU 0.47), and showed "624" for "6264" until the box was read."""
+    (IoU 0.46 here), and showed "624" for "6264" until the box was read."""
     box = (294, 337, 48, 48)
     state = TrackerState()
     for _ in range(7):

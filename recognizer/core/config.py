@@ -206,7 +206,7 @@ TRACK_CONFIRM_FRAMES = 3
 TRACK_SETTLED_CONFIDENCE = 0.9
 TRACK_REREAD_EVERY = 3
 # ... unless its box changed by more than TRACK_REREAD_RESIZE of the track's height in width
-# or height since the last frame: then it is another candidate (a neighbour merged into it,
+# or height since the track's last match: then it is another candidate (a neighbour merged into it,
 # or a piece gone) and is read. On the demo video a track's box changes frame to frame by at
 # most 0.19 of its height (4,295 changes); a 2 merged with the 6 beside it, 0.94 (frame 94,
 # shown as one "2" before: "624" for "6264").

@@ -43,9 +43,10 @@ from recognizer.detection.touching import read_touching
 @dataclass(frozen=True, eq=False)
 class FurtherReading:
     """A frame's reading after `read_further`: its detections; whether the frame, read
-    whole, is a surface (then `detections` is the first reading, fragments split, and no
-    digit of it is to be shown); and the ink's weak level of the reading kept when the rows
-    were read apart (None: the first reading's level stood)."""
+    whole, is a surface by its first reading (then `detections` is that reading, fragments
+    split, read no further: `read_digits` returns no digits for it, the live loop decides
+    what to show on its tracks' votes); and the ink's weak level of the reading kept when
+    the rows were read apart (None: the first reading's level stood)."""
 
     detections: Detections
     surface: bool = False
@@ -66,8 +67,9 @@ def read_further(
     whole: the frame was read whole (no sheet), so it may be a surface.
     read_again(share): the same view read again with the ink's weak level at `share` of
     its depth, for the rows apart; None does not try them.
-    split_before: `fragments.split_fragments`'s, for the candidates to split before they
-    read better apart (the live loop: where tracks already follow the parts).
+    split_before: `fragments.split_fragments`'s, for the candidates to keep apart while
+    each part reads as a digit, sure or not (the live loop: where tracks already follow
+    the parts).
     """
     read = split_fragments(first, recognizer, split_before=split_before or (lambda digit: False))
     if whole and read.is_surface():

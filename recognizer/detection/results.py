@@ -15,7 +15,8 @@ from recognizer.core.records import Digit
 @dataclass(frozen=True)
 class Tally:
     """How a reading's candidates were read: confident digits, doubtful candidates (read,
-    not confident: unsure digits and rejected ones), unread ones (the live loop's settled
+    not confident: unsure digits, rejected ones, and scribbles or unexplained candidates
+    whatever they read as), unread ones (the live loop's settled
     tracks, whose votes stand for them) and, among the doubtful, those the model called
     "not a digit". The second readings (`deblur`, `apart`) compare readings by it."""
 

@@ -65,7 +65,8 @@ def process_frame(
     Digits of settled tracks are read only every `reread_every` frames (their vote stands
     in between; `raw` then holds None for them, and no patch unless `all_patches`: the
     inset and snapshots show every patch); 1 reads every digit in every frame. A candidate
-    merged with a fragment (`Digit.parts`) is read on every frame. A frame read again
+    merged with a fragment (`Digit.parts`) is read on every frame, and so is one whose box
+    changed size against its track's (`tracking.digits_to_read`). A frame read again
     deblurred (`deblur.read_deblurred`), or with its rows apart (`apart.read_apart`), has
     every digit read and patched.
     """
@@ -97,9 +98,10 @@ def process_frame(
     predictions = recognizer.predict_patches(
         [digit.patch if read else None for digit, read in zip(found.digits, need)])
     # The readings after the first, as detector.read_digits makes them (rereading): a
-    # candidate whose parts tracks already follow is split before it reads better apart, and
-    # rows joined by compression are read apart only on the frames that look for the sheet
-    # (every candidate read then); a level kept so reads the frames until the next look.
+    # candidate whose parts tracks already follow stays apart while each part reads as a
+    # digit, and rows joined by compression are read apart only on the frames that look for
+    # the sheet (every candidate read then); a level kept so reads the frames until the next
+    # look.
     further = read_further(
         frame, found.with_predictions(predictions), recognizer,
         whole=sheet_track.shown is None,
