@@ -125,6 +125,38 @@ def test_whole_sheet_found_under_a_cast_shadow(digits):
     assert found >= 4
 
 
+def _sheet_on_a_card() -> tuple[np.ndarray, np.ndarray]:
+    """A white sheet with digits on a larger pink card, before a green wall: the card's
+    edges close a quadrilateral around the sheet's. (Frame, the sheet's corners.)"""
+    frame = np.full((480, 640, 3), (60, 150, 40), np.uint8)
+    card = np.array([[120, 60], [560, 40], [540, 420], [140, 440]], np.int32)
+    cv2.fillConvexPoly(frame, card, (150, 90, 235))
+    sheet = np.array([[230, 120], [420, 110], [430, 370], [240, 380]], np.float32)
+    cv2.fillConvexPoly(frame, sheet.astype(np.int32), (235, 240, 242))
+    for i, x in enumerate(range(260, 400, 35)):
+        cv2.putText(frame, str(i + 3), (x, 200), cv2.FONT_HERSHEY_SIMPLEX, 1.2, (30, 30, 30), 3)
+    noise = np.random.default_rng(0).normal(0, 3, frame.shape)
+    return np.clip(frame + noise, 0, 255).astype(np.uint8), sheet
+
+
+def test_the_sheet_within_a_coloured_card_is_found_not_the_card(monkeypatch):
+    """The card and the sheet together are the largest region bright enough, edged all
+    round; the sheet inside it, whose paper differs in colour from the card around it, is
+    the outline found (`_sheet_within`). Without that step the card is (IoU 0.31)."""
+    frame, truth = _sheet_on_a_card()
+    found = find_sheet(frame)
+    assert found is not None and quad_iou(found.corners, truth) > 0.95
+    monkeypatch.setattr(config, "SHEET_WITHIN_CHROMA", np.inf)
+    found = find_sheet(frame)
+    assert found is not None and quad_iou(found.corners, truth) < 0.5
+    # the same sheet on a white card is one paper: the card's outline stands
+    monkeypatch.setattr(config, "SHEET_WITHIN_CHROMA", 0.06)
+    white = frame.copy()
+    white[np.all(np.abs(frame.astype(int) - (150, 90, 235)) < 20, axis=2)] = (225, 228, 230)
+    found = find_sheet(white)
+    assert found is None or quad_iou(found.corners, truth) < 0.9
+
+
 @pytest.mark.parametrize("condition", ["no paper", "page fills frame"])
 def test_no_sheet_to_find(condition, digits):
     rng = np.random.default_rng(SEED)
