@@ -293,18 +293,21 @@ def _find_quad(small: np.ndarray, whole_only: bool = False) -> np.ndarray | None
     border (a mottled surface close up) passed for a sheet. When the best outline holds
     paper of two colours (`_mixed`), the regions within it are looked at too, and a sheet
     within it may stand instead (`_sheet_within`)."""
-    best, _ = _outlines(small, whole_only)
+    best, found = _outlines(small, whole_only)
     if best is None or not _mixed(small, best):
         return best
-    best, found = _outlines(small, whole_only, within=True)
-    return _sheet_within(small, best, found)
+    inner = _sheet_within(small, best, found)
+    if inner is not best:
+        return inner
+    # (the regions a smaller score passed over, looked at within the best outline)
+    return _sheet_within(small, best, _outlines(small, whole_only, within=best)[1])
 
 
-def _outlines(small: np.ndarray, whole_only: bool, within: bool = False
+def _outlines(small: np.ndarray, whole_only: bool, within: np.ndarray | None = None
               ) -> tuple[np.ndarray | None, list[tuple[float, np.ndarray]]]:
     """The best outline of `_find_quad`'s search and every outline it accepted, with its
-    score. A region smaller than the best outline's score is passed over, unless `within`
-    and it may be a sheet within the best (`_may_lie_within`)."""
+    score. A region smaller than the best outline's score is passed over, unless it may be
+    a sheet within the outline `within` (`_may_lie_within`: a first search's best)."""
     sh, sw = small.shape[:2]
     frame_area = float(sh * sw)
     close, opening = paper_kernels(small.shape)
@@ -322,7 +325,7 @@ def _outlines(small: np.ndarray, whole_only: bool, within: bool = False
             if area < config.SHEET_MIN_AREA * frame_area:
                 continue  # too small
             x, y, w, h = stats[label, :4]
-            if area <= best_score and not (within and _may_lie_within(best, (x, y, w, h), area)):
+            if area <= best_score and not _may_lie_within(within, (x, y, w, h), area):
                 continue  # smaller than the best sheet's score, and no sheet within it
             if area > config.SHEET_MAX_AREA * frame_area:
                 continue  # the page fills the frame (or the frame is a bright wall)
@@ -428,13 +431,15 @@ def _chroma(image: np.ndarray, mask: np.ndarray) -> np.ndarray:
 def _sheet_within(small: np.ndarray, best: np.ndarray | None,
                   found: list[tuple[float, np.ndarray]]) -> np.ndarray | None:
     """The best outline, or an outline found within it whose paper differs in colour from
-    the ring between them: the best is then the sheet together with a coloured surface
-    beside it (a pink card, a shirt, a skin-coloured shape) whose edges close a larger
-    quadrilateral, and the sheet is the one inside. An outline within is one lying at
-    least SHEET_WITHIN_SHARE inside the best and at most SHEET_WITHIN_MAX_AREA of its area
-    (a sheet's outline found again a little inside is no other surface); of several, the
+    the ring between them and is the less coloured (nearer grey): the best is then the
+    sheet together with a coloured surface beside it (a pink card, a shirt, a skin-coloured
+    shape) whose edges close a larger quadrilateral, and the sheet is the one inside. (A
+    coloured note stuck on the sheet is within it too, but more coloured than the paper
+    around it: the sheet stands.) An outline within is one lying at least
+    SHEET_WITHIN_SHARE inside the best and at most SHEET_WITHIN_MAX_AREA of its area (a
+    sheet's outline found again a little inside is no other surface); of several, the
     highest scoring whose ring differs by SHEET_WITHIN_CHROMA or more."""
-    if best is None or len(found) < 2 or small.ndim != 3:
+    if best is None or not found or small.ndim != 3:
         return best
     size = small.shape[:2]
     outer = np.zeros(size, np.uint8)
@@ -448,9 +453,9 @@ def _sheet_within(small: np.ndarray, best: np.ndarray | None,
             continue
         if int((inner & outer).sum()) < config.SHEET_WITHIN_SHARE * area:
             continue
-        ring = (outer > 0) & (inner == 0)
-        gap = np.abs(_chroma(small, ring) - _chroma(small, inner > 0)).sum()
-        if gap >= config.SHEET_WITHIN_CHROMA:
+        ring, paper = _chroma(small, (outer > 0) & (inner == 0)), _chroma(small, inner > 0)
+        if (np.abs(ring - paper).sum() >= config.SHEET_WITHIN_CHROMA
+                and np.abs(paper - 1 / 3).sum() < np.abs(ring - 1 / 3).sum()):
             return quad
     return best
 
