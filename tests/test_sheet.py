@@ -143,18 +143,18 @@ def _sheet_on_a_card() -> tuple[np.ndarray, np.ndarray]:
 def test_the_sheet_within_a_coloured_card_is_found_not_the_card(monkeypatch):
     """The card and the sheet together are the largest region bright enough, edged all
     round; the sheet inside it, whose paper differs in colour from the card around it, is
-    the outline found (`_sheet_within`). Without that step the card is (IoU 0.31)."""
+    the outline found (`sheet_within.sheet_within`). Without that step the card is (IoU 0.31)."""
 
     frame, truth = _sheet_on_a_card()
     found = find_sheet(frame)
     assert found is not None and quad_iou(found.corners, truth) > 0.95
-    monkeypatch.setattr(sheet_module, "_sheet_within", lambda small, best, found: best)
+    monkeypatch.setattr(sheet_module, "sheet_within", lambda small, best, found: best)
     found = find_sheet(frame)
     assert found is not None and quad_iou(found.corners, truth) < 0.5
 
 
 def test_an_outline_within_stands_only_when_it_is_the_paper_and_the_ring_coloured():
-    """`_sheet_within` on hand-made outlines: a white sheet within a pink card is taken; a
+    """`sheet_within.sheet_within` on hand-made outlines: a white sheet within a pink card is taken; a
     sheet within a white card (one paper) is not; nor is a yellow note stuck on a white
     sheet, which is more coloured than the paper around it."""
     outer = np.array([[20, 20], [220, 20], [220, 160], [20, 160]], np.float32)
@@ -167,7 +167,7 @@ def test_an_outline_within_stands_only_when_it_is_the_paper_and_the_ring_coloure
         cv2.fillConvexPoly(small, inner.astype(np.int32), paper)
         return small
 
-    within = sheet_module._sheet_within
+    within = sheet_module.sheet_within
     assert within(frame((150, 90, 235), (235, 240, 242)), outer, found) is inner  # pink card
     assert within(frame((225, 228, 230), (235, 240, 242)), outer, found) is outer  # white card
     assert within(frame((200, 200, 200), (120, 240, 250)), outer, found) is outer  # a note

@@ -39,7 +39,8 @@ second mask on brightness alone is tried too), with a quadrilateral outline. `fi
    outline runs through the background;
 5. a coloured surface beside the sheet (a card, a shirt, a skin-coloured shape) whose edges
    close a larger quadrilateral with the sheet's: the best outline gives way to one found
-   within it whose paper differs in colour from the ring between them (`_sheet_within`).
+   within it whose paper differs in colour from the ring between them and is the less
+   coloured (`sheet_within`; a coloured note stuck on the sheet is more coloured than it).
 
 `warp_sheet` gives the upright view by homography (cv2.getPerspectiveTransform), and
 `quads_to_frame` maps boxes found in it back to quadrilaterals in the frame.
@@ -56,6 +57,7 @@ import numpy as np
 from recognizer.core import config
 from recognizer.detection.outline import (
     angles_ok, in_frame, outline_coverage, shadow_floor, through_shadow)
+from recognizer.detection.sheet_within import is_mixed, may_lie_within, sheet_within
 
 
 @dataclass(frozen=True, eq=False)
@@ -291,23 +293,23 @@ def _find_quad(small: np.ndarray, whole_only: bool = False) -> np.ndarray | None
     (the coarser copy): only a region clear of the frame's border whose quadrilateral is
     an edge for SHEET_MIN_COVERAGE of its outline: at that size a rounded blob cut by the
     border (a mottled surface close up) passed for a sheet. When the best outline holds
-    paper of two colours (`_mixed`), the regions within it are looked at too, and a sheet
-    within it may stand instead (`_sheet_within`)."""
+    paper of two colours (`is_mixed`), the regions within it are looked at too, and a sheet
+    within it may stand instead (`sheet_within`)."""
     best, found = _outlines(small, whole_only)
-    if best is None or not _mixed(small, best):
+    if best is None or not is_mixed(small, best):
         return best
-    inner = _sheet_within(small, best, found)
+    inner = sheet_within(small, best, found)
     if inner is not best:
         return inner
     # (the regions a smaller score passed over, looked at within the best outline)
-    return _sheet_within(small, best, _outlines(small, whole_only, within=best)[1])
+    return sheet_within(small, best, _outlines(small, whole_only, within=best)[1])
 
 
 def _outlines(small: np.ndarray, whole_only: bool, within: np.ndarray | None = None
               ) -> tuple[np.ndarray | None, list[tuple[float, np.ndarray]]]:
     """The best outline of `_find_quad`'s search and every outline it accepted, with its
     score. A region smaller than the best outline's score is passed over, unless it may be
-    a sheet within the outline `within` (`_may_lie_within`: a first search's best)."""
+    a sheet within the outline `within` (`may_lie_within`: a first search's best)."""
     sh, sw = small.shape[:2]
     frame_area = float(sh * sw)
     close, opening = paper_kernels(small.shape)
@@ -325,7 +327,7 @@ def _outlines(small: np.ndarray, whole_only: bool, within: np.ndarray | None = N
             if area < config.SHEET_MIN_AREA * frame_area:
                 continue  # too small
             x, y, w, h = stats[label, :4]
-            if area <= best_score and not _may_lie_within(within, (x, y, w, h), area):
+            if area <= best_score and not may_lie_within(within, (x, y, w, h), area):
                 continue  # smaller than the best sheet's score, and no sheet within it
             if area > config.SHEET_MAX_AREA * frame_area:
                 continue  # the page fills the frame (or the frame is a bright wall)
@@ -389,75 +391,6 @@ def _outlines(small: np.ndarray, whole_only: bool, within: np.ndarray | None = N
                 if coverage >= 1.0:
                     break  # an outline that is an edge all round: no other reduction is better
     return best, found
-
-
-def _mixed(small: np.ndarray, quad: np.ndarray) -> bool:
-    """Whether at least SHEET_MIXED_SHARE of the pixels within an outline differ from their
-    median chromaticity by SHEET_WITHIN_CHROMA or more: paper and a coloured surface beside
-    it, not one sheet (ink is a small share; a shadow keeps the paper's chromaticity)."""
-    if small.ndim != 3:
-        return False
-    inside = np.zeros(small.shape[:2], np.uint8)
-    cv2.fillConvexPoly(inside, np.round(quad).astype(np.int32), 1)
-    pixels = small[::2, ::2][inside[::2, ::2] > 0].astype(np.float32) + 1.0  # (every 4th)
-    if not len(pixels):
-        return False
-    chroma = pixels / pixels.sum(axis=1, keepdims=True)
-    off = np.abs(chroma - np.median(chroma, axis=0)).sum(axis=1) >= config.SHEET_WITHIN_CHROMA
-    return float(off.mean()) >= config.SHEET_MIXED_SHARE
-
-
-def _may_lie_within(best: np.ndarray | None, box: tuple[int, int, int, int],
-                    area: float) -> bool:
-    """Whether a region (its bounding box, its area) may be a sheet within the best outline
-    (`_sheet_within`): its box inside the outline's, its area at most SHEET_WITHIN_MAX_AREA
-    of the outline's (the same sheet's region in another mask is not looked at again)."""
-    if best is None:
-        return False
-    x0, y0 = best.min(axis=0)
-    x1, y1 = best.max(axis=0)
-    x, y, w, h = box
-    return (x >= x0 - 1 and y >= y0 - 1 and x + w <= x1 + 1 and y + h <= y1 + 1
-            and area <= config.SHEET_WITHIN_MAX_AREA * abs(float(cv2.contourArea(best))))
-
-
-def _chroma(image: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    """The median chromaticity (each channel's share of the pixel's sum) of the masked
-    pixels: the same for paper in light and in shadow, different for a coloured surface."""
-    pixels = image[mask].astype(np.float32) + 1.0
-    return np.median(pixels / pixels.sum(axis=1, keepdims=True), axis=0)
-
-
-def _sheet_within(small: np.ndarray, best: np.ndarray | None,
-                  found: list[tuple[float, np.ndarray]]) -> np.ndarray | None:
-    """The best outline, or an outline found within it whose paper differs in colour from
-    the ring between them and is the less coloured (nearer grey): the best is then the
-    sheet together with a coloured surface beside it (a pink card, a shirt, a skin-coloured
-    shape) whose edges close a larger quadrilateral, and the sheet is the one inside. (A
-    coloured note stuck on the sheet is within it too, but more coloured than the paper
-    around it: the sheet stands.) An outline within is one lying at least
-    SHEET_WITHIN_SHARE inside the best and at most SHEET_WITHIN_MAX_AREA of its area (a
-    sheet's outline found again a little inside is no other surface); of several, the
-    highest scoring whose ring differs by SHEET_WITHIN_CHROMA or more."""
-    if best is None or not found or small.ndim != 3:
-        return best
-    size = small.shape[:2]
-    outer = np.zeros(size, np.uint8)
-    cv2.fillConvexPoly(outer, np.round(best).astype(np.int32), 1)
-    outer_area = int(outer.sum())
-    for _, quad in sorted(found, key=lambda item: -item[0]):
-        inner = np.zeros(size, np.uint8)
-        cv2.fillConvexPoly(inner, np.round(quad).astype(np.int32), 1)
-        area = int(inner.sum())
-        if not 0 < area <= config.SHEET_WITHIN_MAX_AREA * outer_area:
-            continue
-        if int((inner & outer).sum()) < config.SHEET_WITHIN_SHARE * area:
-            continue
-        ring, paper = _chroma(small, (outer > 0) & (inner == 0)), _chroma(small, inner > 0)
-        if (np.abs(ring - paper).sum() >= config.SHEET_WITHIN_CHROMA
-                and np.abs(paper - 1 / 3).sum() < np.abs(ring - 1 / 3).sum()):
-            return quad
-    return best
 
 
 def _is_cut_triangle(quad: np.ndarray) -> bool:
